@@ -1,0 +1,1 @@
+"""Fine-Tuning Workbench core package."""
