@@ -1,1 +1,19 @@
-"""Fine-Tuning Workbench core package."""
+"""Fine-Tuning Workbench: real fine-tuning of pretrained models, run in background threads and shown live.
+
+`import workbench` stays light (no torch, no UI library); the heavy parts load on first use.
+"""
+from __future__ import annotations
+
+from .config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig
+
+__all__ = ["RunConfig", "DataConfig", "ModelConfig", "TrainConfig", "ConfigError", "start_run", "get_runner",
+           "RunStore", "load_predictor"]
+
+_LAZY = {"start_run": "runner", "get_runner": "runner", "RunStore": "store", "load_predictor": "predict"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")

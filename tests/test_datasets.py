@@ -1,0 +1,114 @@
+import numpy as np
+import pytest
+
+from workbench.datasets import (REGISTRY, DatasetError, list_datasets, load_dataset, split_dataset, summarize)
+
+
+@pytest.mark.parametrize("name, kind, n_classes, min_size", [
+    ("rotten_tomatoes", "text", 2, 4000), ("sms_spam", "text", 2, 4000), ("mnist", "image", 10, 5000),
+    ("digits", "tabular", 10, 1797), ("breast_cancer", "tabular", 2, 569), ("wine", "tabular", 3, 178)])
+def test_registry_datasets_load_offline(name, kind, n_classes, min_size):
+    ds = load_dataset(name)
+    assert (ds.kind, len(ds.label_names)) == (kind, n_classes)
+    assert len(ds) >= min_size
+    assert set(np.unique(ds.y)) == set(range(n_classes))
+    if kind == "image":
+        assert ds.x.shape[1:] == (28, 28) and ds.x.dtype == np.uint8
+
+
+def test_list_datasets_documents_every_entry():
+    assert {d["name"] for d in list_datasets()} == set(REGISTRY)
+    assert all(d["licence"] and d["source"] for d in list_datasets())
+
+
+def test_splits_are_stratified_disjoint_and_seeded():
+    ds = load_dataset("sms_spam")
+    a = split_dataset(ds, 0.1, 0.2, seed=0)
+    b = split_dataset(ds, 0.1, 0.2, seed=0)
+    c = split_dataset(ds, 0.1, 0.2, seed=1)
+    assert np.array_equal(a.test.ids, b.test.ids) and not np.array_equal(a.test.ids, c.test.ids)
+    ids = [set(s.ids) for s in (a.train, a.val, a.test)]
+    assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
+    assert sum(map(len, ids)) == len(ds)
+    share = ds.y.mean()
+    for split in (a.train, a.val, a.test):
+        assert abs(split.y.mean() - share) < 0.02
+    assert abs(len(a.test) / len(ds) - 0.2) < 0.01
+
+
+def test_max_train_samples_keeps_test_fixed():
+    ds = load_dataset("rotten_tomatoes")
+    full = split_dataset(ds, seed=0)
+    small = split_dataset(ds, seed=0, max_train_samples=100)
+    assert len(small.train) == 100 and np.array_equal(full.test.ids, small.test.ids)
+
+
+def test_summary_reports_balance_and_lengths():
+    ds = load_dataset("sms_spam")
+    s = summarize(ds, split_dataset(ds))
+    assert s["class_counts"]["spam"] < s["class_counts"]["ham"]
+    assert 0.8 < s["majority_share"] < 0.95
+    assert s["words"]["max"] >= s["words"]["mean"] > 0
+    assert set(s["splits"]) == {"train", "val", "test"}
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def text_rows(n=20):
+    return "".join(f"review number {i} {'good' if i % 2 else 'bad'},{i % 2}\n" for i in range(n))
+
+
+def test_csv_text_and_tabular(tmp_path):
+    text = load_dataset(write(tmp_path / "t.csv", "text,label\n" + text_rows()))
+    assert text.kind == "text" and text.label_names == ["0", "1"]
+    rows = "".join(f"{i},{i * 2.5},{'a' if i % 3 else 'b'},{'yes' if i % 2 else 'no'}\n" for i in range(30))
+    tab = load_dataset(write(tmp_path / "tab.csv", "x,y,colour,outcome\n" + rows), label_column="outcome")
+    assert tab.kind == "tabular" and tab.x.shape == (30, 4)  # colour one-hot encoded into two columns
+    assert tab.label_names == ["no", "yes"]
+
+
+@pytest.mark.parametrize("content, kwargs, words", [
+    ("text,label\n" + text_rows(), {"label_column": "sentiment"}, "Column 'sentiment'"),
+    ("text,label\n" + "".join(f"t{i},1\n" for i in range(20)), {}, "at least two classes"),
+    ("text,label\n" + "".join(f"t{i},{i % 2}\n" for i in range(6)), {}, "too few examples"),
+    ("text,label\n" + text_rows() + " ,1\n", {}, "empty text"),
+    ("text,label\n" + text_rows() + 'a,"b,1\nc,d,e,f\n', {}, "well-formed CSV"),
+    ("words,stars\n" + "".join(f"w{i},{i % 2}\n" for i in range(20)), {}, "No label column"),
+])
+def test_bad_csv_gets_a_specific_message(tmp_path, content, kwargs, words):
+    path = write(tmp_path / "bad.csv", content)
+    with pytest.raises(DatasetError, match=words):
+        load_dataset(path, **kwargs)
+
+
+def test_non_utf8_file_is_named(tmp_path):
+    path = write(tmp_path / "latin.csv", "text,label\n" + text_rows() + "caf\u00e9 olé,1\n", encoding="latin-1")
+    with pytest.raises(DatasetError, match="not UTF-8"):
+        load_dataset(path)
+
+
+def test_unknown_name_lists_the_choices():
+    with pytest.raises(DatasetError, match="rotten_tomatoes"):
+        load_dataset("no_such_dataset")
+
+
+def test_image_folder(tmp_path):
+    from PIL import Image
+    for cls in ("cat", "dog"):
+        (tmp_path / "imgs" / cls).mkdir(parents=True)
+        for i in range(6):
+            Image.new("RGB", (20, 16), (i * 40, 0, 0)).save(tmp_path / "imgs" / cls / f"{i}.png")
+    ds = load_dataset(str(tmp_path / "imgs"))
+    assert ds.kind == "image" and ds.label_names == ["cat", "dog"] and len(ds) == 12
+
+
+def test_hub_code_path_on_local_files(tmp_path):
+    folder = tmp_path / "hubdata"
+    folder.mkdir()
+    (folder / "train.csv").write_text("sentence,label\n" + "".join(f"s {i},{i % 2}\n" for i in range(30)))
+    (folder / "test.csv").write_text("sentence,label\n" + "".join(f"t {i},{i % 2}\n" for i in range(10)))
+    ds = load_dataset(str(folder))
+    assert ds.kind == "text" and len(ds) == 40 and ds.source.startswith("hub:")

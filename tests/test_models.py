@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+import torch
+
+from workbench.config import ConfigError, ModelConfig
+from workbench.models import (apply_strategy, block_learning_rates, build_model, load_model, parameter_counts,
+                              save_model, set_trainable_blocks)
+
+
+def trainable_names(built):
+    return {n for n, p in built.module.named_parameters() if p.requires_grad}
+
+
+@pytest.fixture
+def text_model(tiny_text_model):
+    return lambda **kw: build_model(ModelConfig(model=tiny_text_model, **kw), 2, "text")
+
+
+def test_frozen_trains_only_the_head(text_model):
+    built = apply_strategy(text_model(), ModelConfig(strategy="frozen"))
+    assert trainable_names(built) and all(n.startswith(("hf.classifier", "hf.bert.pooler")) for n in trainable_names(built))
+
+
+def test_last_n_trains_the_top_blocks_and_head(text_model):
+    built = apply_strategy(text_model(), ModelConfig(strategy="last_n", trainable_layers=1))
+    names = trainable_names(built)
+    assert any(".layer.1." in n for n in names) and not any(".layer.0." in n for n in names)
+    assert not any("embeddings" in n for n in names) and any("classifier" in n for n in names)
+
+
+def test_full_and_discriminative_train_everything(text_model):
+    built = text_model()
+    for strategy in ("full", "discriminative"):
+        apply_strategy(built, ModelConfig(strategy=strategy))
+        assert parameter_counts(built.module)["trainable_share"] == 1.0
+    groups = block_learning_rates(built, 1e-3, 0.5)
+    assert [lr for _, lr in groups] == [1e-3, 5e-4, 2.5e-4, 1.25e-4]  # head, layer 1, layer 0, embeddings
+
+
+def test_lora_trains_a_small_share(text_model):
+    built = apply_strategy(text_model(), ModelConfig(strategy="lora", lora_r=2))
+    names = trainable_names(built)
+    assert any("lora_" in n for n in names) and any("classifier" in n for n in names)
+    assert not any("embeddings" in n for n in names)
+
+
+def test_from_scratch_differs_from_pretrained():
+    a = build_model(ModelConfig(model="mlp"), 3, "tabular", in_features=4)
+    img_pre = build_model(ModelConfig(model="efficientnet_lite0"), 2, "image", image_size=32)
+    img_raw = build_model(ModelConfig(model="efficientnet_lite0", pretrained=False), 2, "image", image_size=32)
+    w_pre = img_pre.module.net._conv_stem.weight
+    assert not torch.allclose(w_pre, img_raw.module.net._conv_stem.weight)
+    assert a.notes  # the MLP says it has no pretrained weights
+
+
+def test_gradual_unfreezing_stages(text_model):
+    built = text_model()
+    n_blocks = len(built.blocks())
+    set_trainable_blocks(built, 0)
+    head_only = len(trainable_names(built))
+    set_trainable_blocks(built, n_blocks)
+    assert len(trainable_names(built)) > head_only
+    assert parameter_counts(built.module)["trainable_share"] == 1.0
+
+
+def test_image_strategies_and_lora():
+    built = build_model(ModelConfig(model="efficientnet_lite0"), 3, "image", image_size=32)
+    apply_strategy(built, ModelConfig(strategy="frozen"))
+    assert trainable_names(built) == {"net._fc.weight", "net._fc.bias"}
+    built = apply_strategy(build_model(ModelConfig(model="efficientnet_lite0"), 3, "image", image_size=32),
+                           ModelConfig(strategy="lora"))
+    assert parameter_counts(built.module)["trainable_share"] < 0.2
+    out = built.module(pixel_values=torch.zeros(2, 3, 32, 32))["logits"]
+    assert out.shape == (2, 3)
+
+
+def test_model_and_data_kind_must_match():
+    with pytest.raises(ConfigError, match="pick 'mlp'"):
+        build_model(ModelConfig(model="minilm"), 2, "tabular", in_features=3)
+
+
+@pytest.mark.parametrize("kind", ["tabular", "image", "text"])
+def test_save_and_reload_give_the_same_outputs(tmp_path, kind, tiny_text_model):
+    if kind == "tabular":
+        built = build_model(ModelConfig(model="mlp"), 3, "tabular", in_features=5)
+        built.module.fit_scaler(np.random.default_rng(0).normal(3, 2, (50, 5)))
+        inputs = {"features": torch.randn(4, 5)}
+    elif kind == "image":
+        built = build_model(ModelConfig(model="efficientnet_lite0"), 2, "image", image_size=32)
+        inputs = {"pixel_values": torch.randn(2, 3, 32, 32)}
+    else:
+        built = build_model(ModelConfig(model=tiny_text_model), 2, "text")
+        inputs = dict(built.tokenizer(["a fine film", "dull"], padding=True, return_tensors="pt"))
+    built.module.eval()
+    save_model(built, tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    with torch.no_grad():
+        assert torch.allclose(built.module(**inputs)["logits"], again.module(**inputs)["logits"], atol=1e-5)

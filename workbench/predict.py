@@ -1,0 +1,80 @@
+"""A saved run's model as a predictor: batched, no-grad probabilities for raw texts, images or feature rows.
+
+This is the object explanations and the Explain pages work on.
+"""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .inputs import encode_batch
+from .models import BuiltModel, load_model
+from .store import RunStore
+
+
+class Predictor:
+    def __init__(self, built: BuiltModel, label_names: list[str], precision: str = "fp32", max_length: int = 128,
+                 image_size: int = 128, feature_names: list[str] | None = None,
+                 background: np.ndarray | None = None, batch_size: int = 64):
+        self.built = built
+        self.kind = built.kind
+        self.label_names = list(label_names)
+        self.precision = precision
+        self.max_length = max_length
+        self.image_size = image_size
+        self.feature_names = list(feature_names or [])
+        self.background = background
+        self.batch_size = batch_size
+        self.tokenizer = built.tokenizer
+        self.device = next(built.module.parameters()).device
+
+    def predict_proba(self, inputs) -> np.ndarray:
+        """Probabilities (n, classes) for a list of texts, an (n,H,W[,3]) image batch or an (n,F) array."""
+        items = list(inputs) if self.kind != "tabular" else np.asarray(inputs, dtype=np.float32).reshape(
+            len(inputs), -1)
+        if len(items) == 0:
+            return np.zeros((0, len(self.label_names)), dtype=np.float32)
+        if self.kind == "tabular" and items.shape[1] != len(self.feature_names):
+            raise ValueError(f"Expected {len(self.feature_names)} features ({', '.join(self.feature_names[:5])}"
+                             f"...), got {items.shape[1]}.")
+        out = []
+        self.built.module.eval()
+        with torch.inference_mode(), self._autocast():
+            for start in range(0, len(items), self.batch_size):
+                batch = encode_batch(self.built, items[start:start + self.batch_size], self.max_length,
+                                     self.image_size)
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                logits = self.built.module(**batch)["logits"].float()
+                out.append(torch.softmax(logits, dim=-1).cpu().numpy())
+        return np.concatenate(out)
+
+    def predict(self, inputs) -> np.ndarray:
+        return self.predict_proba(inputs).argmax(-1)
+
+    def _autocast(self):
+        if self.precision in ("bf16", "fp16"):
+            dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
+            return torch.autocast(self.device.type, dtype=dtype)
+        return contextlib.nullcontext()
+
+
+def load_predictor(run_id: str, store: RunStore | None = None) -> Predictor:
+    """The final model of a finished run."""
+    store = store or RunStore()
+    folder = store.model_folder(run_id)
+    if not folder.exists():
+        raise FileNotFoundError(f"Run {run_id} has no saved model (only finished runs save one).")
+    config = store.config(run_id)
+    metrics = store.metrics(run_id)
+    return predictor_from_folder(folder, config, metrics.get("precision", "fp32"))
+
+
+def predictor_from_folder(folder: Path, config: dict, precision: str = "fp32") -> Predictor:
+    built = load_model(folder)
+    meta = built.info
+    background = np.load(folder / "background.npy") if (folder / "background.npy").exists() else None
+    return Predictor(built, meta.get("label_names", []), precision, config["data"]["max_length"],
+                     config["data"]["image_size"], meta.get("feature_names"), background)

@@ -1,0 +1,298 @@
+"""Background-thread runner: one training run per device at a time, the rest queued.
+
+`start_run(config)` validates the settings and the data in the caller's thread (so bad input fails at once,
+before anything is written), then returns a `RunHandle`; a worker thread trains and publishes events.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import events as ev
+from .config import RunConfig
+from .datasets import Splits, load_dataset, split_dataset, summarize
+from .state import RunState
+from .store import RunStore, new_run_id
+
+
+@dataclass
+class Job:
+    run_id: str
+    config: RunConfig
+    splits: Splits
+    state: RunState
+    resume_from: str | None = None
+    stop_flag: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    subscribers: list = field(default_factory=list)
+
+
+class RunHandle:
+    """What a UI holds for a run: its id, a stop button, a wait, and snapshots of its state."""
+
+    def __init__(self, job: Job, runner: "Runner"):
+        self._job, self._runner = job, runner
+
+    @property
+    def id(self) -> str:
+        return self._job.run_id
+
+    def stop(self) -> None:
+        """Ask the run to stop; it ends within one optimizer step (a queued run ends at once)."""
+        self._runner.stop(self.id)
+
+    def wait(self, timeout: float | None = None) -> dict:
+        self._job.done.wait(timeout)
+        return self.snapshot()
+
+    def snapshot(self) -> dict:
+        return self._job.state.snapshot()
+
+    def subscribe(self, callback: Callable[[ev.Event, dict], None]) -> None:
+        """Call `callback(event, snapshot)` after each event, from the worker thread; keep it quick."""
+        self._job.subscribers.append(callback)
+
+    @property
+    def done(self) -> bool:
+        return self._job.done.is_set()
+
+
+def prepare_splits(cfg: RunConfig) -> Splits:
+    d = cfg.data
+    ds = load_dataset(d.dataset, d.text_column, d.label_column)
+    return split_dataset(ds, d.val_fraction, d.test_fraction, cfg.train.seed, d.max_train_samples)
+
+
+class Runner:
+    def __init__(self, store: RunStore | None = None):
+        self.store = store or RunStore()
+        self._lock = threading.Lock()
+        self._pending: list[Job] = []
+        self._jobs: dict[str, Job] = {}
+        self._wakeup = threading.Condition(self._lock)
+        self._worker: threading.Thread | None = None
+
+    # ---- public API
+
+    def start(self, config: RunConfig | None = None, *, subscribers=(), **options) -> RunHandle:
+        """Validate, queue and return at once; `subscribers` get every event from the first one on."""
+        cfg = (config or RunConfig()).replace(**options) if options else (config or RunConfig())
+        cfg.validate()
+        splits = prepare_splits(cfg)
+        from .models import check_model_fits
+        check_model_fits(cfg.model.model, splits.train.kind)
+        run_id = new_run_id()
+        while self.store.folder(run_id).exists():
+            run_id = new_run_id()
+        self.store.create(run_id, cfg.to_dict())
+        return self._enqueue(Job(run_id, cfg, splits, RunState(run_id), subscribers=list(subscribers)))
+
+    def resume(self, run_id: str) -> RunHandle:
+        """Continue an interrupted (or stopped) run from its last checkpoint, in the same folder."""
+        if run_id in self.active_ids():
+            raise ValueError(f"Run {run_id} is still active.")
+        checkpoint = self.store.last_checkpoint(run_id)
+        if checkpoint is None:
+            raise ValueError(f"Run {run_id} has no checkpoint to resume from (checkpoints are saved at the end "
+                             "of each epoch); start it again instead.")
+        cfg = RunConfig.from_dict(self.store.config(run_id))
+        state = self.store.load_state(run_id)
+        self.store.claim(run_id)
+        return self._enqueue(Job(run_id, cfg, prepare_splits(cfg), state, resume_from=str(checkpoint)))
+
+    def stop(self, run_id: str) -> None:
+        with self._lock:
+            job = self._jobs.get(run_id)
+            if job is None:
+                return
+            job.stop_flag.set()
+            queued = job in self._pending
+            if queued:
+                self._pending.remove(job)
+        if queued:
+            self._publish(job, ev.RunStopped(step=0))
+            job.done.set()
+            self._update_positions()
+
+    def handle(self, run_id: str) -> RunHandle | None:
+        job = self._jobs.get(run_id)
+        return RunHandle(job, self) if job else None
+
+    def active_ids(self) -> set[str]:
+        with self._lock:
+            return {rid for rid, job in self._jobs.items() if not job.done.is_set()}
+
+    def snapshot(self, run_id: str) -> dict:
+        job = self._jobs.get(run_id)
+        return job.state.snapshot() if job else self.store.load_state(run_id, self.active_ids()).snapshot()
+
+    def list_runs(self) -> list[dict]:
+        active = self.active_ids()
+        return [self.snapshot(rid) if rid in active else self.store.load_state(rid, active).snapshot()
+                for rid in self.store.run_ids()]
+
+    # ---- queue and worker
+
+    def _enqueue(self, job: Job) -> RunHandle:
+        with self._lock:
+            self._jobs[job.run_id] = job
+            self._pending.append(job)
+            position = len(self._pending) - 1 + (self._busy())
+            self._ensure_worker()
+        self._publish(job, ev.RunQueued(config=job.config.to_dict(), position=position))
+        with self._wakeup:
+            self._wakeup.notify()
+        return RunHandle(job, self)
+
+    def _busy(self) -> int:
+        return int(any(not j.done.is_set() and j not in self._pending for j in self._jobs.values()))
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._work, name="workbench-runner", daemon=True)
+            self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._wakeup:
+                while not self._pending:
+                    if not self._wakeup.wait(timeout=30):
+                        if not self._pending:
+                            self._worker = None
+                            return
+                job = self._pending.pop(0)
+            self._update_positions()
+            try:
+                execute(job, lambda e: self._publish(job, e), self.store)
+            finally:
+                job.done.set()
+
+    def _update_positions(self) -> None:
+        with self._lock:
+            pending = list(self._pending)
+            busy = self._busy()
+        for i, job in enumerate(pending):
+            job.state.set_queue_position(i + busy)
+
+    def _publish(self, job: Job, event: ev.Event) -> None:
+        job.state.apply(event)
+        self.store.append_event(job.run_id, event)
+        snap = None
+        for callback in list(job.subscribers):
+            try:
+                snap = snap or job.state.snapshot()
+                callback(event, snap)
+            except Exception:  # a broken display must never break training
+                traceback.print_exc()
+
+
+# ---------------------------------------------------------------- one run, start to end
+
+
+def execute(job: Job, publish: Callable[[ev.Event], None], store: RunStore) -> None:
+    """Train, evaluate and save one run; every outcome ends in exactly one terminal event."""
+    try:
+        result = _train_and_evaluate(job, publish, store)
+    except Exception as err:  # the worker must survive anything a run throws
+        message, hint = describe_failure(err)
+        publish(ev.RunFailed(error=message, hint=hint))
+        return
+    publish(result)
+
+
+def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
+    from .callbacks import EventBridge, GradualUnfreezing
+    from .models import apply_strategy, build_model, parameter_counts, save_model
+    from .training import build_trainer, device_name
+
+    cfg, splits = job.config, job.splits
+    train_data = splits.train
+    built = build_model(cfg.model, len(train_data.label_names), train_data.kind, cfg.data.image_size,
+                        in_features=train_data.x.shape[1] if train_data.kind == "tabular" else None)
+    if built.kind == "tabular":
+        built.module.fit_scaler(train_data.x)
+    built = apply_strategy(built, cfg.model)
+    bridge = EventBridge(publish, job.stop_flag, cfg.train.batch_size)
+    prepared = build_trainer(cfg, built, splits, str(store.checkpoints_folder(job.run_id)), [bridge])
+    if cfg.model.strategy == "gradual":
+        prepared.trainer.add_callback(GradualUnfreezing(built, prepared.total_steps, publish))
+    resumed_step = int(job.resume_from.rsplit("-", 1)[-1]) if job.resume_from else 0
+    publish(ev.RunStarted(
+        total_steps=prepared.total_steps, precision=prepared.precision, device=device_name(),
+        parameters=parameter_counts(built.module), dataset=summarize(train_data, splits),
+        resumed_from_step=resumed_step, notes=(prepared.precision_reason, *built.notes)))
+    started = time.time()
+    output = prepared.trainer.train(resume_from_checkpoint=job.resume_from)
+    train_seconds = time.time() - started
+    step = prepared.trainer.state.global_step
+    if job.stop_flag.is_set():
+        return ev.RunStopped(step=step, metrics={"train_seconds": train_seconds})
+
+    started = time.time()
+    metrics = _evaluate_and_save_predictions(job, prepared, built, store)
+    eval_seconds = time.time() - started
+    metrics.update(train_seconds=train_seconds, eval_seconds=eval_seconds, steps=step,
+                   train_loss=float(output.training_loss), precision=prepared.precision,
+                   parameters=parameter_counts(built.module), lr=prepared.lr)
+    built.info.update(label_names=list(train_data.label_names), feature_names=list(train_data.feature_names))
+    save_model(built, store.model_folder(job.run_id))
+    if built.kind == "tabular":
+        np.save(store.model_folder(job.run_id) / "background.npy", train_data.x[:100])
+    store.write_metrics(job.run_id, metrics)
+    return ev.RunFinished(metrics=metrics)
+
+
+def _evaluate_and_save_predictions(job: Job, prepared, built, store: RunStore) -> dict:
+    from .inputs import torch_split
+    from .metrics import classification_report
+    from .training import predict_probs
+
+    d, metrics = job.config.data, {}
+    for name, split in (("val", job.splits.val), ("test", job.splits.test)):
+        started = time.time()
+        probs = predict_probs(prepared.trainer, torch_split(split, built, d.max_length, d.image_size))
+        seconds = time.time() - started
+        store.save_predictions(job.run_id, name, probs, split.y, split.ids, split.label_names)
+        metrics[name] = {**classification_report(split.y, probs, split.label_names), "predict_seconds": seconds}
+    counts = np.bincount(job.splits.test.y, minlength=len(job.splits.test.label_names))
+    metrics["test"]["majority_baseline"] = float(counts.max() / counts.sum())
+    return metrics
+
+
+def describe_failure(err: Exception) -> tuple[str, str]:
+    """A sentence for what happened and one for what to try."""
+    from .callbacks import TrainingDiverged
+
+    text = f"{type(err).__name__}: {err}"
+    if isinstance(err, TrainingDiverged):
+        return (f"Training diverged: {err}.",
+                "Lower the learning rate (e.g. 10x), keep gradient clipping on (max_grad_norm 1.0), add warm-up, "
+                "or use fp32.")
+    if "out of memory" in str(err).lower() or type(err).__name__ == "OutOfMemoryError":
+        return (f"Out of memory: {err}.",
+                "Lower batch_size (and raise grad_accum to keep the effective batch), lower max_length or "
+                "image_size, or use bf16/fp16.")
+    return text, "See the message above; the run's settings are in its config.json."
+
+
+_default_runner: Runner | None = None
+_default_lock = threading.Lock()
+
+
+def get_runner() -> Runner:
+    """The process-wide runner (one per process, so every UI session shares its queue)."""
+    global _default_runner
+    with _default_lock:
+        if _default_runner is None:
+            _default_runner = Runner()
+        return _default_runner
+
+
+def start_run(config: RunConfig | None = None, *, subscribers=(), **options) -> RunHandle:
+    """Start a run on the shared runner: `start_run(RunConfig())` or `start_run(dataset="sms_spam", lr=1e-4)`."""
+    return get_runner().start(config, subscribers=subscribers, **options)
