@@ -332,3 +332,17 @@ def summarize(ds: Dataset, splits: Splits | None = None) -> dict:
     if splits is not None:
         summary["splits"] = splits.sizes()
     return summary
+
+
+def preview_frame(ds: Dataset, n: int = 20) -> pd.DataFrame:
+    """The first rows as a table: texts and tabular features as they are, images by shape or path."""
+    rows = min(n, len(ds))
+    labels = [ds.label_names[y] for y in ds.y[:rows]]
+    if ds.kind == "text":
+        return pd.DataFrame({"id": ds.ids[:rows], "text": ds.x[:rows], "label": labels})
+    if ds.kind == "tabular":
+        frame = pd.DataFrame(ds.x[:rows], columns=ds.feature_names)
+        frame.insert(0, "label", labels)
+        return frame
+    shown = [x if isinstance(x, str) else f"{x.shape[0]}x{x.shape[1]} image" for x in ds.x[:rows]]
+    return pd.DataFrame({"id": ds.ids[:rows], "image": shown, "label": labels})

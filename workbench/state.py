@@ -87,7 +87,7 @@ class RunState:
     def _finished(self, e: ev.RunFinished):
         self._end("finished", e)
         self._s["metrics"] = e.metrics
-        self._s["step"] = self._s["total_steps"] or self._s["step"]
+        self._s["step"] = e.metrics.get("steps", self._s["step"])
 
     def _stopped(self, e: ev.RunStopped):
         self._end("stopped", e)

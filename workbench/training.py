@@ -224,7 +224,9 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
     warmup = int(t.warmup_ratio * total)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: lr_factor(step, total, warmup, t.schedule))
-    extra = [EarlyStoppingCallback(early_stopping_patience=t.early_stopping)] if t.early_stopping else []
+    # An "improvement" must beat the last best validation loss by 1e-4, so float noise does not count.
+    extra = ([EarlyStoppingCallback(early_stopping_patience=t.early_stopping, early_stopping_threshold=1e-4)]
+             if t.early_stopping else [])
     trainer = Trainer(
         model=built.module, args=args, train_dataset=train_ds, eval_dataset=val_ds,
         data_collator=collator(built), processing_class=built.tokenizer,

@@ -1,0 +1,101 @@
+"""Dashboard overhead: the same short MiniLM run headless (CLI) and started from the Streamlit app with the page
+open in headless Chromium (refreshing once a second), plus the app's cold start to first render.
+
+    .venv/bin/python bench/ui_overhead.py [--train 1000] [--repeats 2]
+
+Needs Debian's chromium and the playwright Python package (both installed by CI's setup).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def run_options(n_train: int) -> dict:
+    return {"dataset": "rotten_tomatoes", "max_train_samples": n_train, "save_checkpoints": False}
+
+
+def headless(options: dict, home: str) -> float:
+    args = [sys.executable, "-m", "workbench", "train", "--json"]
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        args += [flag if value is not False else "--no-" + key.replace("_", "-")] + (
+            [] if isinstance(value, bool) else [str(value)])
+    out = subprocess.run(args, cwd=ROOT, env={**os.environ, "WORKBENCH_HOME": home}, capture_output=True,
+                         text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["train_seconds"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def with_dashboard(options: dict, home: str) -> tuple[float, float]:
+    """Train seconds of a run started by the Quick start button, and the cold start to the first render."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_HOME": home, "WORKBENCH_QUICKSTART": json.dumps(options)}
+    started = time.time()
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            while True:
+                try:
+                    page.goto(f"http://127.0.0.1:{port}", timeout=2000)
+                    break
+                except Exception:
+                    time.sleep(0.2)
+            page.get_by_role("button", name="Quick start").wait_for(timeout=60_000)
+            cold_start = time.time() - started
+            page.get_by_role("button", name="Quick start").click()
+            page.get_by_text("— finished").first.wait_for(timeout=600_000)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(30)
+    runs = list((Path(home) / "runs").iterdir())
+    metrics = json.loads((runs[-1] / "metrics.json").read_text())
+    return metrics["train_seconds"], cold_start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    options = run_options(args.train)
+    rows = []
+    for i in range(args.repeats):
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            plain = headless(options, a)
+            ui, cold = with_dashboard(options, b)
+        rows.append((plain, ui, cold))
+        print(f"repeat {i + 1}: headless {plain:.1f} s, with dashboard {ui:.1f} s, speed ratio {plain / ui:.3f}, "
+              f"cold start {cold:.1f} s", flush=True)
+    plain = sum(r[0] for r in rows) / len(rows)
+    ui = sum(r[1] for r in rows) / len(rows)
+    cold = max(r[2] for r in rows)
+    print(f"\nmean train seconds: headless {plain:.1f}, with dashboard open {ui:.1f}; speed ratio "
+          f"{plain / ui:.3f} (target >= 0.95); worst cold start to first render {cold:.1f} s (target <= 5 s)")
+
+
+if __name__ == "__main__":
+    main()

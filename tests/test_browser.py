@@ -1,0 +1,73 @@
+"""One real-browser path: headless Chromium opens the app, clicks Quick start, sees the curve grow, clicks Stop,
+and sees the run stopped. A screenshot is saved under test-artifacts/."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+# Long enough to still be running when Stop is clicked; each step is a few milliseconds.
+LONG_TINY_RUN = {"dataset": "wine", "model": "mlp", "max_steps": 200000, "log_every": 25, "eval_every": 5000,
+                 "hidden_sizes": [16], "save_checkpoints": False}
+
+needs_browser = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (CI installs it; locally: apt-get install chromium)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_HOME": str(tmp_path), "WORKBENCH_QUICKSTART": json.dumps(LONG_TINY_RUN)}
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.3)
+    yield url
+    server.terminate()
+    server.wait(20)
+
+
+@needs_browser
+def test_quick_start_then_stop_in_chromium(app_url):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(app_url, timeout=60_000)
+            page.get_by_role("button", name="Quick start").click(timeout=60_000)
+            points = ("() => Array.from(document.querySelectorAll('.js-plotly-plot .scatterlayer .trace path'))"
+                      ".reduce((n, p) => n + ((p.getAttribute('d') || '').match(/L/g) || []).length, 0)")
+            page.wait_for_function(f"({points})() >= 2", timeout=90_000)
+            first = page.evaluate(points)
+            page.wait_for_function(f"({points})() > {first}", timeout=60_000)   # the curve keeps growing
+            page.get_by_role("button", name="Stop").click(timeout=30_000)
+            page.get_by_text("— stopped").first.wait_for(timeout=60_000)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "browser_quick_start.png"), full_page=True)
+            browser.close()

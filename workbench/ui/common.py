@@ -1,0 +1,149 @@
+"""Pieces the Streamlit pages share: the process-wide runner, generated option forms, the live run panel."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import fields
+
+import streamlit as st
+
+from ..config import SECTION_CLASSES, RunConfig
+from ..events import TERMINAL
+
+REFRESH_SECONDS = 1.0
+
+
+def runner():
+    """The runner is per process, so every browser session shares one queue and sees every run."""
+    from ..runner import get_runner
+    return get_runner()
+
+
+def quickstart_config() -> RunConfig:
+    """The one-click run: MiniLM on 2,000 Rotten Tomatoes snippets, one epoch (about half a minute on 2 cores).
+    WORKBENCH_QUICKSTART may hold JSON option overrides (demos on slow machines, and the browser test)."""
+    overrides = json.loads(os.environ.get("WORKBENCH_QUICKSTART", "{}") or "{}")
+    return RunConfig.from_flat(**{"max_train_samples": 2000, "name": "quick start", **overrides})
+
+
+def show_error(err: Exception) -> None:
+    st.error(f"{err}", icon="⚠️")
+
+
+# ---------------------------------------------------------------- generated option form
+
+
+def _widget(f, value, key: str):
+    help_text = f.metadata["help"]
+    label = f.name.replace("_", " ")
+    choices = f.metadata.get("choices")
+    hint = str(f.type)
+    if choices:
+        return st.selectbox(label, choices, index=list(choices).index(value), help=help_text, key=key)
+    if "bool" in hint:
+        return st.checkbox(label, value=bool(value), help=help_text, key=key)
+    if "tuple" in hint:
+        text = st.text_input(label, ",".join(map(str, value)), help=help_text + " Comma-separated.", key=key)
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    if "float" in hint or "int" in hint:
+        is_int = "float" not in hint
+        return st.number_input(label, value=value, step=1 if is_int else None, format=None if is_int else "%g",
+                               help=help_text + (" Leave empty for the default." if "None" in hint else ""),
+                               key=key, placeholder="default")
+    text = st.text_input(label, value or "", help=help_text, key=key)
+    return text or None
+
+
+def config_form(base: RunConfig, section: str, skip: tuple = (), key: str = "cfg") -> dict:
+    """Widgets for every option of one config section, each with its help text; returns the chosen values."""
+    current = getattr(base, section)
+    return {f.name: _widget(f, getattr(current, f.name), f"{key}.{f.name}")
+            for f in fields(SECTION_CLASSES[section]) if f.name not in skip}
+
+
+# ---------------------------------------------------------------- runs
+
+
+def run_label(snap: dict) -> str:
+    cfg = snap.get("config") or {}
+    name = cfg.get("name") or ""
+    what = f"{cfg.get('model', {}).get('model', '?')} on {cfg.get('data', {}).get('dataset', '?')}"
+    return f"{snap['id']} · {snap['status']} · {what}" + (f" · {name}" if name else "")
+
+
+def pick_run(label: str, statuses: tuple | None = None, key: str = "run") -> dict | None:
+    runs = [s for s in runner().list_runs() if statuses is None or s["status"] in statuses]
+    if not runs:
+        st.info("No runs yet: start one on the Home or Train page.")
+        return None
+    ids = [s["id"] for s in runs]
+    wanted = st.query_params.get("run")
+    index = ids.index(wanted) if wanted in ids else 0
+    chosen = st.selectbox(label, ids, index=index, format_func=lambda i: run_label(runs[ids.index(i)]), key=key)
+    st.query_params["run"] = chosen
+    return runs[ids.index(chosen)]
+
+
+def latest_active_run() -> str | None:
+    active = runner().active_ids()
+    return sorted(active)[-1] if active else None
+
+
+def live_panel(run_id: str, key: str = "live") -> None:
+    """Progress, timing and curves of one run, redrawn about once a second while it is active."""
+
+    @st.fragment(run_every=REFRESH_SECONDS)
+    def panel():
+        snap = runner().snapshot(run_id)
+        draw_run_status(snap, key)
+        if snap["status"] in TERMINAL + ("interrupted",):
+            st.session_state.pop("watching", None)
+
+    panel()
+
+
+def draw_run_status(snap: dict, key: str) -> None:
+    from ..plots import fig_training_curves
+
+    status = snap["status"]
+    top = st.columns([3, 1])
+    with top[0]:
+        st.markdown(f"**Run `{snap['id']}`** — {status}" + (
+            f" (place {snap['queue_position']} in the queue)" if status == "queued" else ""))
+        total = snap["total_steps"] or 1
+        st.progress(min(snap["step"] / total, 1.0), text=f"step {snap['step']} / {snap['total_steps'] or '?'}")
+    with top[1]:
+        if status in ("queued", "running") and st.button("Stop", key=f"{key}.stop", type="secondary"):
+            runner().stop(snap["id"])
+            st.toast("Stopping after the current step")
+    cols = st.columns(4)
+    cols[0].metric("elapsed", f"{snap['elapsed']:.0f} s")
+    cols[1].metric("ETA", "—" if snap["eta"] is None else f"{snap['eta']:.0f} s")
+    cols[2].metric("samples/s", f"{snap['samples_per_second']:.1f}")
+    test = (snap.get("metrics") or {}).get("test", {})
+    cols[3].metric("test accuracy", "—" if "accuracy" not in test else f"{test['accuracy']:.3f}")
+    if status == "failed":
+        st.error(f"{snap['error']}\n\n**Try:** {snap['hint']}")
+    for note in snap.get("notes", [])[-3:]:
+        st.caption(f"step {note['step']}: {note['message']}")
+    history = snap["history"]
+    if history:
+        st.plotly_chart(fig_training_curves({snap["id"]: history}, metrics=_curve_metrics(history), show_lr=True),
+                        key=f"{key}.curves.{len(history)}", width="stretch")
+    else:
+        st.caption("The first curve point appears after the first few steps.")
+
+
+def _curve_metrics(history: list[dict]) -> tuple:
+    keys = {k for row in history for k in row}
+    wanted = ("train_loss", "eval_loss", "eval_accuracy", "grad_norm")
+    return tuple(k for k in wanted if k in keys)
+
+
+def dataset_items(config: dict, ids) -> list:
+    """The raw inputs (texts, images or feature rows) behind example ids of a run's dataset."""
+    from ..datasets import load_dataset
+    d = config["data"]
+    ds = load_dataset(d["dataset"], d.get("text_column"), d.get("label_column"))
+    position = {int(i): n for n, i in enumerate(ds.ids)}
+    return [ds.x[position[int(i)]] for i in ids]

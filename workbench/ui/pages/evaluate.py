@@ -1,0 +1,80 @@
+"""Evaluate: confusion matrix with the examples behind each cell, ROC and PR, a threshold, calibration, errors."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from workbench import metrics as M
+from workbench import plots as P
+from workbench.ui.common import dataset_items, pick_run, runner
+
+st.title("Evaluate")
+snap = pick_run("Finished run", ("finished",), key="eval.run")
+if snap is None:
+    st.stop()
+split = st.radio("Split", ["test", "val"], horizontal=True, key="eval.split")
+try:
+    pred = runner().store.load_predictions(snap["id"], split)
+except FileNotFoundError as err:
+    st.error(str(err))
+    st.stop()
+probs, labels, ids, names = pred["probs"], pred["labels"], pred["ids"], pred["label_names"]
+binary = probs.shape[1] == 2
+
+threshold = 0.5
+if binary:
+    threshold = st.slider(f"Threshold on P({names[1]})", 0.0, 1.0, 0.5, 0.01, key="eval.threshold",
+                          help="Predict the positive class when its probability reaches this value.")
+    at = M.metrics_at_threshold(labels, probs, threshold)
+    preds = (probs[:, 1] >= threshold).astype(int)
+else:
+    preds = probs.argmax(1)
+report = M.classification_report(labels, probs, names)
+cols = st.columns(4)
+accuracy = float((preds == labels).mean())
+cols[0].metric("accuracy", f"{accuracy:.3f}")
+cols[1].metric("macro F1", f"{(at['f1'] if binary and 'f1' in at else report['f1_macro']):.3f}")
+cols[2].metric("balanced accuracy", f"{report['balanced_accuracy']:.3f}")
+cols[3].metric("log loss", f"{report['log_loss']:.3f}")
+
+left, right = st.columns(2)
+with left:
+    normalized = st.toggle("row-normalised", key="eval.norm")
+    matrix = M.confusion(labels, preds, len(names), normalize=normalized)
+    st.plotly_chart(P.fig_confusion_matrix(matrix, names, normalized=normalized), key="eval.cm", width="stretch")
+    c1, c2 = st.columns(2)
+    true_label = c1.selectbox("true", names, key="eval.true")
+    pred_label = c2.selectbox("predicted", names, index=min(1, len(names) - 1), key="eval.pred")
+    cell = M.cell_examples(labels, preds, names.index(true_label), names.index(pred_label), ids)
+    st.caption(f"{len(cell)} examples are {true_label} and predicted {pred_label}")
+    if cell:
+        shown = cell[:20]
+        items = dataset_items(snap["config"], shown)
+        if snap["dataset"].get("kind") == "image":
+            st.image([np.asarray(i) if not isinstance(i, str) else i for i in items[:12]], width=64)
+        else:
+            st.dataframe(pd.DataFrame({"id": shown, "example": [str(i)[:200] for i in items]}), hide_index=True,
+                         key="eval.cell")
+with right:
+    roc, pr = M.roc_data(labels, probs), M.pr_data(labels, probs)
+    point = None
+    if binary:
+        point = (at.get("fpr"), at.get("recall")) if at.get("fpr") is not None else None
+    st.plotly_chart(P.fig_roc(roc, operating_point=point), key="eval.roc", width="stretch")
+    st.plotly_chart(P.fig_pr(pr), key="eval.pr", width="stretch")
+
+st.subheader("Per class")
+st.dataframe(pd.DataFrame(report["per_class"]), hide_index=True, key="eval.per_class")
+st.plotly_chart(P.fig_per_class(report), key="eval.per_class_fig", width="stretch")
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(P.fig_calibration(M.calibration(labels, probs)), key="eval.cal", width="stretch")
+with right:
+    if binary:
+        st.plotly_chart(P.fig_threshold_sweep(M.threshold_sweep(labels, probs)), key="eval.sweep", width="stretch")
+st.subheader("Worst errors (highest loss)")
+worst = M.top_losses(labels, probs, k=10, ids=ids)
+items = dataset_items(snap["config"], [w["id"] for w in worst])
+st.dataframe(pd.DataFrame([{"id": w["id"], "true": names[w["true"]], "predicted": names[w["pred"]],
+                            "p(true)": round(w["p_true"], 3), "loss": round(w["loss"], 3),
+                            "example": str(item)[:200] if snap["dataset"].get("kind") != "image" else "image"}
+                           for w, item in zip(worst, items)]), hide_index=True, key="eval.worst")

@@ -1,0 +1,85 @@
+"""Explain: one prediction of a finished run, explained by SHAP and by LIME side by side, with their agreement."""
+import numpy as np
+import streamlit as st
+
+from workbench import plots as P
+from workbench.ui.common import dataset_items, pick_run, runner, show_error
+
+st.title("Explain")
+snap = pick_run("Finished run", ("finished",), key="explain.run")
+if snap is None:
+    st.stop()
+
+
+@st.cache_resource(max_entries=3, show_spinner="Loading the run's model ...")
+def predictor_for(run_id: str):
+    from workbench.predict import load_predictor
+    return load_predictor(run_id, runner().store)
+
+
+try:
+    predictor = predictor_for(snap["id"])
+except FileNotFoundError as err:
+    st.error(str(err))
+    st.stop()
+pred = runner().store.load_predictions(snap["id"], "test")
+kind = predictor.kind
+item = None
+if kind == "text":
+    how = st.radio("Input", ["type a sentence", "pick a test example"], horizontal=True, key="explain.how")
+    if how.startswith("type"):
+        item = st.text_area("Sentence", "A warm, funny and beautifully acted film.", key="explain.text")
+    else:
+        position = st.number_input("test example #", 0, len(pred["ids"]) - 1, 0, key="explain.index")
+        item = dataset_items(snap["config"], [pred["ids"][position]])[0]
+        st.write(item)
+elif kind == "image":
+    upload = st.file_uploader("Upload an image (any size or mode; it is converted)", type=["png", "jpg", "jpeg"],
+                              key="explain.image")
+    if upload is not None:
+        from PIL import Image
+        item = Image.open(upload)
+    else:
+        position = st.number_input("or a test example #", 0, len(pred["ids"]) - 1, 0, key="explain.index")
+        item = dataset_items(snap["config"], [pred["ids"][position]])[0]
+    st.image(np.asarray(item) if not isinstance(item, str) else item, width=160)
+else:
+    position = st.number_input("test row #", 0, len(pred["ids"]) - 1, 0, key="explain.index")
+    item = np.asarray(dataset_items(snap["config"], [pred["ids"][position]])[0], dtype=float)
+    st.dataframe({n: [v] for n, v in zip(predictor.feature_names, item)}, key="explain.row")
+
+if item is not None and st.button("Explain with SHAP and LIME", type="primary", key="explain.go"):
+    from workbench.explain import explain_both
+    try:
+        with st.spinner("Explaining ..."):
+            shap_e, lime_e, agreement = explain_both(predictor, item)
+    except ValueError as err:
+        show_error(err)
+        st.stop()
+    names = predictor.label_names
+    probs = shap_e.probabilities
+    st.markdown(f"**Prediction: {names[shap_e.prediction]}** (" + ", ".join(
+        f"{n} {p:.2f}" for n, p in zip(names, probs)) + ")")
+    for note in shap_e.notes + lime_e.notes:
+        st.caption(note)
+    rho = agreement["spearman"]
+    st.caption(f"Agreement: top-{agreement['k']} overlap {agreement['top_k_overlap']:.2f}, rank correlation "
+               f"{'n/a' if rho is None else f'{rho:.2f}'} · SHAP {shap_e.seconds:.1f} s, LIME {lime_e.seconds:.1f} s")
+    left, right = st.columns(2)
+    for column, e in ((left, shap_e), (right, lime_e)):
+        with column:
+            st.subheader(e.method.upper())
+            weights = e.unit_weights()
+            if kind == "text":
+                st.html(P.html_token_highlight(e.units, weights))
+                st.plotly_chart(P.fig_token_attributions(e.units, weights), key=f"explain.{e.method}",
+                                width="stretch")
+            elif kind == "image":
+                heatmap = e.heatmap if e.heatmap is not None else e.heatmap_for()
+                st.plotly_chart(P.fig_pixel_attributions(e.image, heatmap),
+                                key=f"explain.{e.method}", width="stretch")
+            else:
+                st.plotly_chart(P.fig_feature_attributions(e.units, weights, item), key=f"explain.{e.method}",
+                                width="stretch")
+    st.plotly_chart(P.fig_shap_vs_lime(shap_e.units, shap_e.unit_weights(), lime_e.unit_weights(),
+                                       agreement=agreement), key="explain.compare", width="stretch")

@@ -1,0 +1,55 @@
+"""Runs & compare: every run on disk; overlay curves, diff configs, compare metrics; resume, delete, download."""
+import json
+
+import pandas as pd
+import streamlit as st
+
+from workbench.runs_table import config_diff, metrics_csv, runs_frame
+from workbench.ui.common import runner, show_error
+
+st.title("Runs & compare")
+snaps = runner().list_runs()
+if not snaps:
+    st.info("No runs yet: start one on the Home or Train page.")
+    st.stop()
+st.dataframe(runs_frame(snaps), hide_index=True, key="runs.table")
+by_id = {s["id"]: s for s in snaps}
+chosen = st.multiselect("Compare runs", list(by_id), default=list(by_id)[:min(2, len(by_id))], key="runs.compare")
+if chosen:
+    from workbench.plots import fig_training_curves
+    log_y = st.checkbox("log-scale loss", key="runs.log")
+    metric_keys = sorted({k for i in chosen for row in by_id[i]["history"] for k in row
+                          if k not in ("step", "epoch")})
+    shown = st.multiselect("curves", metric_keys, default=[k for k in ("train_loss", "eval_loss") if k in metric_keys],
+                           key="runs.metrics")
+    st.plotly_chart(fig_training_curves({i: by_id[i]["history"] for i in chosen}, metrics=tuple(shown), log_y=log_y),
+                    key="runs.curves", width="stretch")
+    if len(chosen) > 1:
+        st.subheader("Settings that differ")
+        st.dataframe(config_diff([by_id[i]["config"] for i in chosen], chosen), key="runs.diff")
+    st.subheader("Test metrics")
+    st.dataframe(pd.read_csv(__import__("io").StringIO(metrics_csv([by_id[i] for i in chosen]))), hide_index=True,
+                 key="runs.metrics_table")
+
+st.subheader("One run")
+run_id = st.selectbox("Run", list(by_id), key="runs.one")
+snap = by_id[run_id]
+store = runner().store
+cols = st.columns(4)
+if snap["status"] == "interrupted" and cols[0].button("Resume", key="runs.resume"):
+    try:
+        st.session_state["watching"] = runner().resume(run_id).id
+        st.success("Resumed; follow it on the Home or Train page.")
+    except Exception as err:
+        show_error(err)
+cols[1].download_button("config.json", json.dumps(snap["config"], indent=2), f"{run_id}-config.json",
+                        key="runs.dl.config")
+cols[2].download_button("metrics.csv", metrics_csv([snap]), f"{run_id}-metrics.csv", key="runs.dl.metrics")
+weights = store.model_folder(run_id) / "model.safetensors"
+if weights.exists():
+    cols[3].download_button("weights (safetensors)", weights.read_bytes(), f"{run_id}-model.safetensors",
+                            key="runs.dl.weights")
+if snap["status"] not in ("queued", "running"):
+    if st.checkbox("I want to delete this run", key="runs.confirm") and st.button("Delete", key="runs.delete"):
+        store.delete(run_id)
+        st.rerun()

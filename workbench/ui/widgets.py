@@ -1,0 +1,295 @@
+"""ipywidgets panels for notebooks: training, evaluation and explanation, on the same core as the app.
+
+The worker thread only sets widget values and figure traces (throttled); it never writes into an Output area.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import fields
+
+import ipywidgets as W
+import numpy as np
+import plotly.graph_objects as go
+
+from ..config import SECTION_CLASSES, RunConfig
+from ..events import TERMINAL
+
+THROTTLE_SECONDS = 0.5
+
+
+def _option_widget(f, value):
+    style = {"description_width": "150px"}
+    layout = W.Layout(width="360px")
+    common = dict(description=f.name.replace("_", " "), description_tooltip=f.metadata["help"], style=style,
+                  layout=layout)
+    hint = str(f.type)
+    if f.metadata.get("choices"):
+        return W.Dropdown(options=list(f.metadata["choices"]), value=value, **common)
+    if "bool" in hint:
+        return W.Checkbox(value=bool(value), indent=False, **common)
+    if "tuple" in hint:
+        return W.Text(value=",".join(map(str, value)), **common)
+    if ("int" in hint or "float" in hint) and value is not None:
+        return (W.IntText if "float" not in hint else W.FloatText)(value=value, **common)
+    return W.Text(value="" if value is None else str(value), placeholder="default", **common)
+
+
+def _read(f, widget):
+    value = widget.value
+    hint = str(f.type)
+    if "tuple" in hint:
+        return tuple(int(v) for v in value.split(",") if v.strip())
+    if isinstance(widget, W.Text):
+        if value.strip() == "":
+            return None
+        if "float" in hint:
+            return float(value)
+        if "int" in hint:
+            return int(value)
+    return value
+
+
+class TrainingPanel:
+    """Options as widgets (with their help as tooltips), Start/Stop, progress with ETA, live curves, metrics.
+
+    `TrainingPanel()` starts new runs; `TrainingPanel.watch(handle)` follows a run started from code;
+    `TrainingPanel.from_run(run_id)` shows a finished run loaded from disk.
+    """
+
+    def __init__(self, config: RunConfig | None = None, runner=None, show_options: bool = True):
+        from ..runner import get_runner
+
+        self.runner = runner or get_runner()
+        self.config = config or RunConfig()
+        self.handle = None
+        self._last_draw = 0.0
+        self._lock = threading.Lock()
+        self.option_widgets = {}
+        sections = []
+        for section, kind in SECTION_CLASSES.items():
+            current = getattr(self.config, section)
+            ws = []
+            for f in fields(kind):
+                w = _option_widget(f, getattr(current, f.name))
+                self.option_widgets[f.name] = (f, w)
+                ws.append(w)
+            sections.append(W.VBox(ws))
+        self.options = W.Accordion(children=sections, titles=tuple(SECTION_CLASSES))
+        self.start_button = W.Button(description="Start", button_style="primary", icon="play")
+        self.stop_button = W.Button(description="Stop", icon="stop", disabled=True)
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="steps")
+        self.status = W.HTML("<b>ready</b>")
+        self.timing = W.HTML("")
+        self.metrics = W.HTML("")
+        self.figure = go.FigureWidget(layout=dict(height=360, xaxis_title="step", yaxis_title="value",
+                                                  margin=dict(l=40, r=20, t=30, b=40)))
+        self.start_button.on_click(lambda _: self.start())
+        self.stop_button.on_click(lambda _: self.stop())
+        controls = W.HBox([self.start_button, self.stop_button, self.progress, self.status])
+        parts = ([self.options] if show_options else []) + [controls, self.timing, self.figure, self.metrics]
+        self.widget = W.VBox(parts)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+    # ---- actions
+
+    def read_config(self) -> RunConfig:
+        chosen = {name: _read(f, w) for name, (f, w) in self.option_widgets.items()}
+        return RunConfig.from_flat(name=self.config.name, **chosen).validate()
+
+    def start(self):
+        """Start a run with the options as set in the widgets; errors show in the status line."""
+        try:
+            cfg = self.read_config()
+            handle = self.runner.start(cfg, subscribers=[self._on_event])
+        except ValueError as err:
+            self.status.value = f"<b style='color:#b00'>{err}</b>"
+            return None
+        self._follow(handle)
+        return handle
+
+    def stop(self):
+        if self.handle is not None:
+            self.handle.stop()
+            self.status.value = "<b>stopping after the current step ...</b>"
+
+    @classmethod
+    def watch(cls, handle, runner=None) -> "TrainingPanel":
+        panel = cls(runner=runner, show_options=False)
+        handle.subscribe(panel._on_event)
+        panel._follow(handle)
+        return panel
+
+    @classmethod
+    def from_run(cls, run_id: str, runner=None) -> "TrainingPanel":
+        panel = cls(runner=runner, show_options=False)
+        panel.start_button.disabled = True
+        panel.draw(panel.runner.snapshot(run_id))
+        return panel
+
+    def _follow(self, handle):
+        self.handle = handle
+        self.start_button.disabled = True
+        self.stop_button.disabled = False
+        self.draw(handle.snapshot())
+
+    # ---- drawing (called from the worker thread, throttled)
+
+    def _on_event(self, event, snap):
+        terminal = snap["status"] in TERMINAL
+        now = time.time()
+        if not terminal and now - self._last_draw < THROTTLE_SECONDS:
+            return
+        self._last_draw = now
+        self.draw(snap)
+
+    def draw(self, snap: dict) -> None:
+        with self._lock:
+            status = snap["status"]
+            self.progress.max = max(snap["total_steps"], 1)
+            self.progress.value = min(snap["step"], self.progress.max)
+            queue = f" (place {snap['queue_position']} in the queue)" if status == "queued" else ""
+            colour = {"failed": "#b00", "finished": "#070", "stopped": "#a60"}.get(status, "#000")
+            self.status.value = f"<b style='color:{colour}'>{status}</b>{queue} · run {snap['id']}"
+            eta = "—" if snap["eta"] is None else f"{snap['eta']:.0f} s"
+            self.timing.value = (f"step {snap['step']} / {snap['total_steps']} · elapsed {snap['elapsed']:.0f} s · "
+                                 f"ETA {eta} · {snap['samples_per_second']:.1f} samples/s")
+            if status == "failed":
+                self.metrics.value = f"<b style='color:#b00'>{snap['error']}</b><br>Try: {snap['hint']}"
+            self._draw_curves(snap["history"])
+            test = (snap.get("metrics") or {}).get("test")
+            if test:
+                self.metrics.value = "<b>test</b> " + " · ".join(
+                    f"{k} {test[k]:.3f}" for k in ("accuracy", "f1_macro", "balanced_accuracy", "log_loss") if k in test)
+            if status in TERMINAL:
+                self.start_button.disabled = False
+                self.stop_button.disabled = True
+
+    def _draw_curves(self, history: list[dict]) -> None:
+        series = {}
+        for row in history:
+            for key in ("train_loss", "eval_loss", "eval_accuracy"):
+                if row.get(key) is not None:
+                    series.setdefault(key, ([], []))
+                    series[key][0].append(row["step"])
+                    series[key][1].append(row[key])
+        with self.figure.batch_update():
+            existing = {t.name: t for t in self.figure.data}
+            for key, (xs, ys) in series.items():
+                if key in existing:
+                    existing[key].x, existing[key].y = xs, ys
+                else:
+                    self.figure.add_scatter(x=xs, y=ys, name=key, mode="lines+markers",
+                                            line=dict(dash="dot" if key.startswith("eval") else "solid"))
+
+    def points(self) -> int:
+        """How many curve points are drawn (for tests and for the notebook's own checks)."""
+        return sum(len(t.x or ()) for t in self.figure.data)
+
+
+class EvaluationPanel:
+    """Confusion matrix, ROC and PR for a finished run; a threshold slider for binary tasks."""
+
+    def __init__(self, run_id: str, split: str = "test", runner=None):
+        from .. import metrics as M
+        from .. import plots as P
+        from ..runner import get_runner
+
+        self._M, self._P = M, P
+        runner = runner or get_runner()
+        pred = runner.store.load_predictions(run_id, split)
+        self.probs, self.labels, self.names = pred["probs"], pred["labels"], pred["label_names"]
+        self.binary = self.probs.shape[1] == 2
+        self.matrix = go.FigureWidget(P.fig_confusion_matrix(M.confusion(self.labels, self._preds(0.5),
+                                                                         len(self.names)), self.names))
+        self.summary = W.HTML()
+        self.threshold = W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, description="threshold",
+                                       description_tooltip=f"predict {self.names[-1]} at or above this probability",
+                                       disabled=not self.binary, continuous_update=False)
+        self.threshold.observe(lambda change: self.update(change["new"]), names="value")
+        roc = go.FigureWidget(P.fig_roc(M.roc_data(self.labels, self.probs)))
+        pr = go.FigureWidget(P.fig_pr(M.pr_data(self.labels, self.probs)))
+        self.widget = W.VBox([W.HBox([self.threshold, self.summary]), W.HBox([self.matrix, roc, pr])])
+        self.update(0.5)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+    def _preds(self, threshold: float) -> np.ndarray:
+        if self.binary:
+            return (self.probs[:, 1] >= threshold).astype(int)
+        return self.probs.argmax(1)
+
+    def update(self, threshold: float) -> None:
+        preds = self._preds(threshold)
+        matrix = self._M.confusion(self.labels, preds, len(self.names))
+        with self.matrix.batch_update():
+            self.matrix.data[0].z = matrix
+            self.matrix.data[0].text = matrix
+        accuracy = float((preds == self.labels).mean())
+        self.summary.value = f"accuracy at threshold {threshold:.2f}: <b>{accuracy:.3f}</b>"
+
+
+class ExplainPanel:
+    """A text box (text models) or an example picker: SHAP and LIME side by side, with their agreement."""
+
+    def __init__(self, run_id: str, runner=None):
+        from ..predict import load_predictor
+        from ..runner import get_runner
+
+        runner = runner or get_runner()
+        self.predictor = load_predictor(run_id, runner.store)
+        self.config = runner.store.config(run_id)
+        self.test_ids = runner.store.load_predictions(run_id, "test")["ids"]
+        kind = self.predictor.kind
+        self.text = W.Textarea(value="A warm, funny and beautifully acted film.", description="text",
+                               layout=W.Layout(width="600px"), disabled=kind != "text")
+        self.example = W.BoundedIntText(value=0, min=0, max=len(self.test_ids) - 1, description="test #",
+                                        description_tooltip="explain this test example instead of the text")
+        self.use_example = W.Checkbox(value=kind != "text", description="use the test example", indent=False)
+        self.button = W.Button(description="Explain", button_style="primary")
+        self.result = W.HTML()
+        self.shap_fig = go.FigureWidget(layout=dict(height=320, title="SHAP"))
+        self.lime_fig = go.FigureWidget(layout=dict(height=320, title="LIME"))
+        self.button.on_click(lambda _: self.explain())
+        self.widget = W.VBox([W.HBox([self.text]), W.HBox([self.example, self.use_example, self.button]),
+                              self.result, W.HBox([self.shap_fig, self.lime_fig])])
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+    def item(self):
+        if self.use_example.value or self.predictor.kind != "text":
+            from ..datasets import load_dataset
+            d = self.config["data"]
+            ds = load_dataset(d["dataset"], d.get("text_column"), d.get("label_column"))
+            position = {int(i): n for n, i in enumerate(ds.ids)}
+            return ds.x[position[int(self.test_ids[self.example.value])]]
+        return self.text.value
+
+    def explain(self):
+        from ..explain import explain_both
+        try:
+            shap_e, lime_e, agreement = explain_both(self.predictor, self.item())
+        except ValueError as err:
+            self.result.value = f"<b style='color:#b00'>{err}</b>"
+            return None
+        names = self.predictor.label_names
+        rho = agreement["spearman"]
+        self.result.value = (f"prediction <b>{names[shap_e.prediction]}</b> · top-{agreement['k']} overlap "
+                             f"{agreement['top_k_overlap']:.2f} · rank correlation "
+                             f"{'n/a' if rho is None else f'{rho:.2f}'}" + "".join(
+                                 f"<br><i>{n}</i>" for n in shap_e.notes))
+        for fig, e in ((self.shap_fig, shap_e), (self.lime_fig, lime_e)):
+            weights = e.unit_weights()
+            order = np.argsort(-np.abs(weights))[:15][::-1]
+            with fig.batch_update():
+                fig.data = ()
+                fig.add_bar(x=weights[order], y=[e.units[i] for i in order], orientation="h",
+                            marker_color=["#D55E00" if w > 0 else "#0072B2" for w in weights[order]])
+        return shap_e, lime_e, agreement
