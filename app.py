@@ -3,12 +3,12 @@ import streamlit as st
 
 PAGES = "workbench/ui/pages"
 
-st.set_page_config(page_title="Fine-Tuning Workbench", page_icon="🔬", layout="wide")
+st.set_page_config(page_title="Fine-Tuning Workbench", page_icon=":material/science:", layout="wide")
 st.navigation([
-    st.Page(f"{PAGES}/home.py", title="Home", icon="🏠", default=True),
-    st.Page(f"{PAGES}/data.py", title="Data", icon="🗂️"),
-    st.Page(f"{PAGES}/train.py", title="Train", icon="🏋️"),
-    st.Page(f"{PAGES}/runs.py", title="Runs & compare", icon="📊"),
-    st.Page(f"{PAGES}/evaluate.py", title="Evaluate", icon="🎯"),
-    st.Page(f"{PAGES}/explain.py", title="Explain", icon="🔍"),
+    st.Page(f"{PAGES}/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page(f"{PAGES}/data.py", title="Data", icon=":material/table_view:"),
+    st.Page(f"{PAGES}/train.py", title="Train", icon=":material/model_training:"),
+    st.Page(f"{PAGES}/runs.py", title="Runs & compare", icon=":material/compare:"),
+    st.Page(f"{PAGES}/evaluate.py", title="Evaluate", icon=":material/target:"),
+    st.Page(f"{PAGES}/explain.py", title="Explain", icon=":material/search_insights:"),
 ]).run()

@@ -79,7 +79,11 @@ def test_train_page_shows_plan_and_starts_a_run():
     at.checkbox(key="train.train.save_checkpoints").uncheck().run()
     at.button(key="train.start").click().run()
     no_exceptions(at)
-    assert run_until_done(at).session_state["watching"]
+    from workbench.ui.common import runner
+    run_id = at.session_state["watching"]
+    run_until_done(at)
+    snap = runner().snapshot(run_id)
+    assert snap["status"] == "finished" and snap["step"] == 6
 
 
 def test_train_page_reports_a_bad_setting():

@@ -32,7 +32,7 @@ report = M.classification_report(labels, probs, names)
 cols = st.columns(4)
 accuracy = float((preds == labels).mean())
 cols[0].metric("accuracy", f"{accuracy:.3f}")
-cols[1].metric("macro F1", f"{(at['f1'] if binary and 'f1' in at else report['f1_macro']):.3f}")
+cols[1].metric(f"F1 ({names[1]})" if binary else "macro F1", f"{at['f1'] if binary else report['f1_macro']:.3f}")
 cols[2].metric("balanced accuracy", f"{report['balanced_accuracy']:.3f}")
 cols[3].metric("log loss", f"{report['log_loss']:.3f}")
 
