@@ -112,3 +112,9 @@ def test_hub_code_path_on_local_files(tmp_path):
     (folder / "test.csv").write_text("sentence,label\n" + "".join(f"t {i},{i % 2}\n" for i in range(10)))
     ds = load_dataset(str(folder))
     assert ds.kind == "text" and len(ds) == 40 and ds.source.startswith("hub:")
+
+
+def test_max_eval_samples_caps_validation_and_test():
+    ds = load_dataset("sms_spam")
+    s = split_dataset(ds, seed=0, max_eval_samples=100)
+    assert len(s.val) == 100 and len(s.test) == 100 and s.test.y.sum() > 0   # stratified: spam kept

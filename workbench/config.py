@@ -36,6 +36,8 @@ class DataConfig:
     text_column: str | None = option(None, "Text column of a CSV or hub dataset (default: 'text' or 'sentence').")
     label_column: str | None = option(None, "Label / target column of a CSV or hub dataset (default: 'label').")
     max_train_samples: int | None = option(None, "Use at most this many training examples (stratified).")
+    max_eval_samples: int | None = option(None, "Score on at most this many validation and test examples "
+                                          "(stratified); for quick looks at large datasets.")
     val_fraction: float = option(0.1, "Share of the data held out for validation.")
     test_fraction: float = option(0.2, "Share of the data held out for the final test.")
     max_length: int = option(128, "Text: longest token sequence fed to the model; longer texts are truncated.")
@@ -174,6 +176,8 @@ def validate(cfg: RunConfig) -> None:
         _positive("eval_every", t.eval_every, "or leave it unset to evaluate each epoch")
     if d.max_train_samples is not None:
         _positive("max_train_samples", d.max_train_samples, "or leave it unset to use all")
+    if d.max_eval_samples is not None:
+        _positive("max_eval_samples", d.max_eval_samples, "or leave it unset to use all")
     _positive("max_length", d.max_length, "e.g. 128")
     _positive("image_size", d.image_size, "e.g. 128 or 224")
     for name, value in (("val_fraction", d.val_fraction), ("test_fraction", d.test_fraction)):

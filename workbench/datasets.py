@@ -291,7 +291,7 @@ def validate_dataset(ds: Dataset) -> Dataset:
 
 
 def split_dataset(ds: Dataset, val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0,
-                  max_train_samples: int | None = None) -> Splits:
+                  max_train_samples: int | None = None, max_eval_samples: int | None = None) -> Splits:
     """Seeded, stratified train/validation/test split; the test split depends only on the seed and fraction."""
     from sklearn.model_selection import train_test_split
 
@@ -303,12 +303,22 @@ def split_dataset(ds: Dataset, val_fraction: float = 0.1, test_fraction: float =
     except ValueError as err:
         raise DatasetError(f"{ds.name}: cannot split {len(ds)} examples into stratified train/validation/test "
                            f"({err}). Add data or lower val_fraction/test_fraction.") from err
-    if max_train_samples is not None and max_train_samples < len(train):
-        n_classes = len(np.unique(ds.y[train]))
-        if max_train_samples < n_classes:
-            raise DatasetError(f"max_train_samples={max_train_samples} is fewer than the {n_classes} classes.")
-        train, _ = train_test_split(train, train_size=max_train_samples, random_state=seed, stratify=ds.y[train])
+    train = _subsample(ds, train, max_train_samples, seed, "max_train_samples")
+    val = _subsample(ds, val, max_eval_samples, seed, "max_eval_samples")
+    test = _subsample(ds, test, max_eval_samples, seed, "max_eval_samples")
     return Splits(ds.take(np.sort(train)), ds.take(np.sort(val)), ds.take(np.sort(test)))
+
+
+def _subsample(ds: Dataset, index: np.ndarray, limit: int | None, seed: int, name: str) -> np.ndarray:
+    from sklearn.model_selection import train_test_split
+
+    if limit is None or limit >= len(index):
+        return index
+    n_classes = len(np.unique(ds.y[index]))
+    if limit < n_classes:
+        raise DatasetError(f"{name}={limit} is fewer than the {n_classes} classes; raise it.")
+    kept, _ = train_test_split(index, train_size=limit, random_state=seed, stratify=ds.y[index])
+    return kept
 
 
 def summarize(ds: Dataset, splits: Splits | None = None) -> dict:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .config import RunConfig
 
-QUICK_LIMITS = {"max_train_samples": 96, "max_steps": 6, "max_length": 48, "image_size": 32,
+QUICK_LIMITS = {"max_train_samples": 96, "max_eval_samples": 120, "max_steps": 6, "max_length": 48, "image_size": 32,
                 "save_checkpoints": False, "eval_every": 3, "log_every": 1}
 
 

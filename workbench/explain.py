@@ -48,13 +48,13 @@ import numpy as np
 # forward pass of a short sentence per LIME sample / SHAP evaluation (~2.5-3.5 ms each on 2 cores). Measured on
 # this machine (MiniLM with a briefly trained head, six 19-25 token review sentences, top-5 vs those defaults):
 #   SHAP max_evals 200/batch 16: 0.75 s, top-5 0.83 (min 0.8); 250/16: 0.96 s, 0.87; 300/32: 0.96 s, 0.93;
-#   400/32: 1.23 s, 0.97.  (The default 500/5 itself: ~1.9 s.)
+#   250/32: top-5 0.77 (min 0.6); 400/32: 1.23 s, 0.97.  (The default 500/5 itself: ~1.9 s.)
 #   LIME 300 samples: 0.78 s, top-5 0.93 (min 0.8); 400: 1.18 s, 0.95; 500: 1.24 s, 0.97.  (5,000: ~14.5 s; two
 #   5,000-sample runs with different seeds agree 0.97, so that is the ceiling.)
-# SHAP's Partition explainer spends its budget on the coalitions that move the output most, so ~12 evaluations
+# SHAP's Partition explainer spends its budget on the coalitions that move the output most, so ~15 evaluations
 # per token already separate the words that matter; LIME's ridge fit over ~20 binary features is stable with ~15
-# samples per feature. 250 + 300 is ~1.6 s together, leaving headroom on a busy machine. The lead may retune.
-DEFAULT_SHAP_EVALS = 250
+# samples per feature. SHAP 300/32 + LIME 300 is ~1.75 s together (unloaded machine). The lead may retune.
+DEFAULT_SHAP_EVALS = 300
 DEFAULT_LIME_SAMPLES = 300
 # SHAP's Partition explainer expands this many tree nodes (2 model inputs each) per model call. SHAP's text
 # default is 5 (10 sentences per forward pass); 32 (64 sentences, the predictor's batch) is ~15% faster on a CPU
@@ -69,7 +69,7 @@ DEFAULT_SHAP_IMAGE_EVALS = 300
 DEFAULT_LIME_IMAGE_SAMPLES = 300
 DEFAULT_IMAGE_SEGMENTS = 40
 DEFAULT_IMAGE_BATCH = 25          # SHAP nodes per call (50 images); LIME images per call is 2x this
-DEFAULT_IMAGE_HIDE = "blur"       # what a hidden pixel becomes: "blur" (a box blur over half the image), "mean", "black"
+DEFAULT_IMAGE_HIDE = "blur"       # hidden pixels become: "blur" (box blur over half the image), "mean" or "black"
 
 # Tables: tabular models are cheap to evaluate, so keep the libraries' quality: LIME's own default of 5,000
 # samples, and 10 antithetic permutations for SHAP (10 * (2F + 1) evaluations) over 100 background rows.
@@ -179,8 +179,10 @@ class Explanation:
         """Inverse of `to_dict` (for cached explanations)."""
         names = {f.name for f in dataclasses.fields(cls)}
         kw = {k: v for k, v in data.items() if k in names}
-        kw["weights"] = np.asarray(kw["weights"], dtype=np.float64).reshape(len(kw["units"]), -1)
-        for key, dtype in (("segments", np.int64), ("heatmap", np.float64), ("image", np.uint8)):
+        kw["weights"] = _float_array(kw["weights"]).reshape(len(kw["units"]), len(kw["label_names"]))
+        if kw.get("heatmap") is not None:
+            kw["heatmap"] = _float_array(kw["heatmap"])
+        for key, dtype in (("segments", np.int64), ("image", np.uint8)):
             if kw.get(key) is not None:
                 kw[key] = np.asarray(kw[key], dtype=dtype)
         if kw.get("spans") is not None:
@@ -512,7 +514,7 @@ def _to_rgb(image, size: int, notes: list[str]) -> np.ndarray:
         arr = np.asarray(image)
         if arr.dtype == object or arr.size == 0:
             raise ValueError("Cannot explain this image: expected a PIL image or a numeric (H, W[, C]) array.")
-        if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
+        if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and min(arr.shape[1:]) > 4:
             arr = np.moveaxis(arr, 0, -1)
             notes.append("moved the channel axis last (the image was channels-first).")
         if arr.ndim == 3 and arr.shape[-1] == 1:
@@ -656,8 +658,15 @@ def explain_tabular(predictor, row, method: str = "shap", target: int | str | No
 
 
 def _to_row(row, names: list[str]) -> np.ndarray:
-    """A row as a float vector in `names` order."""
-    values = None
+    """A row as a float vector in `names` order; missing values (NaN / inf) raise ValueError naming the columns."""
+    x = _to_row_values(row, names)
+    bad = [names[j] for j in np.flatnonzero(~np.isfinite(x))]
+    if bad:
+        raise ValueError(f"Missing or infinite value(s) in column(s): {', '.join(bad)}; fill them in first.")
+    return x
+
+
+def _to_row_values(row, names: list[str]) -> np.ndarray:
     if hasattr(row, "columns") and hasattr(row, "iloc"):            # pandas DataFrame
         if len(row) != 1:
             raise ValueError(f"Give one row to explain, got a table of {len(row)} rows.")
@@ -747,6 +756,13 @@ def _lime_weights(exp, n_units: int, n_classes: int) -> np.ndarray:
         for unit, w in exp.local_exp.get(c, []):
             weights[int(unit), c] = w
     return weights
+
+
+def _float_array(value) -> np.ndarray:
+    """Nested lists from `to_dict` (where NaN was written as None) back to a float array."""
+    def fix(v):
+        return [fix(x) for x in v] if isinstance(v, (list, tuple)) else (np.nan if v is None else v)
+    return np.asarray(fix(value), dtype=np.float64)
 
 
 @contextlib.contextmanager

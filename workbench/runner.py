@@ -65,7 +65,8 @@ class RunHandle:
 def prepare_splits(cfg: RunConfig) -> Splits:
     d = cfg.data
     ds = load_dataset(d.dataset, d.text_column, d.label_column)
-    return split_dataset(ds, d.val_fraction, d.test_fraction, cfg.train.seed, d.max_train_samples)
+    return split_dataset(ds, d.val_fraction, d.test_fraction, cfg.train.seed, d.max_train_samples,
+                         d.max_eval_samples)
 
 
 class Runner:
