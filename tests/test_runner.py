@@ -114,6 +114,15 @@ def test_text_run_with_a_local_model_folder(runner, tiny_text_model):
     snap = runner.start(cfg).wait(180)
     assert snap["status"] == "finished", snap["error"]
     assert snap["dataset"]["kind"] == "text" and snap["precision"] == "fp32"
+    # Saved predictions must belong to the rows they are stored with (length-grouped evaluation once broke this).
+    from workbench.datasets import load_dataset
+    from workbench.predict import load_predictor
+    saved = runner.store.load_predictions(snap["id"], "test")
+    texts = load_dataset("rotten_tomatoes").take(saved["ids"]).x
+    fresh = load_predictor(snap["id"], runner.store).predict_proba(texts)
+    spread = np.ptp(saved["probs"][:, 1])
+    assert spread > 1e-6                                   # rows differ, so a shuffled order would show
+    assert np.abs(fresh - saved["probs"]).max() < spread / 20
 
 
 @pytest.mark.parametrize("strategy", ["gradual", "discriminative", "lora", "last_n"])

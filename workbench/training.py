@@ -166,6 +166,38 @@ def compute_eval_metrics(eval_pred) -> dict:
 # ---------------------------------------------------------------- trainer
 
 
+class FixedOrderSampler(torch.utils.data.Sampler):
+    def __init__(self, order: np.ndarray):
+        self.order = order
+
+    def __iter__(self):
+        return iter(self.order.tolist())
+
+    def __len__(self):
+        return len(self.order)
+
+
+def eval_order(dataset) -> np.ndarray:
+    """The order in which the Trainer visits `dataset` when evaluating or predicting: texts shortest first (less
+    padding per batch), everything else as stored. Deterministic, so predict_probs can undo it."""
+    if hasattr(dataset, "column_names") and "length" in dataset.column_names:
+        return np.argsort(np.asarray(dataset["length"]), kind="stable")
+    return np.arange(len(dataset))
+
+
+def _make_trainer_class():
+    from transformers import Trainer
+
+    class WorkbenchTrainer(Trainer):
+        # transformers 5 applies the length-grouped (shuffled) sampler to evaluation as well when
+        # train_sampling_strategy="group_by_length", so predict() would return rows in a random order.
+        # Evaluate in a known order instead, and undo it in predict_probs.
+        def _get_eval_sampler(self, eval_dataset):
+            return None if eval_dataset is None else FixedOrderSampler(eval_order(eval_dataset))
+
+    return WorkbenchTrainer
+
+
 @dataclass
 class PreparedTraining:
     trainer: object
@@ -177,7 +209,7 @@ class PreparedTraining:
 
 
 def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir: str, callbacks=()) -> PreparedTraining:
-    from transformers import EarlyStoppingCallback, PrinterCallback, Trainer, TrainingArguments
+    from transformers import EarlyStoppingCallback, PrinterCallback, TrainingArguments
 
     t, d = cfg.train, cfg.data
     lr = t.lr or DEFAULT_LR[built.kind]
@@ -227,7 +259,7 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
     # An "improvement" must beat the last best validation loss by 1e-4, so float noise does not count.
     extra = ([EarlyStoppingCallback(early_stopping_patience=t.early_stopping, early_stopping_threshold=1e-4)]
              if t.early_stopping else [])
-    trainer = Trainer(
+    trainer = _make_trainer_class()(
         model=built.module, args=args, train_dataset=train_ds, eval_dataset=val_ds,
         data_collator=collator(built), processing_class=built.tokenizer,
         compute_metrics=compute_eval_metrics, compute_loss_func=make_loss(t, weights),
@@ -238,8 +270,11 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
 
 
 def predict_probs(trainer, dataset) -> np.ndarray:
-    """Softmax probabilities for a whole split, batched and without gradients (the Trainer's predict loop)."""
+    """Softmax probabilities for a whole split in the dataset's own row order (the Trainer's predict loop:
+    batched, no gradients, the run's precision)."""
     out = trainer.predict(dataset)
     logits = out.predictions[0] if isinstance(out.predictions, tuple) else out.predictions
-    logits = torch.as_tensor(np.asarray(logits, dtype=np.float32))
-    return torch.softmax(logits, dim=-1).numpy()
+    probs = torch.softmax(torch.as_tensor(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
+    in_order = np.empty_like(probs)
+    in_order[eval_order(dataset)] = probs
+    return in_order
