@@ -1,7 +1,8 @@
 """Fine-tuning speed: a classic pad-to-128 fp32 Trainer script, a tuned plain Trainer, and the workbench default.
 
 All three train MiniLM for one epoch at batch 16 on the same 2,000 Rotten Tomatoes snippets and are scored on
-the same ~1,000 held-out ones, in one process, one after the other. Run:
+the same ~1,000 held-out ones, one after the other, each in a fresh process (so none inherits another's
+warmed-up allocator or kernel caches). Run:
 
     .venv/bin/python bench/finetune_speed.py            # full size (about 4 minutes on 2 cores)
     .venv/bin/python bench/finetune_speed.py --train 200 --test 100   # a quick check
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,25 +83,37 @@ def workbench_default(splits, n_train: int, n_test: int, home: str) -> dict:
             "accuracy": m["test"]["accuracy"], "precision": m["precision"]}
 
 
+SETUPS = {"classic": "classic pad-128 fp32 Trainer",
+          "tuned": "tuned plain Trainer (dynamic padding, length groups, fp32)",
+          "workbench": "workbench default"}
+
+
+def run_one(setup: str, n_train: int, n_test: int) -> dict:
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["WORKBENCH_HOME"] = home
+        splits = shared_split(n_train, n_test)
+        if setup == "workbench":
+            return workbench_default(splits, n_train, n_test, home)
+        return plain_trainer(splits, setup == "tuned", home)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=int, default=2000)
     parser.add_argument("--test", type=int, default=1000)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--only", choices=list(SETUPS), help=argparse.SUPPRESS)   # one setup, in this process
     args = parser.parse_args()
+    if args.only:
+        print("RESULT " + json.dumps(run_one(args.only, args.train, args.test)))
+        return
 
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["WORKBENCH_HOME"] = home
-        splits = shared_split(args.train, args.test)
-        print(f"train {len(splits.train)}, test {len(splits.test)} examples; torch threads: "
-              f"{__import__('torch').get_num_threads()}", flush=True)
-        results = {}
-        for name, run in (("classic pad-128 fp32 Trainer", lambda: plain_trainer(splits, False, home + "/a")),
-                          ("tuned plain Trainer (dynamic padding, length groups, fp32)",
-                           lambda: plain_trainer(splits, True, home + "/b")),
-                          ("workbench default", lambda: workbench_default(splits, args.train, args.test, home))):
-            results[name] = run()
-            print(f"{name}: {json.dumps(results[name])}", flush=True)
+    results = {}
+    for key, name in SETUPS.items():
+        out = subprocess.run([sys.executable, __file__, "--only", key, "--train", str(args.train), "--test",
+                              str(args.test)], capture_output=True, text=True, check=True).stdout
+        results[name] = json.loads(out.split("RESULT ", 1)[1])
+        print(f"{name}: {json.dumps(results[name])}", flush=True)
 
     names = list(results)
     ours = results[names[2]]

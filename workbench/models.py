@@ -198,6 +198,8 @@ def apply_strategy(built: BuiltModel, cfg: ModelConfig) -> BuiltModel:
     trainable_blocks = {"full": len(blocks), "discriminative": len(blocks), "frozen": 0, "gradual": 0,
                         "last_n": min(cfg.trainable_layers, len(blocks))}[cfg.strategy]
     set_trainable_blocks(built, trainable_blocks)
+    if cfg.freeze_embeddings and built.kind == "text":
+        built.module.hf.get_input_embeddings().weight.requires_grad_(False)
     return built
 
 
