@@ -1,34 +1,70 @@
 """Figures: pure `fig_*` functions. Arrays and dicts in, a Plotly figure out; never a model, never `.show()`.
 
-Colours come from colour-blind-safe palettes and are fixed per class index and per run position, so the same
-class or run has the same colour in every figure.
+Colours are colour-blind safe and fixed per class index and per run position, so a class or a run has the same
+colour in every figure. Curve data comes from `workbench.metrics` (roc_data, pr_data, calibration, ...).
 """
 from __future__ import annotations
 
 import html
+from collections import Counter
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-# Okabe-Ito, then Paul Tol's "muted" set: 17 colour-blind-safe colours; beyond that they repeat.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-           "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"]
-POSITIVE, NEGATIVE = "#D55E00", "#0072B2"   # attribution colours: pushes towards / away from the class
-LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=50, b=45), legend=dict(orientation="h", y=-0.2))
+# Okabe-Ito without its black (kept for reference marks), then Paul Tol's "muted" set and four of his "light"
+# colours: 20 colour-blind-safe colours; a 21st class repeats the first.
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499",
+    "#EE8866", "#BBCC33", "#FFAABB", "#77AADD",
+)
+REFERENCE = "#000000"             # averages, operating points, costs
+CHANCE = "#BBBBBB"                # chance and perfect-calibration diagonals
+POSITIVE, NEGATIVE = "#D55E00", "#0072B2"   # attributions: towards / away from the explained class
+AVERAGE_DASH = {"macro": "dash", "micro": "dot"}
+VALIDATION_DASHES = ("dash", "dot", "dashdot", "longdashdot")
+TOP_UNITS = 20                    # attribution bars shown
+LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=30, t=60, b=50),
+              legend=dict(orientation="h", yanchor="top", y=-0.18))
 
 
 def class_color(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
+    """The colour of class index i, the same in every figure."""
+    return PALETTE[int(i) % len(PALETTE)]
 
 
 def run_color(i: int) -> str:
-    return PALETTE[(i + 3) % len(PALETTE)]   # offset so a lone run does not look like class 0
+    """The colour of the i-th run in a comparison (runs and classes never share a figure)."""
+    return PALETTE[int(i) % len(PALETTE)]
 
 
-def _fig(title: str | None = None, x: str | None = None, y: str | None = None, **layout) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, **{**LAYOUT, **layout})
+def _figure(title: str | None, x_title: str | None, y_title: str | None, **layout) -> go.Figure:
+    return _style(go.Figure(), title, xaxis_title=x_title, yaxis_title=y_title, **layout)
+
+
+def _style(fig: go.Figure, title: str | None, **layout) -> go.Figure:
+    fig.update_layout(**{**LAYOUT, "title": title, **layout})
+    return fig
+
+
+def _vector(values, name: str) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got shape {v.shape}.")
+    return v
+
+
+def _check_same_length(a, b, names: str) -> None:
+    if len(a) != len(b):
+        raise ValueError(f"{names} must have the same length; got {len(a)} and {len(b)}.")
+
+
+def _with_secondary_y(title: str, x_title: str, y_title: str, y2_title: str) -> go.Figure:
+    fig = _style(make_subplots(specs=[[{"secondary_y": True}]]), title)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title, secondary_y=False)
+    fig.update_yaxes(title_text=y2_title, secondary_y=True, showgrid=False)
     return fig
 
 
@@ -37,39 +73,58 @@ def _fig(title: str | None = None, x: str | None = None, y: str | None = None, *
 
 def fig_training_curves(runs, metrics=("train_loss", "eval_loss"), log_y: bool = False,
                         show_lr: bool = False) -> go.Figure:
-    """Curves per run (colour) and metric (dash: train solid, validation dotted); LR on a second axis."""
-    if isinstance(runs, list):
-        runs = {"run": runs}
-    fig = make_subplots(specs=[[{"secondary_y": show_lr}]])
-    dashes = ["solid", "dot", "dash", "dashdot", "longdash"]
-    for r, (name, rows) in enumerate(runs.items()):
-        for m, metric in enumerate(metrics):
-            points = [(row["step"], row[metric]) for row in rows if row.get(metric) is not None]
-            if not points:
-                continue
-            xs, ys = zip(*points)
-            dash = "dot" if metric.startswith("eval_") else dashes[m % len(dashes)]
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers" if len(xs) < 30 else "lines",
-                                     name=f"{name} · {metric}" if len(runs) > 1 else metric,
-                                     line=dict(color=run_color(r) if len(runs) > 1 else class_color(m), dash=dash)))
+    """Metrics by step from history rows: one colour per run, training solid and validation dashed, the learning
+    rate on a second axis with show_lr. `runs` is {run name: rows} or one run's list of rows."""
+    runs = {"run": runs} if isinstance(runs, list) else dict(runs)
+    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    fig = _style(make_subplots(specs=[[{"secondary_y": show_lr}]]), "training curves")
+    for r, (run_name, rows) in enumerate(runs.items()):
+        color = run_color(r)
+        for metric in metrics:
+            _add_history_line(fig, run_name, rows, metric, len(runs) > 1,
+                              line=dict(color=color, dash=_dash(metric, metrics)))
         if show_lr:
-            lr = [(row["step"], row["learning_rate"]) for row in rows if row.get("learning_rate") is not None]
-            if lr:
-                xs, ys = zip(*lr)
-                fig.add_trace(go.Scatter(x=xs, y=ys, name="learning rate", mode="lines",
-                                         line=dict(color="#999999", width=1)), secondary_y=True)
-    fig.update_layout(**LAYOUT, title="training curves")
+            _add_history_line(fig, run_name, rows, "learning_rate", len(runs) > 1,
+                              line=dict(color=color, width=1, dash="longdash"), secondary_y=True)
     fig.update_xaxes(title_text="step")
-    fig.update_yaxes(title_text=", ".join(metrics), type="log" if log_y else None, secondary_y=False)
+    fig.update_yaxes(title_text=", ".join(metrics), type="log" if log_y else "linear", secondary_y=False)
     if show_lr:
-        fig.update_yaxes(title_text="learning rate", secondary_y=True, showgrid=False)
+        fig.update_yaxes(title_text="learning_rate", secondary_y=True, showgrid=False)
     return fig
 
 
+def _dash(metric: str, metrics: tuple[str, ...]) -> str:
+    """Training metrics solid; every other metric its own dash, in the order asked for."""
+    if metric.startswith("train"):
+        return "solid"
+    others = [m for m in metrics if not m.startswith("train")]
+    return VALIDATION_DASHES[others.index(metric) % len(VALIDATION_DASHES)]
+
+
+def _add_history_line(fig: go.Figure, run_name: str, rows: list[dict], key: str, name_run: bool, line: dict,
+                      secondary_y: bool | None = None) -> None:
+    """One key's values against step, skipping rows where it is missing or None."""
+    points = []
+    for i, row in enumerate(rows):
+        if row.get(key) is None:
+            continue
+        if "step" not in row:
+            raise ValueError(f"History row {i} of run {run_name!r} has {key!r} but no 'step'.")
+        points.append((row["step"], row[key]))
+    if not points:
+        return
+    steps, values = zip(*points)
+    fig.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers" if len(steps) < 30 else "lines",
+                             name=f"{run_name} · {key}" if name_run else key, legendgroup=str(run_name),
+                             line=line), secondary_y=secondary_y)
+
+
 def fig_lr_schedule(steps, lrs) -> go.Figure:
-    fig = _fig("learning-rate schedule", "step", "learning rate")
-    fig.add_trace(go.Scatter(x=list(steps), y=list(lrs), mode="lines", name="learning rate",
-                             line=dict(color=class_color(0))))
+    """The learning rate the scheduler will use at each step."""
+    steps, lrs = _vector(steps, "steps"), _vector(lrs, "lrs")
+    _check_same_length(steps, lrs, "steps and lrs")
+    fig = _figure("learning-rate schedule", "step", "learning rate")
+    fig.add_trace(go.Scatter(x=steps, y=lrs, mode="lines", name="learning rate", line=dict(color=class_color(0))))
     return fig
 
 
@@ -77,15 +132,17 @@ def fig_lr_schedule(steps, lrs) -> go.Figure:
 
 
 def fig_class_balance(class_counts: dict) -> go.Figure:
-    fig = _fig("examples per class", "class", "examples")
+    """Examples per class, each bar in its class's colour."""
     names = list(class_counts)
+    fig = _figure("examples per class", "class", "examples")
     fig.add_trace(go.Bar(x=names, y=[class_counts[n] for n in names], name="examples",
                          marker_color=[class_color(i) for i in range(len(names))]))
     return fig
 
 
 def fig_length_histogram(lengths, unit: str = "words") -> go.Figure:
-    fig = _fig(f"text length ({unit})", unit, "texts")
+    """Histogram of text lengths."""
+    fig = _figure(f"text length ({unit})", unit, "texts")
     fig.add_trace(go.Histogram(x=list(lengths), nbinsx=40, name="texts", marker_color=class_color(0)))
     return fig
 
@@ -94,176 +151,262 @@ def fig_length_histogram(lengths, unit: str = "words") -> go.Figure:
 
 
 def fig_confusion_matrix(matrix, label_names, normalized: bool = False) -> go.Figure:
-    """Heatmap with values in the cells; font shrinks as classes grow so 20 classes stay readable."""
-    m = np.asarray(matrix)
-    n = len(label_names)
-    text = np.vectorize(lambda v: f"{v:.2f}" if normalized else f"{int(v)}")(m) if m.size else m
-    size = max(8, 16 - n // 2)
-    fig = _fig("confusion matrix" + (" (row-normalised)" if normalized else ""), "predicted", "true",
-               height=max(350, 28 * n + 150))
-    fig.add_trace(go.Heatmap(z=m, x=list(label_names), y=list(label_names), text=text, texttemplate="%{text}",
-                             textfont=dict(size=size), colorscale="Blues", showscale=True,
+    """Heatmap of a confusion matrix with each cell's value written in it; text shrinks as classes grow."""
+    m = np.asarray(matrix, dtype=np.float64)
+    names = [str(name) for name in label_names]
+    n = len(names)
+    if m.shape != (n, n):
+        raise ValueError(f"matrix must be {n}x{n} to match label_names; got shape {m.shape}.")
+    text = [[f"{v:.2f}" if normalized else f"{v:.0f}" for v in row] for row in m]
+    font_size = int(np.clip(18 - n / 2, 8, 14))    # 14 up to 8 classes, 8 at 20
+    title = "confusion matrix" + (" (each row sums to 1)" if normalized else "")
+    fig = _figure(title, "predicted", "true", height=max(380, 30 * n + 170))
+    fig.add_trace(go.Heatmap(z=m, x=names, y=names, text=text, texttemplate="%{text}", textfont=dict(size=font_size),
+                             colorscale="Blues", zmin=0, zmax=1 if normalized else None,
                              hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", tickangle=-45 if n > 8 else 0)
+    fig.update_yaxes(type="category", autorange="reversed")
     return fig
 
 
-def _curve_name(key: str, names) -> str:
-    if key.isdigit() and names is not None:
-        return names[int(key)]
-    return key
+def fig_roc(roc: dict, operating_point=None) -> go.Figure:
+    """ROC curves from metrics.roc_data: per class and averaged, AUC in the legend, a chance diagonal, and an
+    optional (false-positive rate, true-positive rate) operating point."""
+    fig = _figure("ROC curve", "false-positive rate", "true-positive rate")
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line=dict(color=CHANCE, dash="dash")))
+    return _add_curves(fig, roc, "fpr", "tpr", "auc", "AUC", operating_point)
 
 
-def fig_roc(roc: dict, label_names=None, operating_point=None) -> go.Figure:
-    """ROC curves (true-positive rate against false-positive rate) with AUC in the legend."""
-    fig = _fig("ROC curve", "false-positive rate", "true-positive rate")
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line=dict(color="#BBBBBB", dash="dash")))
-    for i, (key, c) in enumerate(roc["curves"].items()):
-        dash = "dot" if key in ("macro", "micro") else "solid"
-        fig.add_trace(go.Scatter(x=c["fpr"], y=c["tpr"], mode="lines", line=dict(color=class_color(i), dash=dash),
-                                 name=f"{_curve_name(key, label_names)} (AUC {c['auc']:.3f})"))
+def fig_pr(pr: dict, operating_point=None) -> go.Figure:
+    """Precision-recall curves from metrics.pr_data, average precision in the legend, and an optional
+    (recall, precision) operating point."""
+    fig = _figure("precision-recall curve", "recall", "precision")
+    return _add_curves(fig, pr, "recall", "precision", "average_precision", "AP", operating_point)
+
+
+def _add_curves(fig: go.Figure, data: dict, x_key: str, y_key: str, score_key: str, score_label: str,
+                operating_point) -> go.Figure:
+    for name, curve in data["curves"].items():
+        fig.add_trace(go.Scatter(x=curve[x_key], y=curve[y_key], mode="lines", line=_curve_line(name, curve),
+                                 name=f"{name} ({score_label} {curve[score_key]:.3f})"))
+    if data.get("missing"):
+        fig.add_annotation(text=f"no curve for {', '.join(data['missing'])}: no examples", showarrow=False,
+                           xref="paper", yref="paper", x=0.98, y=0.02, xanchor="right")
     if operating_point is not None:
-        fig.add_trace(go.Scatter(x=[operating_point[0]], y=[operating_point[1]], mode="markers", name="threshold",
-                                 marker=dict(size=12, color="#000000", symbol="x")))
+        x, y = operating_point
+        fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers", name="operating point",
+                                 marker=dict(size=12, color=REFERENCE, symbol="x")))
+    fig.update_xaxes(range=[-0.01, 1.01])
+    fig.update_yaxes(range=[-0.01, 1.02])
     return fig
 
 
-def fig_pr(pr: dict, label_names=None, operating_point=None) -> go.Figure:
-    """Precision-recall curves with average precision in the legend."""
-    fig = _fig("precision-recall curve", "recall", "precision")
-    for i, (key, c) in enumerate(pr["curves"].items()):
-        dash = "dot" if key == "micro" else "solid"
-        fig.add_trace(go.Scatter(x=c["recall"], y=c["precision"], mode="lines",
-                                 line=dict(color=class_color(i), dash=dash),
-                                 name=f"{_curve_name(key, label_names)} (AP {c['average_precision']:.3f})"))
-    if operating_point is not None:
-        fig.add_trace(go.Scatter(x=[operating_point[0]], y=[operating_point[1]], mode="markers", name="threshold",
-                                 marker=dict(size=12, color="#000000", symbol="x")))
-    return fig
+def _curve_line(name: str, curve: dict) -> dict:
+    """Class curves in their class colour; macro and micro averages black, dashed and dotted."""
+    if curve.get("class") is None:
+        return dict(color=REFERENCE, dash=AVERAGE_DASH.get(name, "dash"))
+    return dict(color=class_color(curve["class"]))
 
 
 def fig_threshold_sweep(sweep: dict) -> go.Figure:
-    fig = _fig("metrics by threshold", "threshold on P(positive)", "value")
+    """Precision, recall, F1 and accuracy against the threshold (cost on the right axis from
+    metrics.threshold_sweep), with the best-F1 and lowest-cost thresholds marked."""
+    fig = _with_secondary_y("metrics by threshold", "threshold on P(class 1)", "score", "cost")
+    thresholds = sweep["thresholds"]
     for i, key in enumerate(("precision", "recall", "f1", "accuracy")):
-        fig.add_trace(go.Scatter(x=sweep["thresholds"], y=sweep[key], mode="lines", name=key,
-                                 line=dict(color=class_color(i))))
-    fig.add_vline(x=sweep["best_f1_threshold"], line=dict(color="#777777", dash="dash"),
-                  annotation_text=f"best F1 at {sweep['best_f1_threshold']:.2f}")
+        fig.add_trace(go.Scatter(x=thresholds, y=sweep[key], mode="lines", name=key, line=dict(color=PALETTE[i])),
+                      secondary_y=False)
+    fig.add_trace(go.Scatter(x=thresholds, y=sweep["cost"], mode="lines", line=dict(color=REFERENCE, dash="dot"),
+                             name=f"cost ({sweep['cost_fp']:g} per FP, {sweep['cost_fn']:g} per FN)"),
+                  secondary_y=True)
+    fig.add_vline(x=sweep["best_f1_threshold"], line=dict(color=PALETTE[2], dash="dash"),
+                  annotation_text=f"best F1 at {sweep['best_f1_threshold']:.2f}", annotation_position="top left")
+    fig.add_vline(x=sweep["best_cost_threshold"], line=dict(color=REFERENCE, dash="dot"),
+                  annotation_text=f"lowest cost at {sweep['best_cost_threshold']:.2f}",
+                  annotation_position="bottom right")
     return fig
 
 
 def fig_calibration(cal: dict) -> go.Figure:
-    """Reliability diagram: accuracy against mean confidence per bin; the diagonal is perfect calibration."""
-    fig = _fig(f"calibration (ECE {cal['ece']:.3f})", "confidence", "accuracy")
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line=dict(color="#BBBBBB", dash="dash")))
-    used = [i for i, c in enumerate(cal["count"]) if c > 0]
+    """Reliability diagram from metrics.calibration: accuracy against mean confidence per bin (the diagonal is
+    perfect calibration), examples per bin as bars on the right axis, ECE in the title."""
+    fig = _with_secondary_y(f"calibration (ECE {cal['ece']:.3f})", "confidence", "accuracy", "examples")
+    width = np.diff(cal["edges"])
+    fig.add_trace(go.Bar(x=cal["centers"], y=cal["count"], width=width, name="examples per bin",
+                         marker_color=CHANCE, opacity=0.4), secondary_y=True)
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
+                             line=dict(color=CHANCE, dash="dash")), secondary_y=False)
+    used = [i for i, count in enumerate(cal["count"]) if count > 0]
     fig.add_trace(go.Scatter(x=[cal["mean_confidence"][i] for i in used], y=[cal["accuracy"][i] for i in used],
                              mode="lines+markers", name="model", line=dict(color=class_color(0)),
-                             text=[f"{cal['count'][i]} examples" for i in used]))
+                             customdata=[cal["count"][i] for i in used],
+                             hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<br>%{customdata} examples"),
+                  secondary_y=False)
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(range=[0, 1.02], secondary_y=False)
     return fig
 
 
 def fig_per_class(report: dict) -> go.Figure:
-    fig = _fig("per-class precision, recall and F1", "class", "score")
-    labels = [row["label"] for row in report["per_class"]]
+    """Grouped bars of precision, recall and F1 per class from metrics.classification_report."""
+    rows = report["per_class"]
+    labels = [row["label"] for row in rows]
+    fig = _figure("per-class precision, recall and F1", "class", "score", barmode="group", yaxis_range=[0, 1])
     for i, key in enumerate(("precision", "recall", "f1")):
-        fig.add_trace(go.Bar(x=labels, y=[row[key] for row in report["per_class"]], name=key,
-                             marker_color=class_color(i)))
-    fig.update_layout(barmode="group", yaxis_range=[0, 1])
+        fig.add_trace(go.Bar(x=labels, y=[row[key] for row in rows], name=key, marker_color=PALETTE[i]))
     return fig
 
 
 def project_2d(features, method: str = "pca", seed: int = 0) -> np.ndarray:
-    """(n, d) representations to (n, 2) points with scikit-learn's PCA or t-SNE."""
+    """(n, d) representations projected to (n, 2) points with scikit-learn's PCA or t-SNE."""
     x = np.asarray(features, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
+        raise ValueError(f"features must have shape (n >= 2, d >= 2); got {x.shape}.")
     if method == "pca":
         from sklearn.decomposition import PCA
         return PCA(n_components=2, random_state=seed).fit_transform(x)
     if method == "tsne":
         from sklearn.manifold import TSNE
-        return TSNE(n_components=2, random_state=seed, perplexity=min(30, max(2, len(x) // 4))).fit_transform(x)
-    raise ValueError(f"method must be 'pca' or 'tsne', not {method!r}.")
+        perplexity = max(1.0, min(30.0, (len(x) - 1) / 3))   # t-SNE needs perplexity < n
+        return TSNE(n_components=2, random_state=seed, perplexity=perplexity).fit_transform(x)
+    raise ValueError(f"method must be 'pca' or 'tsne'; got {method!r}.")
 
 
 def fig_embedding_map(points_before, points_after, labels, label_names) -> go.Figure:
-    """The test set in the model's representation space before and after fine-tuning, coloured by class."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("before fine-tuning", "after fine-tuning"))
+    """2-D points (see project_2d) before and after fine-tuning, side by side, coloured by class."""
     labels = np.asarray(labels)
-    for col, points in ((1, np.asarray(points_before)), (2, np.asarray(points_after))):
-        for c, name in enumerate(label_names):
+    panels = []
+    for name, points in (("points_before", points_before), ("points_after", points_after)):
+        points = np.asarray(points, dtype=np.float64)
+        if points.shape != (len(labels), 2):
+            raise ValueError(f"{name} must have shape ({len(labels)}, 2), one point per label; got {points.shape}.")
+        panels.append(points)
+    fig = _style(make_subplots(rows=1, cols=2, subplot_titles=("before fine-tuning", "after fine-tuning")),
+                 "embedding map")
+    for col, points in enumerate(panels, start=1):
+        for c, class_name in enumerate(label_names):
             mask = labels == c
-            fig.add_trace(go.Scatter(x=points[mask, 0], y=points[mask, 1], mode="markers", name=name,
-                                     legendgroup=name, showlegend=col == 1,
+            fig.add_trace(go.Scatter(x=points[mask, 0], y=points[mask, 1], mode="markers", name=str(class_name),
+                                     legendgroup=str(class_name), showlegend=col == 1,
                                      marker=dict(color=class_color(c), size=5, opacity=0.7)), row=1, col=col)
-    fig.update_layout(**LAYOUT, title="embedding map")
+    fig.update_xaxes(title_text="component 1")
+    fig.update_yaxes(title_text="component 2")
     return fig
 
 
 # ---------------------------------------------------------------- explanations
 
 
-def _bars(units, weights, title: str, top: int | None = 20) -> go.Figure:
-    w = np.asarray(weights, dtype=float)
-    order = np.argsort(-np.abs(w))[:top][::-1]
-    fig = _fig(title, "weight", None, height=max(300, 22 * len(order) + 120))
-    fig.add_trace(go.Bar(x=w[order], y=[str(units[i]) for i in order], orientation="h", name="weight",
-                         marker_color=[POSITIVE if v > 0 else NEGATIVE for v in w[order]]))
-    return fig
-
-
 def fig_token_attributions(tokens, weights, title: str | None = None) -> go.Figure:
-    return _bars(tokens, weights, title or "token attributions")
+    """Horizontal bars of the tokens with the largest |weight| (orange: towards the class, blue: away)."""
+    return _attribution_bars(tokens, weights, title or "token attributions", "token")
 
 
 def fig_feature_attributions(feature_names, weights, values=None) -> go.Figure:
-    names = list(feature_names) if values is None else [f"{n} = {v:.3g}" for n, v in zip(feature_names, values)]
-    return _bars(names, weights, "feature attributions")
+    """Horizontal bars of the features sorted by |weight|, with each feature's value when given."""
+    names = [str(name) for name in feature_names]
+    if values is not None:
+        _check_same_length(names, values, "feature_names and values")
+        names = [f"{name} = {float(value):.3g}" for name, value in zip(names, values)]
+    return _attribution_bars(names, weights, "feature attributions", "feature")
+
+
+def _attribution_bars(units, weights, title: str, unit_title: str) -> go.Figure:
+    w = _vector(weights, "weights")
+    _check_same_length(units, w, "units and weights")
+    order = _top_by_magnitude(w)
+    if len(order) < len(w):
+        title += f" (top {len(order)} of {len(w)})"
+    fig = _figure(title, "weight", unit_title, height=max(300, 22 * len(order) + 140), showlegend=False)
+    fig.add_trace(_weight_bars(_unique(units), w, order))
+    return fig
+
+
+def _top_by_magnitude(weights: np.ndarray) -> np.ndarray:
+    """Indices of the TOP_UNITS largest |weights|, smallest first so the largest bar is drawn at the top."""
+    return np.argsort(-np.abs(weights), kind="stable")[:TOP_UNITS][::-1]
+
+
+def _weight_bars(names: list[str], weights: np.ndarray, order: np.ndarray) -> go.Bar:
+    return go.Bar(x=weights[order], y=[names[i] for i in order], orientation="h", name="weight",
+                  marker_color=[POSITIVE if v > 0 else NEGATIVE for v in weights[order]])
+
+
+def _unique(units) -> list[str]:
+    """Unit names made unique ("the", "the (2)"), since a bar chart merges bars with the same category."""
+    seen, names = Counter(), []
+    for unit in map(str, units):
+        seen[unit] += 1
+        names.append(unit if seen[unit] == 1 else f"{unit} ({seen[unit]})")
+    return names
 
 
 def html_token_highlight(tokens, weights) -> str:
-    """Tokens on backgrounds whose colour and strength show each token's weight (orange up, blue down)."""
-    w = np.asarray(weights, dtype=float)
-    scale = np.abs(w).max() or 1.0
+    """HTML of the tokens (escaped) on backgrounds whose strength shows |weight|: red-orange towards the class,
+    blue away. Works with st.html, st.markdown(unsafe_allow_html=True) and IPython.display.HTML."""
+    w = _vector(weights, "weights")
+    _check_same_length(tokens, w, "tokens and weights")
+    scale = np.abs(w).max() if len(w) and np.abs(w).max() > 0 else 1.0
     spans = []
     for token, value in zip(tokens, w):
-        alpha = min(abs(value) / scale, 1.0) * 0.8
         rgb = "213,94,0" if value > 0 else "0,114,178"
-        spans.append(f'<span title="{value:+.4f}" style="background: rgba({rgb},{alpha:.2f}); padding: 1px 3px; '
-                     f'border-radius: 3px; margin: 1px">{html.escape(str(token))}</span>')
+        alpha = 0.8 * abs(value) / scale
+        spans.append(f'<span title="{value:+.4f}" style="background-color: rgba({rgb},{alpha:.2f}); color: #000; '
+                     f'padding: 1px 3px; margin: 1px; border-radius: 3px">{html.escape(str(token))}</span>')
     return '<div style="line-height: 2; font-size: 1.05em">' + " ".join(spans) + "</div>"
 
 
 def fig_pixel_attributions(image, heatmap) -> go.Figure:
-    """The image with its attribution map laid over it (orange: towards the class, blue: away)."""
+    """The image with its per-pixel attribution map laid over it, half transparent (orange: towards the class,
+    blue: away)."""
+    rgb = _as_rgb(image)
+    h = np.asarray(heatmap, dtype=np.float64)
+    if h.shape != rgb.shape[:2]:
+        raise ValueError(f"heatmap must match the image's height and width {rgb.shape[:2]}; got {h.shape}.")
+    limit = np.abs(h).max() or 1.0
+    fig = _figure("pixel attributions", None, None, height=440)
+    fig.add_trace(go.Image(z=rgb, name="image"))
+    fig.add_trace(go.Heatmap(z=h, zmin=-limit, zmax=limit, opacity=0.5, name="attribution",
+                             colorscale=[[0, NEGATIVE], [0.5, "rgba(255,255,255,0)"], [1, POSITIVE]]))
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False, autorange="reversed", scaleanchor="x")
+    return fig
+
+
+def _as_rgb(image) -> np.ndarray:
+    """(H, W, 3) uint8 from an (H, W) or (H, W, 3) image; floats in [0, 1] are scaled to 0-255."""
     img = np.asarray(image)
     if img.ndim == 2:
         img = np.stack([img] * 3, axis=-1)
-    h = np.asarray(heatmap, dtype=float)
-    limit = np.abs(h).max() or 1.0
-    fig = _fig("pixel attributions", None, None, height=420)
-    fig.add_trace(go.Image(z=img.astype(np.uint8)))
-    fig.add_trace(go.Heatmap(z=h, zmin=-limit, zmax=limit, opacity=0.5, name="attribution",
-                             colorscale=[[0, NEGATIVE], [0.5, "rgba(255,255,255,0)"], [1, POSITIVE]]))
-    fig.update_yaxes(autorange="reversed", showticklabels=False)
-    fig.update_xaxes(showticklabels=False)
-    return fig
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"image must have shape (H, W) or (H, W, 3); got {np.asarray(image).shape}.")
+    if img.dtype.kind == "f" and img.max(initial=0) <= 1.0:
+        img = img * 255
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def fig_shap_vs_lime(units, shap_weights, lime_weights, agreement: dict | None = None) -> go.Figure:
-    """The two methods' weights for the same units, side by side, units ordered by SHAP's |weight|."""
-    s, l = np.asarray(shap_weights, dtype=float), np.asarray(lime_weights, dtype=float)
-    order = np.argsort(-np.abs(s))[:20][::-1]
-    names = [str(units[i]) for i in order]
-    title = "SHAP vs LIME"
-    if agreement:
-        rho = agreement.get("spearman")
-        title += f" — top-{agreement.get('k', 5)} overlap {agreement['top_k_overlap']:.2f}" + (
-            f", rank correlation {rho:.2f}" if rho is not None else "")
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=("SHAP", "LIME"))
-    for col, w in ((1, s), (2, l)):
-        fig.add_trace(go.Bar(x=w[order], y=names, orientation="h", showlegend=False,
-                             marker_color=[POSITIVE if v > 0 else NEGATIVE for v in w[order]]), row=1, col=col)
-    fig.update_layout(**LAYOUT, title=title, height=max(300, 22 * len(order) + 120))
+def fig_shap_vs_lime(units, shap_weights, lime_weights, agreement=None) -> go.Figure:
+    """SHAP's and LIME's weights for the same units side by side, ordered by SHAP's |weight|; the title gives
+    their agreement (explain.agreement's dict, or a number) when passed."""
+    shap_w, lime_w = _vector(shap_weights, "shap_weights"), _vector(lime_weights, "lime_weights")
+    _check_same_length(units, shap_w, "units and shap_weights")
+    _check_same_length(shap_w, lime_w, "shap_weights and lime_weights")
+    names, order = _unique(units), _top_by_magnitude(shap_w)
+    title = "SHAP vs LIME" + (f" ({_agreement_text(agreement)})" if agreement is not None else "")
+    fig = _style(make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=("SHAP", "LIME")), title,
+                 height=max(300, 22 * len(order) + 140), showlegend=False)
+    for col, weights in enumerate((shap_w, lime_w), start=1):
+        fig.add_trace(_weight_bars(names, weights, order), row=1, col=col)
     fig.update_xaxes(title_text="weight")
     return fig
+
+
+def _agreement_text(agreement) -> str:
+    if not isinstance(agreement, dict):
+        return f"agreement {float(agreement):.2f}"
+    parts = []
+    if agreement.get("top_k_overlap") is not None:
+        parts.append(f"top-{agreement.get('k', 5)} overlap {agreement['top_k_overlap']:.2f}")
+    if agreement.get("spearman") is not None:
+        parts.append(f"rank correlation {agreement['spearman']:.2f}")
+    return ", ".join(parts) or "agreement n/a"

@@ -210,8 +210,8 @@ class EvaluationPanel:
                                        description_tooltip=f"predict {self.names[-1]} at or above this probability",
                                        disabled=not self.binary, continuous_update=False)
         self.threshold.observe(lambda change: self.update(change["new"]), names="value")
-        roc = go.FigureWidget(P.fig_roc(M.roc_data(self.labels, self.probs)))
-        pr = go.FigureWidget(P.fig_pr(M.pr_data(self.labels, self.probs)))
+        roc = go.FigureWidget(P.fig_roc(M.roc_data(self.labels, self.probs, self.names)))
+        pr = go.FigureWidget(P.fig_pr(M.pr_data(self.labels, self.probs, self.names)))
         self.widget = W.VBox([W.HBox([self.threshold, self.summary]), W.HBox([self.matrix, roc, pr])])
         self.update(0.5)
 
@@ -285,11 +285,10 @@ class ExplainPanel:
                              f"{agreement['top_k_overlap']:.2f} · rank correlation "
                              f"{'n/a' if rho is None else f'{rho:.2f}'}" + "".join(
                                  f"<br><i>{n}</i>" for n in shap_e.notes))
+        from .. import plots as P
         for fig, e in ((self.shap_fig, shap_e), (self.lime_fig, lime_e)):
-            weights = e.unit_weights()
-            order = np.argsort(-np.abs(weights))[:15][::-1]
+            drawn = P.fig_token_attributions(e.units, e.unit_weights(), title=e.method.upper())
             with fig.batch_update():
                 fig.data = ()
-                fig.add_bar(x=weights[order], y=[e.units[i] for i in order], orientation="h",
-                            marker_color=["#D55E00" if w > 0 else "#0072B2" for w in weights[order]])
+                fig.add_traces(drawn.data)
         return shap_e, lime_e, agreement

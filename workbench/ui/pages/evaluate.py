@@ -55,7 +55,7 @@ with left:
             st.dataframe(pd.DataFrame({"id": shown, "example": [str(i)[:200] for i in items]}), hide_index=True,
                          key="eval.cell")
 with right:
-    roc, pr = M.roc_data(labels, probs), M.pr_data(labels, probs)
+    roc, pr = M.roc_data(labels, probs, names), M.pr_data(labels, probs, names)
     point = None
     if binary:
         point = (at.get("fpr"), at.get("recall")) if at.get("fpr") is not None else None
