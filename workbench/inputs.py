@@ -9,10 +9,6 @@ import torch
 from .datasets import Dataset
 from .store import workbench_home
 
-# Padding lengths to a multiple of 8 keeps the number of distinct batch shapes small: oneDNN (CPU) and cuBLAS
-# pick or build kernels per shape, so fewer shapes means less warm-up, for at most 7 padding tokens per row.
-PAD_MULTIPLE = 8
-
 
 def tokenize_cached(texts: list[str], labels: np.ndarray, tokenizer, max_length: int):
     """Tokenize once per (texts, tokenizer, max_length); later runs load the Arrow cache from disk."""
@@ -92,7 +88,7 @@ def torch_split(split: Dataset, built, max_length: int = 128, image_size: int = 
 def collator(built):
     if built.kind == "text":
         from transformers import DataCollatorWithPadding
-        return _DropLength(DataCollatorWithPadding(built.tokenizer, pad_to_multiple_of=PAD_MULTIPLE))
+        return _DropLength(DataCollatorWithPadding(built.tokenizer))
     from transformers import default_data_collator
     return default_data_collator
 
