@@ -8,9 +8,11 @@ from dataclasses import fields
 import streamlit as st
 
 from ..config import SECTION_CLASSES, RunConfig
-from ..events import TERMINAL
 
-REFRESH_SECONDS = 1.0
+# How often the live panel redraws; WORKBENCH_REFRESH_SECONDS slows it down on a weak machine.
+REFRESH_SECONDS = float(os.environ.get("WORKBENCH_REFRESH_SECONDS", "1.0"))
+CURVES_REFRESH_SECONDS = 3 * REFRESH_SECONDS
+ACTIVE = ("queued", "running")
 
 
 def runner():
@@ -90,21 +92,39 @@ def latest_active_run() -> str | None:
 
 
 def live_panel(run_id: str, key: str = "live") -> None:
-    """Progress, timing and curves of one run, redrawn about once a second while it is active."""
+    """Progress and timing refreshed every second, curves every few seconds, while the run is active; a
+    finished run is drawn once. (Redrawing the chart every second halved training speed with the browser on the
+    same two cores; see bench/README.md.)"""
+    snap = runner().snapshot(run_id)
+    if snap["status"] not in ACTIVE:
+        draw_run_status(snap, key)
+        draw_curves(snap, key)
+        return
 
     @st.fragment(run_every=REFRESH_SECONDS)
-    def panel():
-        snap = runner().snapshot(run_id)
-        draw_run_status(snap, key)
-        if snap["status"] in TERMINAL + ("interrupted",):
-            st.session_state.pop("watching", None)
+    def status():
+        current = runner().snapshot(run_id)
+        draw_run_status(current, key)
+        if current["status"] not in ACTIVE:
+            st.rerun()   # the whole page, once: draws the final state without timers
 
-    panel()
+    @st.fragment(run_every=CURVES_REFRESH_SECONDS)
+    def curves():
+        draw_curves(runner().snapshot(run_id), key)
+
+    status()
+    curves()
+
+
+def draw_curves(snap: dict, key: str) -> None:
+    history = snap["history"]
+    if history:
+        st.plotly_chart(_curves_figure(snap["id"], history), key=f"{key}.curves", width="stretch")
+    else:
+        st.caption("The first curve point appears after the first few steps.")
 
 
 def draw_run_status(snap: dict, key: str) -> None:
-    from ..plots import fig_training_curves
-
     status = snap["status"]
     top = st.columns([3, 1])
     with top[0]:
@@ -113,7 +133,7 @@ def draw_run_status(snap: dict, key: str) -> None:
         total = snap["total_steps"] or 1
         st.progress(min(snap["step"] / total, 1.0), text=f"step {snap['step']} / {snap['total_steps'] or '?'}")
     with top[1]:
-        if status in ("queued", "running") and st.button("Stop", key=f"{key}.stop", type="secondary"):
+        if status in ACTIVE and st.button("Stop", key=f"{key}.stop", type="secondary"):
             runner().stop(snap["id"])
             st.toast("Stopping after the current step")
     cols = st.columns(4)
@@ -126,12 +146,18 @@ def draw_run_status(snap: dict, key: str) -> None:
         st.error(f"{snap['error']}\n\n**Try:** {snap['hint']}")
     for note in snap.get("notes", [])[-3:]:
         st.caption(f"step {note['step']}: {note['message']}")
-    history = snap["history"]
-    if history:
-        st.plotly_chart(fig_training_curves({snap["id"]: history}, metrics=_curve_metrics(history), show_lr=True),
-                        key=f"{key}.curves.{len(history)}", width="stretch")
-    else:
-        st.caption("The first curve point appears after the first few steps.")
+
+
+def _curves_figure(run_id: str, history: list[dict]):
+    """The curves figure, rebuilt only when the run logged something new (the panel redraws every second)."""
+    from ..plots import fig_training_curves
+
+    cache = st.session_state.setdefault("_curves_cache", {})
+    stamp = (run_id, len(history))
+    if cache.get("stamp") != stamp:
+        cache["stamp"] = stamp
+        cache["figure"] = fig_training_curves({run_id: history}, metrics=_curve_metrics(history), show_lr=True)
+    return cache["figure"]
 
 
 def _curve_metrics(history: list[dict]) -> tuple:
