@@ -119,3 +119,6 @@ def test_explain_page_on_a_table_row(finished_run):
     at.button(key="explain.go").click().run()
     no_exceptions(at)
     assert any("Agreement" in c.value for c in at.caption)
+    at.button(key="explain.stages").click().run()
+    no_exceptions(at)
+    assert any("before fine-tuning" in m.value for m in at.markdown)

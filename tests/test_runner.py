@@ -144,3 +144,21 @@ def test_training_options_run(runner, options):
     assert snap["status"] == "finished", snap["error"]
     if options.get("early_stopping"):
         assert snap["step"] < 50  # no improvement at a tiny LR: stopped early
+
+
+def test_predictors_across_training_and_explanations(runner):
+    from workbench.explain import explain_across_checkpoints
+    from workbench.predict import predictors_across_training
+
+    cfg = tiny_tabular(dataset="breast_cancer", max_steps=None, epochs=3, eval_every=None, save_checkpoints=True)
+    handle = runner.start(cfg)
+    assert handle.wait(120)["status"] == "finished"
+    stages = predictors_across_training(handle.id, runner.store)
+    names = list(stages)
+    assert names[0] == "before fine-tuning" and names[-1] == "final" and len(names) == 4   # 2 checkpoints kept
+    row = stages["final"].background[0]
+    probs = [stages[n].predict_proba([row])[0] for n in names]
+    assert not np.allclose(probs[0], probs[-1])          # training changed the model
+    assert np.allclose(probs[-2], probs[-1], atol=1e-5)  # the last checkpoint is the final model
+    explained = explain_across_checkpoints(stages, row, method="shap")
+    assert list(explained) == names and len({e.target for e in explained.values()}) == 1

@@ -5,6 +5,7 @@ This is the object explanations and the Explain pages work on.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +79,44 @@ def predictor_from_folder(folder: Path, config: dict, precision: str = "fp32") -
     background = np.load(folder / "background.npy") if (folder / "background.npy").exists() else None
     return Predictor(built, meta.get("label_names", []), precision, config["data"]["max_length"],
                      config["data"]["image_size"], meta.get("feature_names"), background)
+
+
+def predictors_across_training(run_id: str, store: RunStore | None = None) -> dict[str, Predictor]:
+    """The run's model before fine-tuning (pretrained backbone, new untrained head), at each checkpoint still
+    on disk, and at the end: the inputs `explain.explain_across_checkpoints` compares side by side."""
+    from safetensors.torch import load_file
+
+    from .config import RunConfig
+    from .models import build_model
+
+    store = store or RunStore()
+    final = load_predictor(run_id, store)
+    cfg = RunConfig.from_dict(store.config(run_id))
+
+    def fresh(pretrained: bool) -> BuiltModel:
+        info = final.built.info
+        model_cfg = dataclasses.replace(cfg.model, pretrained=pretrained)
+        built = build_model(model_cfg, len(final.label_names), final.kind, cfg.data.image_size,
+                            in_features=info.get("in_features"))
+        if final.kind == "tabular":   # the scaler is data preprocessing, not learning: keep the run's
+            built.module.mean.copy_(final.built.module.mean)
+            built.module.std.copy_(final.built.module.std)
+        built.module.eval()
+        return built
+
+    def predictor(built: BuiltModel) -> Predictor:
+        return Predictor(built, final.label_names, final.precision, final.max_length, final.image_size,
+                         final.feature_names, final.background)
+
+    stages = {"before fine-tuning": predictor(fresh(pretrained=True))}
+    checkpoints = store.checkpoints_folder(run_id)
+    for folder in sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1])):
+        weights = folder / "model.safetensors"
+        built = fresh(pretrained=False)
+        try:
+            built.module.load_state_dict(load_file(str(weights)))
+        except (OSError, RuntimeError):
+            continue   # e.g. a LoRA checkpoint, whose keys are the adapter's: skip rather than show a wrong model
+        stages[f"step {folder.name.split('-')[-1]}"] = predictor(built)
+    stages["final"] = final
+    return stages

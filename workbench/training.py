@@ -235,7 +235,7 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
         eval_strategy="steps" if eval_steps else "epoch",
         eval_steps=eval_steps,
         save_strategy="epoch" if t.save_checkpoints else "no",
-        save_total_limit=1,
+        save_total_limit=2,   # the last two epochs: resume, and a mid-run model to explain
         save_only_model=False,
         seed=t.seed,
         data_seed=t.seed,

@@ -83,3 +83,21 @@ if item is not None and st.button("Explain with SHAP and LIME", type="primary", 
                                 width="stretch")
     st.plotly_chart(P.fig_shap_vs_lime(shap_e.units, shap_e.unit_weights(), lime_e.unit_weights(),
                                        agreement=agreement), key="explain.compare", width="stretch")
+
+if item is not None and st.button("Explain across training (before, checkpoints, final)", key="explain.stages",
+                                  help="The same input and class explained by SHAP for the model before "
+                                       "fine-tuning, at each checkpoint still on disk, and at the end."):
+    from workbench.explain import explain_across_checkpoints
+    from workbench.predict import predictors_across_training
+    try:
+        with st.spinner("Explaining at every stage ..."):
+            stages = explain_across_checkpoints(predictors_across_training(snap["id"], runner().store), item)
+    except ValueError as err:
+        show_error(err)
+        st.stop()
+    for column, (stage, e) in zip(st.columns(len(stages)), stages.items()):
+        with column:
+            st.markdown(f"**{stage}**: P({e.target_label}) = {e.probabilities[e.target]:.2f}")
+            st.plotly_chart(P.fig_feature_attributions(e.units, e.unit_weights()) if kind == "tabular"
+                            else P.fig_token_attributions(e.units, e.unit_weights(), title=stage),
+                            key=f"explain.stage.{stage}", width="stretch")
