@@ -43,3 +43,11 @@ def test_validate_rejects_settings_that_cannot_work(options, words):
 def test_unknown_option_is_named():
     with pytest.raises(ConfigError, match="Unknown option 'learning_rat'"):
         RunConfig.from_flat(learning_rat=1)
+
+
+def test_option_kinds_drive_the_generated_forms():
+    from workbench.config import option_kind
+    kinds = {f.name: option_kind(f) for f in all_options()}
+    assert kinds["hidden_sizes"] == ("ints", False) and kinds["max_steps"] == ("int", True)
+    assert kinds["lr"] == ("float", True) and kinds["strategy"][0] == "choice"
+    assert kinds["pretrained"] == ("bool", False) and kinds["text_column"] == ("str", True)

@@ -9,22 +9,13 @@ import json
 import sys
 import time
 
-from .config import ConfigError, RunConfig, all_options
+from .config import ConfigError, RunConfig, all_options, option_kind
 
 ALIASES = {"label_column": ["--target"]}
 
 
-def _arg_type(f):
-    hint = str(f.type)
-    if "bool" in hint:
-        return None
-    if "tuple" in hint:
-        return lambda s: tuple(int(v) for v in s.split(","))
-    if "float" in hint:
-        return float
-    if "int" in hint:
-        return int
-    return str
+ARG_TYPES = {"ints": lambda text: tuple(int(v) for v in text.split(",")), "float": float, "int": int, "str": str,
+             "choice": str}
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,11 +25,12 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         if f.name == "lr":
             names.append("--learning-rate")
         help_text = f.metadata["help"]
-        if _arg_type(f) is None:
+        kind, _ = option_kind(f)
+        if kind == "bool":
             parser.add_argument(*names, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
                                 help=f"{help_text} (default: {f.default})")
             continue
-        parser.add_argument(*names, dest=f.name, type=_arg_type(f), default=None,
+        parser.add_argument(*names, dest=f.name, type=ARG_TYPES[kind], default=None,
                             choices=f.metadata.get("choices"),
                             help=f"{help_text} (default: {f.default})")
 

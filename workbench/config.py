@@ -157,6 +157,18 @@ SECTION_OF = {f.name: section for section, kind in (("data", DataConfig), ("mode
 SECTION_CLASSES = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
 
+def option_kind(f: dataclasses.Field) -> tuple[str, bool]:
+    """How a UI should ask for an option: ("choice" | "bool" | "ints" | "int" | "float" | "str", optional?)."""
+    hint = str(f.type)
+    optional = "None" in hint
+    if f.metadata.get("choices"):
+        return "choice", optional
+    for kind, marker in (("bool", "bool"), ("ints", "tuple"), ("float", "float"), ("int", "int")):
+        if marker in hint:
+            return kind, optional
+    return "str", optional
+
+
 def all_options() -> list[dataclasses.Field]:
     """Every user-facing option, in data, model, train order (for generated forms and CLIs)."""
     return [f for kind in SECTION_CLASSES.values() for f in fields(kind)]

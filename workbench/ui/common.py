@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import streamlit as st
 
-from ..config import SECTION_CLASSES, RunConfig
+from ..config import SECTION_CLASSES, RunConfig, option_kind
 
 # How often the live panel redraws; WORKBENCH_REFRESH_SECONDS slows it down on a weak machine.
 REFRESH_SECONDS = float(os.environ.get("WORKBENCH_REFRESH_SECONDS", "1.0"))
@@ -38,19 +38,19 @@ def show_error(err: Exception) -> None:
 def _widget(f, value, key: str):
     help_text = f.metadata["help"]
     label = f.name.replace("_", " ")
-    choices = f.metadata.get("choices")
-    hint = str(f.type)
-    if choices:
+    kind, optional = option_kind(f)
+    if kind == "choice":
+        choices = f.metadata["choices"]
         return st.selectbox(label, choices, index=list(choices).index(value), help=help_text, key=key)
-    if "bool" in hint:
+    if kind == "bool":
         return st.checkbox(label, value=bool(value), help=help_text, key=key)
-    if "tuple" in hint:
+    if kind == "ints":
         text = st.text_input(label, ",".join(map(str, value)), help=help_text + " Comma-separated.", key=key)
         return tuple(int(v) for v in text.split(",") if v.strip())
-    if "float" in hint or "int" in hint:
-        is_int = "float" not in hint
-        return st.number_input(label, value=value, step=1 if is_int else None, format=None if is_int else "%g",
-                               help=help_text + (" Leave empty for the default." if "None" in hint else ""),
+    if kind in ("int", "float"):
+        return st.number_input(label, value=value, step=1 if kind == "int" else None,
+                               format=None if kind == "int" else "%g",
+                               help=help_text + (" Leave empty for the default." if optional else ""),
                                key=key, placeholder="default")
     text = st.text_input(label, value or "", help=help_text, key=key)
     return text or None

@@ -12,41 +12,37 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from ..config import SECTION_CLASSES, RunConfig
+from ..config import SECTION_CLASSES, RunConfig, option_kind
 from ..events import TERMINAL
 
 THROTTLE_SECONDS = 0.5
 
 
 def _option_widget(f, value):
-    style = {"description_width": "150px"}
-    layout = W.Layout(width="360px")
-    common = dict(description=f.name.replace("_", " "), description_tooltip=f.metadata["help"], style=style,
-                  layout=layout)
-    hint = str(f.type)
-    if f.metadata.get("choices"):
+    common = dict(description=f.name.replace("_", " "), description_tooltip=f.metadata["help"],
+                  style={"description_width": "150px"}, layout=W.Layout(width="360px"))
+    kind, _ = option_kind(f)
+    if kind == "choice":
         return W.Dropdown(options=list(f.metadata["choices"]), value=value, **common)
-    if "bool" in hint:
+    if kind == "bool":
         return W.Checkbox(value=bool(value), indent=False, **common)
-    if "tuple" in hint:
+    if kind == "ints":
         return W.Text(value=",".join(map(str, value)), **common)
-    if ("int" in hint or "float" in hint) and value is not None:
-        return (W.IntText if "float" not in hint else W.FloatText)(value=value, **common)
+    if kind in ("int", "float") and value is not None:
+        return (W.IntText if kind == "int" else W.FloatText)(value=value, **common)
     return W.Text(value="" if value is None else str(value), placeholder="default", **common)
 
 
 def _read(f, widget):
+    """The option's value from its widget; an empty text box means the default (None)."""
     value = widget.value
-    hint = str(f.type)
-    if "tuple" in hint:
+    kind, _ = option_kind(f)
+    if kind == "ints":
         return tuple(int(v) for v in value.split(",") if v.strip())
     if isinstance(widget, W.Text):
         if value.strip() == "":
             return None
-        if "float" in hint:
-            return float(value)
-        if "int" in hint:
-            return int(value)
+        return {"float": float, "int": int}.get(kind, str)(value)
     return value
 
 
