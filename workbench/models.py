@@ -15,8 +15,7 @@ from torch import nn
 
 from .config import ConfigError, ModelConfig
 
-TEXT_DEFAULT_LR = 5e-5
-DEFAULT_LR = {"text": TEXT_DEFAULT_LR, "image": 5e-4, "tabular": 1e-2}
+DEFAULT_LR = {"text": 5e-5, "image": 5e-4, "tabular": 1e-2}
 REGISTRY_KIND = {"minilm": "text", "efficientnet_lite0": "image", "mlp": "tabular"}
 MODEL_META = "workbench_model.json"
 

@@ -120,10 +120,6 @@ class Runner:
             job.done.set()
             self._update_positions()
 
-    def handle(self, run_id: str) -> RunHandle | None:
-        job = self._jobs.get(run_id)
-        return RunHandle(job, self) if job else None
-
     def active_ids(self) -> set[str]:
         with self._lock:
             return {rid for rid, job in self._jobs.items() if not job.done.is_set()}
