@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+DEFAULT_MODEL = {"text": "minilm", "image": "efficientnet_lite0", "tabular": "mlp"}   # per data kind
 STRATEGIES = ("full", "frozen", "last_n", "gradual", "discriminative", "lora")
 OPTIMIZERS = ("adamw", "adam", "sgd", "sgd_momentum", "rmsprop", "adadelta")
 SCHEDULES = ("constant", "linear", "cosine", "exponential", "step")

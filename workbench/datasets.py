@@ -356,3 +356,10 @@ def preview_frame(ds: Dataset, n: int = 20) -> pd.DataFrame:
         return frame
     shown = [x if isinstance(x, str) else f"{x.shape[0]}x{x.shape[1]} image" for x in ds.x[:rows]]
     return pd.DataFrame({"id": ds.ids[:rows], "image": shown, "label": labels})
+
+
+def examples_by_id(data: dict, ids) -> list:
+    """The raw inputs (texts, images or feature rows) behind example ids, from a run config's `data` section."""
+    ds = load_dataset(data["dataset"], data.get("text_column"), data.get("label_column"))
+    position = {int(i): n for n, i in enumerate(ds.ids)}
+    return [ds.x[position[int(i)]] for i in ids]

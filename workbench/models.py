@@ -13,10 +13,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .config import ConfigError, ModelConfig
+from .config import DEFAULT_MODEL, ConfigError, ModelConfig
 
 DEFAULT_LR = {"text": 5e-5, "image": 5e-4, "tabular": 1e-2}
-REGISTRY_KIND = {"minilm": "text", "efficientnet_lite0": "image", "mlp": "tabular"}
+REGISTRY_KIND = {name: kind for kind, name in DEFAULT_MODEL.items()}
 MODEL_META = "workbench_model.json"
 
 
@@ -162,9 +162,8 @@ def build_model(cfg: ModelConfig, num_labels: int, kind: str, image_size: int = 
 def check_model_fits(name: str, kind: str) -> None:
     expected = model_kind(name)
     if expected != kind:
-        suggestion = next(n for n, k in REGISTRY_KIND.items() if k == kind)
         raise ConfigError(f"Model {name!r} is a {expected} model but the dataset is {kind}; pick "
-                          f"{suggestion!r} for {kind} data.")
+                          f"{DEFAULT_MODEL[kind]!r} for {kind} data.")
 
 
 def _build_text(cfg: ModelConfig, num_labels: int) -> BuiltModel:

@@ -1,9 +1,6 @@
 """Tables about runs: the run list, the settings that differ between runs, metrics as CSV."""
 from __future__ import annotations
 
-import csv
-import io
-
 import pandas as pd
 
 from .config import RunConfig
@@ -31,7 +28,7 @@ def config_diff(configs: list[dict], names: list[str]) -> pd.DataFrame:
     return pd.DataFrame({name: [f[k] for k in keys] for name, f in zip(names, flat)}, index=keys).astype(str)
 
 
-def metrics_csv(snaps: list[dict]) -> str:
+def metrics_frame(snaps: list[dict]) -> pd.DataFrame:
     """One row per run and split, every scalar metric as a column."""
     rows = []
     for s in snaps:
@@ -40,10 +37,8 @@ def metrics_csv(snaps: list[dict]) -> str:
             values = {k: v for k, v in metrics.get(split, {}).items() if isinstance(v, (int, float))}
             if values:
                 rows.append({"run": s["id"], "split": split, **values})
-    out = io.StringIO()
-    if rows:
-        keys = list(dict.fromkeys(k for r in rows for k in r))
-        writer = csv.DictWriter(out, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(rows)
-    return out.getvalue() or "run,split\n"
+    return pd.DataFrame(rows, columns=None if rows else ["run", "split"])
+
+
+def metrics_csv(snaps: list[dict]) -> str:
+    return metrics_frame(snaps).to_csv(index=False)

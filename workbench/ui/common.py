@@ -167,9 +167,5 @@ def _curve_metrics(history: list[dict]) -> tuple:
 
 
 def dataset_items(config: dict, ids) -> list:
-    """The raw inputs (texts, images or feature rows) behind example ids of a run's dataset."""
-    from ..datasets import load_dataset
-    d = config["data"]
-    ds = load_dataset(d["dataset"], d.get("text_column"), d.get("label_column"))
-    position = {int(i): n for n, i in enumerate(ds.ids)}
-    return [ds.x[position[int(i)]] for i in ids]
+    from ..datasets import examples_by_id
+    return examples_by_id(config["data"], ids)

@@ -261,11 +261,8 @@ class ExplainPanel:
 
     def item(self):
         if self.use_example.value or self.predictor.kind != "text":
-            from ..datasets import load_dataset
-            d = self.config["data"]
-            ds = load_dataset(d["dataset"], d.get("text_column"), d.get("label_column"))
-            position = {int(i): n for n, i in enumerate(ds.ids)}
-            return ds.x[position[int(self.test_ids[self.example.value])]]
+            from ..datasets import examples_by_id
+            return examples_by_id(self.config["data"], [self.test_ids[self.example.value]])[0]
         return self.text.value
 
     def explain(self):

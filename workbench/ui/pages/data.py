@@ -1,6 +1,7 @@
 """Data: choose a bundled, hub or uploaded dataset; preview it, see its balance, lengths and splits."""
 import streamlit as st
 
+from workbench.config import DEFAULT_MODEL
 from workbench.datasets import REGISTRY
 from workbench.ui.common import show_error
 
@@ -39,8 +40,7 @@ if options.get("dataset"):
     summary = summarize(ds, splits)
     st.session_state["data_options"] = {"dataset": options["dataset"], "text_column": text_column,
                                         "label_column": label_column,
-                                        "model": {"text": "minilm", "image": "efficientnet_lite0",
-                                                  "tabular": "mlp"}[ds.kind]}
+                                        "model": DEFAULT_MODEL[ds.kind]}
     st.success(f"{summary['name']}: {summary['size']} {ds.kind} examples, {summary['classes']} classes; "
                "the Train page now uses it.")
     cols = st.columns(4)

@@ -1,10 +1,9 @@
 """Runs & compare: every run on disk; overlay curves, diff configs, compare metrics; resume, delete, download."""
 import json
 
-import pandas as pd
 import streamlit as st
 
-from workbench.runs_table import config_diff, metrics_csv, runs_frame
+from workbench.runs_table import config_diff, metrics_csv, metrics_frame, runs_frame
 from workbench.ui.common import runner, show_error
 
 st.title("Runs & compare")
@@ -28,7 +27,7 @@ if chosen:
         st.subheader("Settings that differ")
         st.dataframe(config_diff([by_id[i]["config"] for i in chosen], chosen), key="runs.diff")
     st.subheader("Test metrics")
-    st.dataframe(pd.read_csv(__import__("io").StringIO(metrics_csv([by_id[i] for i in chosen]))), hide_index=True,
+    st.dataframe(metrics_frame([by_id[i] for i in chosen]), hide_index=True,
                  key="runs.metrics_table")
 
 st.subheader("One run")
