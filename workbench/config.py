@@ -16,6 +16,7 @@ OPTIMIZERS = ("adamw", "adam", "sgd", "sgd_momentum", "rmsprop", "adadelta")
 SCHEDULES = ("constant", "linear", "cosine", "exponential", "step")
 LOSSES = ("cross_entropy", "focal")
 SAMPLING = ("none", "oversample", "undersample")
+AUGMENTATIONS = ("none", "text_swap", "text_delete", "text_synonym", "text_mix", "image_basic")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
@@ -43,6 +44,15 @@ class DataConfig:
     test_fraction: float = option(0.2, "Share of the data held out for the final test.")
     max_length: int = option(128, "Text: longest token sequence fed to the model; longer texts are truncated.")
     image_size: int = option(128, "Images: side in pixels the images are resized to (224 is the ImageNet size).")
+    cv_folds: int = option(0, "Cross-validation: split training+validation data into this many stratified folds "
+                           "(0: off, the usual single split).")
+    cv_fold: int = option(0, "Cross-validation: which fold (0-based) is held out for validation.")
+    label_noise: float = option(0.0, "Experiment: share of training labels flipped to another class.")
+    reduce_class: str | None = option(None, "Experiment: a class (name or index) to make rare in training.")
+    reduce_to: float = option(1.0, "Experiment: keep this share of reduce_class's training examples.")
+    leak_fraction: float = option(0.0, "Experiment: copy this share of the test set into training (leakage).")
+    augment: str = option("none", "Training-set augmentation: text word swap/deletion/synonym, or image "
+                          "flips and crops.", AUGMENTATIONS)
 
 
 @dataclass(frozen=True)
@@ -194,6 +204,15 @@ def validate(cfg: RunConfig) -> None:
     if d.max_eval_samples is not None:
         _positive("max_eval_samples", d.max_eval_samples, "or leave it unset to use all")
     _positive("max_length", d.max_length, "e.g. 128")
+    if d.cv_folds == 1 or d.cv_folds < 0:
+        raise ConfigError(f"cv_folds must be 0 (off) or at least 2 (got {d.cv_folds}).")
+    if d.cv_folds and not 0 <= d.cv_fold < d.cv_folds:
+        raise ConfigError(f"cv_fold must be between 0 and cv_folds - 1 = {d.cv_folds - 1} (got {d.cv_fold}).")
+    for name, value in (("label_noise", d.label_noise), ("leak_fraction", d.leak_fraction)):
+        if not 0 <= value < 1:
+            raise ConfigError(f"{name} must be in [0, 1) (got {value}).")
+    if not 0 < d.reduce_to <= 1:
+        raise ConfigError(f"reduce_to must be in (0, 1] (got {d.reduce_to}); 0.1 keeps a tenth of the class.")
     _positive("image_size", d.image_size, "e.g. 128 or 224")
     for name, value in (("val_fraction", d.val_fraction), ("test_fraction", d.test_fraction)):
         if not 0 < value < 1:
