@@ -98,6 +98,8 @@ class TrainConfig:
     precision: str = option("auto", "Arithmetic: auto picks bf16 where the hardware is faster with it.",
                             PRECISIONS)
     save_checkpoints: bool = option(True, "Save a checkpoint each epoch so an interrupted run can resume.")
+    save_model: bool = option(True, "Keep the fine-tuned weights (needed to explain or deploy the run later); "
+                              "lessons turn it off to save disk, keeping metrics and predictions.")
 
 
 @dataclass(frozen=True)

@@ -29,21 +29,33 @@ def sized(cfg: RunConfig, **quick_overrides) -> RunConfig:
 
 @dataclass
 class Experiment:
-    """Named variants; `run()` trains them in order and returns a results table."""
+    """Named variants; `run()` trains them in order (once per seed when `seeds` is given) and returns a results
+    table: one row per variant, means over the seeds with `<metric>_std` spreads beside them."""
     variants: dict[str, RunConfig]
+    seeds: tuple[int, ...] | None = None
     results: pd.DataFrame | None = None
-    snapshots: dict[str, dict] = field(default_factory=dict)
+    runs: dict[str, list[dict]] = field(default_factory=dict)
 
-    def run(self, runner=None, timeout: float | None = None, on_start=None) -> pd.DataFrame:
+    def run(self, runner=None, timeout: float | None = None, on_start=None, name_prefix: str = "") -> pd.DataFrame:
         from .runner import get_runner
         runner = runner or get_runner()
-        for name, cfg in self.variants.items():
-            handle = runner.start(cfg.replace(name=name))
-            if on_start is not None:
-                on_start(name, handle)
-            self.snapshots[name] = handle.wait(timeout)
-        self.results = results_table(self.snapshots)
+        self.runs = {name: [] for name in self.variants}
+        for seed in self.seeds or (None,):     # seed-major, so a stopped experiment still has balanced results
+            for name, cfg in self.variants.items():
+                if seed is not None:
+                    cfg = cfg.replace(seed=seed)
+                label = f"{name_prefix}{name}" + (f" (seed {seed})" if self.seeds and len(self.seeds) > 1 else "")
+                handle = runner.start(cfg.replace(name=label))
+                if on_start is not None:
+                    on_start(name, handle)
+                self.runs[name].append(handle.wait(timeout))
+        self.results = summary_table(self.runs)
         return self.results
+
+    @property
+    def snapshots(self) -> dict[str, dict]:
+        """The first run of each variant."""
+        return {name: snaps[0] for name, snaps in self.runs.items() if snaps}
 
     def histories(self) -> dict[str, list[dict]]:
         return {name: snap["history"] for name, snap in self.snapshots.items()}
@@ -69,6 +81,24 @@ def results_table(snapshots: dict[str, dict]) -> pd.DataFrame:
             "error": snap.get("error"),
         })
     return pd.DataFrame(rows).set_index("variant")
+
+
+TEXT_COLUMNS = ("status", "run_id", "error")
+
+
+def summary_table(runs: dict[str, list[dict]]) -> pd.DataFrame:
+    """Per-variant means over repeated runs, with `<metric>_std` (sample standard deviation) and `n_runs`."""
+    per_run = [results_table({name: snap}) for name, snaps in runs.items() for snap in snaps]
+    if not per_run:
+        raise ValueError("No runs to summarise.")
+    table = pd.concat(per_run)
+    numeric = [c for c in table.columns if c not in TEXT_COLUMNS]
+    grouped = table[numeric].apply(pd.to_numeric, errors="coerce").groupby(level=0, sort=False)
+    first = table[~table.index.duplicated()][list(TEXT_COLUMNS)]
+    summary = first.join(grouped.mean()).join(grouped.std(ddof=1).add_suffix("_std"))
+    summary["n_runs"] = table.groupby(level=0, sort=False).size()
+    summary["status"] = table.groupby(level=0, sort=False)["status"].agg(lambda s: "/".join(sorted(set(s))))
+    return summary
 
 
 def compare_sentence(table: pd.DataFrame, a: str, b: str, metric: str = "accuracy") -> str:

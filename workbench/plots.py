@@ -128,6 +128,41 @@ def fig_lr_schedule(steps, lrs) -> go.Figure:
     return fig
 
 
+def fig_band(bands: dict, key: str = "eval_loss") -> go.Figure:
+    """Mean curves with shaded mean ± std bands, one colour per setting. `bands` maps a setting's name to a
+    table with columns step, mean, lower, upper (as `RepeatResult.band` returns)."""
+    fig = _figure(f"{key}: mean ± std over repeats", "step", key)
+    for r, (name, band) in enumerate(bands.items()):
+        missing = {"step", "mean", "lower", "upper"} - set(band.columns)
+        if missing:
+            raise ValueError(f"Band {name!r} lacks column(s) {', '.join(sorted(missing))}; build it with "
+                             "RepeatResult.band().")
+        steps, color = list(band["step"]), run_color(r)
+        red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+        fig.add_trace(go.Scatter(x=steps + steps[::-1], y=list(band["upper"]) + list(band["lower"])[::-1],
+                                 fill="toself", fillcolor=f"rgba({red},{green},{blue},0.2)", line=dict(width=0),
+                                 hoverinfo="skip", showlegend=False, legendgroup=str(name)))
+        fig.add_trace(go.Scatter(x=steps, y=list(band["mean"]), mode="lines+markers" if len(steps) < 30 else "lines",
+                                 name=str(name), legendgroup=str(name), line=dict(color=color)))
+    return fig
+
+
+def fig_lr_finder(result) -> go.Figure:
+    """The LR range test: smoothed loss (raw loss faint) against the learning rate on a log axis, with the
+    suggested rate marked. `result` has lrs, losses, raw_losses and suggestion (an LRFinderResult)."""
+    lrs, losses = _vector(result.lrs, "lrs"), _vector(result.losses, "losses")
+    _check_same_length(lrs, losses, "lrs and losses")
+    fig = _figure("learning-rate range test", "learning rate (log scale)", "training loss", xaxis_type="log")
+    fig.add_trace(go.Scatter(x=lrs, y=_vector(result.raw_losses, "raw_losses"), mode="lines", name="raw loss",
+                             line=dict(color=CHANCE, width=1)))
+    fig.add_trace(go.Scatter(x=lrs, y=losses, mode="lines", name="smoothed loss", line=dict(color=class_color(0))))
+    if result.suggestion is not None:
+        # A two-point trace, not add_vline: shapes on a log axis take log10 coordinates.
+        fig.add_trace(go.Scatter(x=[result.suggestion] * 2, y=[np.nanmin(losses), np.nanmax(losses)], mode="lines",
+                                 name=f"suggested lr {result.suggestion:.2g}", line=dict(color=REFERENCE, dash="dash")))
+    return fig
+
+
 # ---------------------------------------------------------------- data
 
 
@@ -294,6 +329,22 @@ def fig_embedding_map(points_before, points_after, labels, label_names) -> go.Fi
     return fig
 
 
+def fig_embedding_scatter(vectors, labels, texts=None, method: str = "pca") -> go.Figure:
+    """(n, d) embeddings projected to 2-D (see project_2d), one colour per label, the text shown on hover."""
+    labels = [str(label) for label in labels]
+    _check_same_length(labels, vectors, "labels and vectors")
+    if texts is not None:
+        _check_same_length(texts, vectors, "texts and vectors")
+    points = project_2d(vectors, method=method)
+    fig = _figure(f"embedding map ({method.upper() if method == 'pca' else 't-SNE'})", "component 1", "component 2")
+    for c, name in enumerate(dict.fromkeys(labels)):
+        index = [i for i, label in enumerate(labels) if label == name]
+        fig.add_trace(go.Scatter(x=points[index, 0], y=points[index, 1], mode="markers", name=name,
+                                 text=None if texts is None else [texts[i] for i in index], hoverinfo="text+name",
+                                 marker=dict(color=class_color(c), size=7, opacity=0.8)))
+    return fig
+
+
 # ---------------------------------------------------------------- explanations
 
 
@@ -410,3 +461,18 @@ def _agreement_text(agreement) -> str:
     if agreement.get("spearman") is not None:
         parts.append(f"rank correlation {agreement['spearman']:.2f}")
     return ", ".join(parts) or "agreement n/a"
+
+
+# ---------------------------------------------------------------- comparisons
+
+
+def fig_variant_bars(means: dict, spreads: dict | None = None, y_title: str = "accuracy",
+                     title: str | None = None) -> go.Figure:
+    """One bar per setting with ±spread error bars (sample standard deviation over repeated runs)."""
+    names = list(means)
+    errors = [float((spreads or {}).get(n) or 0.0) for n in names]
+    fig = _figure(title or y_title, None, y_title)
+    fig.add_trace(go.Bar(x=names, y=[means[n] for n in names], marker_color=[run_color(i) for i in range(len(names))],
+                         error_y=dict(type="data", array=errors, visible=any(errors)),
+                         text=[f"{means[n]:.3f}" for n in names], textposition="outside"))
+    return fig

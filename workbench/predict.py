@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,9 @@ class Predictor:
         self.background = background
         self.batch_size = batch_size
         self.tokenizer = built.tokenizer
-        self.device = next(built.module.parameters()).device
+        # An int8 MLP or an ONNX Runtime wrapper may have no parameters at all: then buffers, else the CPU.
+        tensors = itertools.chain(built.module.parameters(), built.module.buffers())
+        self.device = next(tensors, torch.empty(0)).device
 
     def predict_proba(self, inputs) -> np.ndarray:
         """Probabilities (n, classes) for a list of texts, an (n,H,W[,3]) image batch or an (n,F) array."""
@@ -67,7 +70,8 @@ def load_predictor(run_id: str, store: RunStore | None = None) -> Predictor:
     store = store or RunStore()
     folder = store.model_folder(run_id)
     if not folder.exists():
-        raise FileNotFoundError(f"Run {run_id} has no saved model (only finished runs save one).")
+        raise FileNotFoundError(f"Run {run_id} has no saved model: only finished runs save one, and not runs "
+                                f"started with save_model off (lessons turn it off). Re-run it with save_model on.")
     config = store.config(run_id)
     metrics = store.metrics(run_id)
     return predictor_from_folder(folder, config, metrics.get("precision", "fp32"))

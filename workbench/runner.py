@@ -63,10 +63,14 @@ class RunHandle:
 
 
 def prepare_splits(cfg: RunConfig) -> Splits:
+    """The run's splits, with its deliberate perturbations (label noise, leakage ...) applied to training only."""
+    from .perturb import apply_perturbations
+
     d = cfg.data
     ds = load_dataset(d.dataset, d.text_column, d.label_column)
-    return split_dataset(ds, d.val_fraction, d.test_fraction, cfg.train.seed, d.max_train_samples,
-                         d.max_eval_samples)
+    splits = split_dataset(ds, d.val_fraction, d.test_fraction, cfg.train.seed, d.max_train_samples,
+                           d.max_eval_samples, cv_folds=d.cv_folds, cv_fold=d.cv_fold)
+    return apply_perturbations(splits, d, cfg.train.seed)
 
 
 class Runner:
@@ -237,9 +241,10 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
                    train_loss=float(output.training_loss), precision=prepared.precision,
                    parameters=parameter_counts(built.module), lr=prepared.lr)
     built.info.update(label_names=list(train_data.label_names), feature_names=list(train_data.feature_names))
-    save_model(built, store.model_folder(job.run_id))
-    if built.kind == "tabular":
-        np.save(store.model_folder(job.run_id) / "background.npy", train_data.x[:100])
+    if job.config.train.save_model:
+        save_model(built, store.model_folder(job.run_id))
+        if built.kind == "tabular":
+            np.save(store.model_folder(job.run_id) / "background.npy", train_data.x[:100])
     store.write_metrics(job.run_id, metrics)
     return ev.RunFinished(metrics=metrics)
 

@@ -1,0 +1,4 @@
+"""applications lessons."""
+from __future__ import annotations
+
+LESSONS = []

@@ -1,0 +1,4 @@
+"""data lessons."""
+from __future__ import annotations
+
+LESSONS = []

@@ -1,0 +1,4 @@
+"""evaluation lessons."""
+from __future__ import annotations
+
+LESSONS = []

@@ -1,0 +1,27 @@
+"""Figures most lessons share: the compared metric per variant with its spread, and the first seed's curves."""
+from __future__ import annotations
+
+from .. import plots
+from .base import Outcome, T, metric_name
+
+
+def metric_bars(outcome: Outcome, metric: str, lang: str, label: dict[str, T] | None = None):
+    names = {v: (label[v](lang) if label else v) for v in outcome.variants if outcome.values(v, metric)}
+    means = {names[v]: outcome.mean(v, metric) for v in names}
+    spreads = {names[v]: outcome.spread(v, metric) for v in names}
+    return plots.fig_variant_bars(means, spreads, y_title=metric_name(metric, lang))
+
+
+def curves(outcome: Outcome, lang: str, metrics=("train_loss", "eval_loss"), label: dict[str, T] | None = None):
+    runs = {(label[v](lang) if label else v): rows for v, rows in outcome.histories.items() if rows}
+    return plots.fig_training_curves(runs, metrics=metrics)
+
+
+def standard(metric: str = "accuracy", label: dict[str, T] | None = None, with_curves: bool = True):
+    """A lesson's `figures` function: bars of `metric` (mean ± spread), then training curves if any were kept."""
+    def figures(outcome: Outcome, lang: str) -> list:
+        out = [(T("Result per setting", "各设置的结果")(lang), metric_bars(outcome, metric, lang, label))]
+        if with_curves and any(outcome.histories.values()):
+            out.append((T("Training curves (first seed)", "训练曲线（第一个种子）")(lang), curves(outcome, lang, label=label)))
+        return out
+    return figures

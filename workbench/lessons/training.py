@@ -1,0 +1,4 @@
+"""training lessons."""
+from __future__ import annotations
+
+LESSONS = []
