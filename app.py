@@ -11,4 +11,5 @@ st.navigation([
     st.Page(f"{PAGES}/runs.py", title="Runs & compare", icon=":material/compare:"),
     st.Page(f"{PAGES}/evaluate.py", title="Evaluate", icon=":material/target:"),
     st.Page(f"{PAGES}/explain.py", title="Explain", icon=":material/search_insights:"),
+    st.Page(f"{PAGES}/lessons.py", title="Lessons", icon=":material/school:"),
 ]).run()

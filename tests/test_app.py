@@ -122,3 +122,36 @@ def test_explain_page_on_a_table_row(finished_run):
     at.button(key="explain.stages").click().run()
     no_exceptions(at)
     assert any("before fine-tuning" in m.value for m in at.markdown)
+
+
+def test_lessons_page_runs_a_lesson_reveals_the_guess_and_keeps_state_in_the_url():
+    at = page("lessons")
+    at.query_params.update({"lesson": "concept.2", "lang": "zh", "mode": "quick", "guess": "large"})
+    no_exceptions(at.run())
+    assert at.title[0].value == "面试题实验讲解"
+    assert at.radio(key="lessons.concept.2.guess").value == "large"
+    at.button(key="lessons.run").click().run()
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        at = no_exceptions(at.run())
+        if any("结论" in m.value for m in at.markdown):
+            break
+        time.sleep(1)
+    assert any("结论" in m.value for m in at.markdown), "the takeaway appears when the experiment ends"
+    assert at.success, "the computed takeaway is shown"
+    assert at.get("plotly_chart")
+    assert at.query_params["lesson"] == ["concept.2"] and at.query_params["s.train_examples"] == ["300"]
+    again = no_exceptions(_reopen({"lesson": "concept.2", "lang": "en", "mode": "quick"}))
+    assert any("Takeaway" in m.value for m in again.markdown), "a reopened link shows the saved result"
+
+
+def _reopen(query: dict) -> AppTest:
+    at = page("lessons")
+    at.query_params.update(query)
+    return at.run()
+
+
+def test_lessons_page_search_and_topic_filter():
+    at = no_exceptions(page("lessons").run())
+    at.text_input(key="lessons.search").input("nothing-matches-this").run()
+    assert at.info, "an empty search says so"

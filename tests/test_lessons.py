@@ -9,7 +9,7 @@ import pytest
 
 from workbench import lessons
 from workbench.lessons.base import Outcome, T, compare_takeaway
-from workbench.noise import compare_samples
+from workbench.repeats import within_noise
 
 MAP_FILE = Path(__file__).resolve().parents[2] / "shared" / "INTERVIEW_MAP.md"
 
@@ -50,11 +50,10 @@ def test_unknown_language_and_setting_are_refused():
 
 
 def test_noise_verdict_separates_clear_from_overlapping_differences():
-    clear = compare_samples([0.70, 0.71, 0.70], [0.80, 0.81, 0.80])
-    overlapping = compare_samples([0.70, 0.75, 0.72], [0.73, 0.71, 0.74])
+    clear = within_noise([0.70, 0.71, 0.70], [0.80, 0.81, 0.80])
+    overlapping = within_noise([0.70, 0.75, 0.72], [0.73, 0.71, 0.74])
     assert clear.within_noise is False and clear.difference == pytest.approx(0.1, abs=1e-9)
     assert overlapping.within_noise is True
-    assert compare_samples([0.7], [0.8]).within_noise is None
 
 
 def test_compare_takeaway_follows_the_numbers_and_the_noise():

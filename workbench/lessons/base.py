@@ -220,18 +220,20 @@ class Lesson:
 
 def noise_clause(outcome: Outcome, a: str, b: str, metric: str, lang: str) -> str:
     """Whether the a-vs-b difference exceeds the seed-to-seed spread, in words."""
-    from ..noise import compare_samples
+    from ..repeats import within_noise
 
-    verdict = compare_samples(outcome.values(a, metric), outcome.values(b, metric))
-    if verdict.within_noise is None:
+    values_a, values_b = outcome.values(a, metric), outcome.values(b, metric)
+    n = min(len(values_a), len(values_b))
+    if n < 2:
         return T("one seed only, so it is not yet known whether this exceeds run-to-run noise (repeat over seeds "
                  "in full mode)", "只跑了一个随机种子，还不能判断这个差距是否超过随机波动（在完整模式下多种子重复）")(lang)
+    verdict = within_noise(values_a, values_b, metric)
     if verdict.within_noise:
-        return T(f"that is within the seed-to-seed spread (±{verdict.spread:.3f} over {verdict.n} seeds), so on this "
-                 "data the two cannot be told apart",
-                 f"这在不同随机种子之间的波动范围内（±{verdict.spread:.3f}，{verdict.n} 个种子），所以在这份数据上两者分不出高下")(lang)
-    return T(f"that is larger than the seed-to-seed spread (±{verdict.spread:.3f} over {verdict.n} seeds)",
-             f"这超过了不同随机种子之间的波动（±{verdict.spread:.3f}，{verdict.n} 个种子）")(lang)
+        return T(f"that is not clearly beyond seed-to-seed noise (spread ±{verdict.spread:.3f} over {n} seeds), "
+                 "so on this data the two cannot be told apart",
+                 f"这没有明显超出不同随机种子之间的波动（±{verdict.spread:.3f}，{n} 个种子），所以在这份数据上两者分不出高下")(lang)
+    return T(f"that is larger than the seed-to-seed spread (±{verdict.spread:.3f} over {n} seeds)",
+             f"这超过了不同随机种子之间的波动（±{verdict.spread:.3f}，{n} 个种子）")(lang)
 
 
 def compare_takeaway(outcome: Outcome, a: str, b: str, metric: str, lang: str, label: dict[str, T] | None = None) -> str:
