@@ -118,3 +118,32 @@ def test_max_eval_samples_caps_validation_and_test():
     ds = load_dataset("sms_spam")
     s = split_dataset(ds, seed=0, max_eval_samples=100)
     assert len(s.val) == 100 and len(s.test) == 100 and s.test.y.sum() > 0   # stratified: spam kept
+
+
+def test_cv_folds_are_disjoint_stratified_and_cover_the_non_test_rows():
+    ds = load_dataset("wine")
+    plain = split_dataset(ds, seed=3)
+    folds = [split_dataset(ds, seed=3, cv_folds=5, cv_fold=k) for k in range(5)]
+    non_test = set(ds.ids) - set(plain.test.ids)
+    vals = [set(f.val.ids) for f in folds]
+    for f, val in zip(folds, vals):
+        assert np.array_equal(f.test.ids, plain.test.ids)             # the test split does not move
+        assert set(f.train.ids) | val == non_test and not set(f.train.ids) & val
+    assert set().union(*vals) == non_test and sum(map(len, vals)) == len(non_test)
+    shares = np.bincount(ds.y, minlength=3) / len(ds)
+    for f in folds:
+        assert np.abs(np.bincount(f.val.y, minlength=3) / len(f.val) - shares).max() < 0.08
+    assert vals != [set(split_dataset(ds, seed=4, cv_folds=5, cv_fold=k).val.ids) for k in range(5)]
+
+
+def test_cv_folds_respect_max_train_samples():
+    ds = load_dataset("wine")
+    s = split_dataset(ds, seed=0, cv_folds=4, cv_fold=1, max_train_samples=50)
+    assert len(s.train) == 50 and not set(s.train.ids) & set(s.val.ids)
+
+
+def test_cv_folds_need_enough_members_per_class(tmp_path):
+    rows = "".join(f"{i},{'rare' if i < 6 else 'common'}\n" for i in range(40))
+    ds = load_dataset(write(tmp_path / "rare.csv", "x,label\n" + rows))
+    with pytest.raises(DatasetError, match=r"rare \(\d\).*Lower cv_folds"):
+        split_dataset(ds, seed=0, cv_folds=8, cv_fold=0)

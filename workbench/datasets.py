@@ -291,22 +291,45 @@ def validate_dataset(ds: Dataset) -> Dataset:
 
 
 def split_dataset(ds: Dataset, val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0,
-                  max_train_samples: int | None = None, max_eval_samples: int | None = None) -> Splits:
-    """Seeded, stratified train/validation/test split; the test split depends only on the seed and fraction."""
+                  max_train_samples: int | None = None, max_eval_samples: int | None = None,
+                  cv_folds: int = 0, cv_fold: int = 0) -> Splits:
+    """Seeded, stratified train/validation/test split; the test split depends only on the seed and fraction.
+    With cv_folds >= 2 the non-test rows form stratified folds instead: fold `cv_fold` validates, the rest train
+    (val_fraction is then unused)."""
     from sklearn.model_selection import train_test_split
 
     index = np.arange(len(ds))
     try:
         rest, test = train_test_split(index, test_size=test_fraction, random_state=seed, stratify=ds.y)
-        train, val = train_test_split(rest, test_size=val_fraction / (1 - test_fraction), random_state=seed,
-                                      stratify=ds.y[rest])
+        if not cv_folds:
+            train, val = train_test_split(rest, test_size=val_fraction / (1 - test_fraction), random_state=seed,
+                                          stratify=ds.y[rest])
     except ValueError as err:
         raise DatasetError(f"{ds.name}: cannot split {len(ds)} examples into stratified train/validation/test "
                            f"({err}). Add data or lower val_fraction/test_fraction.") from err
+    if cv_folds:
+        train, val = fold_split(ds, rest, cv_folds, cv_fold, seed)
     train = _subsample(ds, train, max_train_samples, seed, "max_train_samples")
     val = _subsample(ds, val, max_eval_samples, seed, "max_eval_samples")
     test = _subsample(ds, test, max_eval_samples, seed, "max_eval_samples")
     return Splits(ds.take(np.sort(train)), ds.take(np.sort(val)), ds.take(np.sort(test)))
+
+
+def fold_split(ds: Dataset, index: np.ndarray, folds: int, fold: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) positions for fold `fold` of `folds` stratified, seed-shuffled folds of `index`."""
+    from sklearn.model_selection import StratifiedKFold
+
+    if not 0 <= fold < folds:
+        raise DatasetError(f"cv_fold must be between 0 and {folds - 1} for {folds} folds (got {fold}).")
+    counts = np.bincount(ds.y[index], minlength=len(ds.label_names))
+    scarce = [f"{ds.label_names[c]} ({n})" for c, n in enumerate(counts) if 0 < n < folds]
+    if scarce:
+        raise DatasetError(f"{ds.name}: {folds} stratified folds need at least {folds} training+validation "
+                           f"examples per class, but class(es) {', '.join(scarce)} have fewer. Lower cv_folds "
+                           "or add data.")
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    train, val = list(splitter.split(index, ds.y[index]))[fold]
+    return index[train], index[val]
 
 
 def _subsample(ds: Dataset, index: np.ndarray, limit: int | None, seed: int, name: str) -> np.ndarray:

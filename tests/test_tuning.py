@@ -1,0 +1,118 @@
+import json
+import os
+from pathlib import Path
+
+import optuna
+import pytest
+
+from conftest import tiny_tabular
+from workbench.config import ConfigError
+from workbench.tuning import best_summary, check_space, parse_space, study_figures, trials_table, tune
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def test_parse_space_reads_ranges_and_typed_choices():
+    space = parse_space(["lr=log:1e-5:1e-3", "batch_size=8,16", "max-steps=int:2:6", "dropout=none,0.1",
+                         "hidden_sizes=64,32|128", "strategy=full,frozen", "pretrained=true,false"])
+    assert space == {"lr": ("log", 1e-5, 1e-3), "batch_size": [8, 16], "max_steps": ("int", 2, 6),
+                     "dropout": [None, 0.1], "hidden_sizes": [(64, 32), (128,)], "strategy": ["full", "frozen"],
+                     "pretrained": [True, False]}
+
+
+@pytest.mark.parametrize("items, words", [
+    (["learning_rate=1e-3,1e-2"], "Unknown option 'learning_rate'"),
+    (["lr"], "name=spec"),
+    (["lr=log:1e-5"], "log:LOW:HIGH"),
+    (["batch_size=8,sixteen"], "'sixteen' is not a valid int"),
+    (["lr=float:a:b"], "not numbers"),
+])
+def test_bad_space_text_is_named(items, words):
+    with pytest.raises(ConfigError, match=words):
+        parse_space(items)
+
+
+@pytest.mark.parametrize("space, words", [
+    ({}, "empty"),
+    ({"batch_size": ("float", 8, 32)}, "whole numbers"),
+    ({"lr": ("log", 0, 1)}, "low > 0"),
+    ({"lr": ("float", 0.1, 0.01)}, "low < high"),
+    ({"strategy": ("float", 0, 1)}, "list of choices"),
+    ({"lr": [1e-3, -1.0]}, r"lr=-1.0: lr must be positive"),
+    ({"optimizer": ["adamw", "lion"]}, "optimizer must be one of"),
+])
+def test_bad_space_fails_before_any_trial(space, words):
+    with pytest.raises(ConfigError, match=words):
+        check_space(space, tiny_tabular())
+
+
+def test_grid_search_runs_real_trials_and_keeps_the_study_in_sqlite(runner, store, tmp_path):
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    space = {"lr": [1e-3, 0.05], "hidden_sizes": [(8,), (16,)]}
+    first = tune(tiny_tabular(), space, sampler="grid", n_trials=3, storage=url, study_name="grid", prune=False,
+                 runner=runner)
+    assert len(first.trials) == 3
+    study = tune(tiny_tabular(), space, sampler="grid", n_trials=10, storage=url, study_name="grid", prune=False,
+                 runner=runner)      # loaded by name: runs the last grid point, then the grid stops the study
+    table = trials_table(study)
+    assert len(table) == 4 and set(table["state"]) == {"complete"}
+    assert {(r.lr, r.hidden_sizes) for r in table.itertuples()} == {(a, b) for a in (1e-3, 0.05) for b in ("8", "16")}
+    for row in table.itertuples():
+        snap = runner.snapshot(row.run_id)
+        assert snap["status"] == "finished" and snap["config"]["name"] == f"tune:grid:{row.trial}"
+        assert row.value == snap["metrics"]["val"]["accuracy"] and row.seconds > 0
+        assert snap["config"]["train"]["lr"] == row.lr
+    best = best_summary(study)
+    assert best["best_value"] == table["value"].max() and best["trials"] == {"complete": 4}
+    figures = study_figures(study)
+    assert set(figures) == {"history", "parallel", "importances"}
+    assert len(figures["importances"].data) == 1 and not figures["importances"].layout.annotations
+
+    reloaded = optuna.load_study(study_name="grid", storage=url)
+    assert [t.params for t in reloaded.trials] == [t.params for t in study.trials]
+    with pytest.raises(ConfigError, match="metric accuracy, not eval_loss"):
+        tune(tiny_tabular(), space, metric="eval_loss", storage=url, study_name="grid", runner=runner)
+    with pytest.raises(ConfigError, match="created with space"):
+        tune(tiny_tabular(), {"lr": ("log", 1e-3, 1e-1)}, storage=url, study_name="grid", runner=runner)
+
+
+def test_a_pruned_trial_stops_its_run(runner, tmp_path):
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    always = optuna.pruners.ThresholdPruner(lower=1.01)        # no accuracy reaches it: every trial is pruned
+    study = tune(tiny_tabular(max_steps=40, eval_every=2), {"lr": ("log", 1e-3, 1e-1)}, n_trials=1, storage=url,
+                 study_name="pruned", prune=always, runner=runner)
+    trial = study.trials[0]
+    assert trial.state == optuna.trial.TrialState.PRUNED and list(trial.intermediate_values) == [2]
+    snap = runner.snapshot(trial.user_attrs["run_id"])
+    assert snap["status"] == "stopped" and snap["step"] <= 3
+    note = study_figures(study)["importances"].layout.annotations[0].text
+    assert "at least 2 completed trials" in note and "has 0 and 0" in note
+
+
+def test_a_failed_run_fails_its_trial_and_the_study_goes_on(runner, tmp_path):
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    study = tune(tiny_tabular(), {"lr": [1e6]}, sampler="grid", storage=url, study_name="nan", prune=False,
+                 runner=runner)     # lr 1e6 makes the loss NaN: the run fails as diverged
+    trial = study.trials[0]
+    assert trial.state == optuna.trial.TrialState.FAIL and "diverged" in trial.user_attrs["error"]
+    assert best_summary(study)["best_value"] is None
+
+
+def test_grid_needs_a_finite_grid():
+    with pytest.raises(ConfigError, match="finite grid.*lr is a range"):
+        tune(tiny_tabular(), {"lr": ("log", 1e-4, 1e-2), "batch_size": [8, 16]}, sampler="grid")
+
+
+def test_cli_tune_prints_the_best_params_and_uses_the_default_storage(capsys):
+    from workbench.cli import main
+
+    args = ["tune", "--dataset", "wine", "--model", "mlp", "--max-steps", "3", "--eval-every", "3",
+            "--no-save-checkpoints", "--hidden-sizes", "8", "--space", "lr=0.001,0.05", "--sampler", "grid",
+            "--study", "cli-study"]
+    assert main([*args, "--json"]) == 0
+    best = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert best["study"] == "cli-study" and best["best_params"]["lr"] in (0.001, 0.05)
+    assert best["trials"] == {"complete": 2}
+    assert (Path(os.environ["WORKBENCH_HOME"]) / "studies.db").exists()
+    assert main([*args[:-2], "--space", "lr=log:1e-4:1e-2"]) == 2
+    assert "finite grid" in capsys.readouterr().err
