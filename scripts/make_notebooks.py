@@ -174,6 +174,41 @@ NOTEBOOKS = {
                  "print(f\"The MLP on standardised features reached {tab_table.loc['MLP', 'accuracy']:.3f} accuracy \"\n"
                  "      f\"on held-out tumours.\")"),
     ],
+    "10_interview_walkthroughs": [
+        ("md", "# Interview walkthroughs\n\nEach classic question about pre-training and fine-tuning is answered by a "
+               "small controlled experiment; the takeaway quotes the numbers you measure. Pick a lesson id (see the "
+               "list below), commit to a guess, run it, and compare. 中文：把 `LANG` 改成 `'zh'`。"),
+        ("code", SETUP),
+        ("code", "from workbench import lessons\n"
+                 "for lesson_id, lesson in lessons.all_lessons().items():\n"
+                 "    print(f'{lesson_id:10} {lesson.title.en}')"),
+        ("md", "## Run one lesson by id"),
+        ("code", "LESSON_ID, LANG = 'concept.2', 'en'\n"
+                 "lesson = lessons.get(LESSON_ID)\n"
+                 "print(lesson.question(LANG))\n"
+                 "if lesson.quiz:\n"
+                 "    print(lesson.quiz.prompt(LANG))\n"
+                 "    for key, choice in lesson.quiz.choices.items():\n"
+                 "        print(f'  {key}: {choice(LANG)}')"),
+        ("code", "GUESS = next(iter(lesson.quiz.choices)) if lesson.quiz else None   # put your guess here\n"
+                 "outcome = lesson.run()   # quick mode when WORKBENCH_QUICK=1, else the full experiment over seeds\n"
+                 "outcome.table()"),
+        ("code", "for title, fig in lesson.figures(outcome, LANG):\n"
+                 "    fig.update_layout(title=title)\n"
+                 "    fig.show()"),
+        ("md", "## Takeaway, computed from the run"),
+        ("code", "print(lesson.takeaway(outcome, LANG))\n"
+                 "if lesson.quiz:\n"
+                 "    print(lesson.quiz.reveal(outcome, GUESS, LANG)['text'])\n"
+                 "print(lesson.answer(LANG))"),
+        ("code", "for correction in lesson.corrections:   # where the source notes were wrong\n"
+                 "    print(correction.source, '-', correction.right(LANG))\n"
+                 "    if correction.demo:\n"
+                 "        print('  ', correction.verdict(correction.demo(), LANG))"),
+        ("md", "## Or use the panel\n\nPick any lesson and language, choose a guess, press **Run the experiment**."),
+        ("code", "from workbench.ui.widgets import LessonPanel\npanel = LessonPanel('concept.2', lang=LANG)\npanel"),
+    ],
+
 }
 
 

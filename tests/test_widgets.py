@@ -67,3 +67,17 @@ def test_explain_panel_on_a_test_row(runner, finished):
     result = panel.explain()
     assert result is not None and "overlap" in panel.result.value
     assert len(panel.shap_fig.data) == 1 and len(panel.lime_fig.data) == 1
+
+
+def test_lesson_panel_switches_language_runs_and_reveals(runner):
+    from workbench.ui.widgets import LessonPanel
+    panel = LessonPanel("concept.2", quick=True, runner=runner)
+    assert "scratch" in panel.text.value
+    panel.lang.value = "zh"
+    assert "从零" in panel.text.value and len(panel.guess.options) == 3
+    panel.guess.value = "large"
+    panel.run_button.click()
+    panel.wait(600)
+    assert panel.job.status == "finished"
+    assert "准确率" in panel.result.value and ("猜对" in panel.result.value or "你的猜测" in panel.result.value)
+    assert panel.figures()
