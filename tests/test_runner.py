@@ -162,3 +162,78 @@ def test_predictors_across_training_and_explanations(runner):
     assert np.allclose(probs[-2], probs[-1], atol=1e-5)  # the last checkpoint is the final model
     explained = explain_across_checkpoints(stages, row, method="shap")
     assert list(explained) == names and len({e.target for e in explained.values()}) == 1
+
+
+@pytest.fixture
+def memory_limit(monkeypatch):
+    """Training steps on more than `limit["examples"]` examples raise a real torch.OutOfMemoryError, as a GPU with
+    too little memory would; evaluation (no gradients) is spared. The model still trains for real after it."""
+    import torch
+    from workbench import training
+
+    limit = {"examples": 8}
+    real_make_loss = training.make_loss
+
+    def make_loss_with_a_memory_limit(train, weights):
+        loss_fn = real_make_loss(train, weights)
+
+        def loss(outputs, labels, num_items_in_batch=None):
+            if torch.is_grad_enabled() and len(labels) > limit["examples"]:
+                raise torch.OutOfMemoryError(f"CUDA out of memory. Tried to allocate a batch of {len(labels)}.")
+            return loss_fn(outputs, labels, num_items_in_batch)
+        return loss
+
+    monkeypatch.setattr(training, "make_loss", make_loss_with_a_memory_limit)
+    return limit
+
+
+def test_out_of_memory_retries_with_half_the_batch_and_the_same_effective_batch(runner, store, memory_limit):
+    handle = runner.start(tiny_tabular(batch_size=32, grad_accum=1))
+    snap = handle.wait(120)
+    assert snap["status"] == "finished", snap["error"]
+    assert (snap["config"]["train"]["batch_size"], snap["config"]["train"]["grad_accum"]) == (8, 4)
+    stored = json.loads((store.folder(handle.id) / "config.json").read_text())["train"]
+    assert (stored["batch_size"], stored["grad_accum"]) == (8, 4)
+    events = [json.loads(line) for line in (store.folder(handle.id) / "events.jsonl").read_text().splitlines()]
+    retried = [e for e in events if e["type"] == "retried"]
+    assert [(e["config"]["train"]["batch_size"], e["config"]["train"]["grad_accum"]) for e in retried] == \
+        [(16, 2), (8, 4)]
+    assert "out of memory" in retried[0]["reason"].lower()
+    retry_notes = [n["message"] for n in snap["notes"] if n["kind"] == "retry"]
+    assert len(retry_notes) == 2 and "effective batch 32" in retry_notes[-1]
+    assert [r["step"] for r in snap["history"] if "train_loss" in r] == [1, 2, 3, 4, 5, 6]   # the last attempt only
+    assert 0 <= snap["metrics"]["test"]["accuracy"] <= 1
+    assert store.load_state(handle.id).snapshot()["config"]["train"]["batch_size"] == 8
+
+
+def test_out_of_memory_gives_up_after_three_retries(runner, memory_limit):
+    from workbench.runner import MAX_OOM_RETRIES, halved_batch
+
+    memory_limit["examples"] = 0
+    snap = runner.start(tiny_tabular(batch_size=16)).wait(120)
+    assert snap["status"] == "failed" and "Out of memory" in snap["error"] and "batch_size" in snap["hint"]
+    assert len([n for n in snap["notes"] if n["kind"] == "retry"]) == MAX_OOM_RETRIES == 3
+    assert snap["config"]["train"]["batch_size"] == 2 and snap["config"]["train"]["grad_accum"] == 8
+    assert halved_batch(tiny_tabular(batch_size=1)) is None
+
+
+def test_which_errors_count_as_out_of_memory():
+    import torch
+    from workbench.runner import is_out_of_memory
+
+    assert is_out_of_memory(torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    assert is_out_of_memory(RuntimeError("[enforce fail at alloc_cpu.cpp:119] DefaultCPUAllocator: can't allocate "
+                                         "memory: you tried to allocate 4294967296 bytes."))
+    assert is_out_of_memory(MemoryError())
+    assert not is_out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied (4x3 and 5x2)"))
+    assert not is_out_of_memory(ValueError("out of memory"))
+
+
+def test_same_seed_same_run(runner):
+    """The head is initialised after seeding, so two runs with one seed log identical losses."""
+    first = runner.start(tiny_tabular(seed=3)).wait(120)
+    second = runner.start(tiny_tabular(seed=3)).wait(120)
+    other = runner.start(tiny_tabular(seed=4)).wait(120)
+    losses = lambda snap: [r["train_loss"] for r in snap["history"] if "train_loss" in r]
+    assert losses(first) == losses(second)
+    assert losses(first) != losses(other)

@@ -1,4 +1,5 @@
-"""Trainer callbacks: the bridge from the Trainer to run events, cooperative stop, gradual unfreezing."""
+"""Trainer callbacks: the bridge from the Trainer to run events (with live diagnosis), cooperative stop, gradual
+unfreezing."""
 from __future__ import annotations
 
 import math
@@ -9,6 +10,7 @@ from typing import Callable
 from transformers import TrainerCallback
 
 from . import events as ev
+from .diagnosis import Diagnoser
 from .models import BuiltModel, set_trainable_blocks
 
 
@@ -17,12 +19,15 @@ class TrainingDiverged(RuntimeError):
 
 
 class EventBridge(TrainerCallback):
-    """Turns the Trainer's logs into plain events, and honours a stop request at the next step end."""
+    """Turns the Trainer's logs into plain events, diagnoses the curves as they grow (a `Diagnosed` event per new
+    note), and honours a stop request at the next step end."""
 
-    def __init__(self, publish: Callable[[ev.Event], None], stop_flag: threading.Event, batch_size: int):
+    def __init__(self, publish: Callable[[ev.Event], None], stop_flag: threading.Event, batch_size: int,
+                 diagnoser: Diagnoser | None = None):
         self.publish = publish
         self.stop_flag = stop_flag
         self.batch_size = batch_size
+        self.diagnoser = diagnoser or Diagnoser()
         self._last = None           # (time, step) at the previous training log, for samples/s
         self.stopped_at: int | None = None
 
@@ -43,21 +48,29 @@ class EventBridge(TrainerCallback):
             values = {k: float(v) for k, v in logs.items()
                       if k.startswith("eval_") and not k.endswith(("_runtime", "per_second"))}
             self.publish(ev.Evaluated(step=step, epoch=epoch, values=values))
+            self._diagnose(step, epoch, values)
             return
         if "loss" not in logs:
             return  # the final train summary; the runner reports it
         loss = float(logs["loss"])
-        if not math.isfinite(loss):
-            raise TrainingDiverged(f"the training loss became {loss} at step {step}")
         values = {"train_loss": loss}
         for key in ("learning_rate", "grad_norm"):
             if logs.get(key) is not None:
                 values[key] = float(logs[key])
+        if not math.isfinite(loss):
+            self._diagnose(step, epoch, values)
+            raise TrainingDiverged(f"the training loss became {loss} at step {step}")
         now = time.time()
         t0, s0 = self._last
         rate = (step - s0) * self.batch_size * args.gradient_accumulation_steps / max(now - t0, 1e-9)
         self._last = (now, step)
         self.publish(ev.StepLogged(step=step, epoch=epoch, values=values, samples_per_second=rate))
+        self._diagnose(step, epoch, values)
+
+    def _diagnose(self, step: int, epoch: float, values: dict) -> None:
+        for note in self.diagnoser.add({"step": step, "epoch": epoch, **values}):
+            self.publish(ev.Diagnosed(step=note.step, kind=note.kind, message=note.message, advice=note.advice,
+                                      values=note.values))
 
     def on_save(self, args, state, control, **kw):
         self.publish(ev.CheckpointSaved(step=state.global_step,

@@ -59,6 +59,23 @@ class NoteAdded(Event):
 
 
 @dataclass(frozen=True)
+class Diagnosed(Event):
+    step: int
+    kind: str               # see workbench.diagnosis.KINDS
+    message: str            # what is happening
+    advice: str             # what to try
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Retried(Event):
+    attempt: int            # 1 for the first retry
+    reason: str             # the error that ended the previous attempt
+    message: str
+    config: dict            # the settings of the new attempt
+
+
+@dataclass(frozen=True)
 class CheckpointSaved(Event):
     step: int
     path: str
@@ -82,8 +99,8 @@ class RunFailed(Event):
 
 
 _NAME_OF = {RunQueued: "queued", RunStarted: "started", StepLogged: "step", Evaluated: "evaluated",
-            NoteAdded: "note", CheckpointSaved: "checkpoint", RunFinished: "finished", RunStopped: "stopped",
-            RunFailed: "failed"}
+            NoteAdded: "note", Diagnosed: "diagnosed", Retried: "retried", CheckpointSaved: "checkpoint",
+            RunFinished: "finished", RunStopped: "stopped", RunFailed: "failed"}
 _CLASS_OF = {name: cls for cls, name in _NAME_OF.items()}
 
 

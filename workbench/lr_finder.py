@@ -66,16 +66,11 @@ def _check_arguments(start_lr, end_lr, steps, smooth, diverge) -> None:
 
 
 def _build(cfg: RunConfig):
-    from .models import apply_strategy, build_model
+    from .models import build_for_training
     from .runner import prepare_splits
 
     splits = prepare_splits(cfg)
-    train = splits.train
-    built = build_model(cfg.model, len(train.label_names), train.kind, cfg.data.image_size,
-                        in_features=train.x.shape[1] if train.kind == "tabular" else None)
-    if built.kind == "tabular":
-        built.module.fit_scaler(train.x)
-    return apply_strategy(built, cfg.model), splits
+    return build_for_training(cfg.model, splits.train, cfg.data.image_size, cfg.train.seed), splits
 
 
 class _LossRecorder(TrainerCallback):

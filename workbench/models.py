@@ -188,6 +188,19 @@ def _build_text(cfg: ModelConfig, num_labels: int) -> BuiltModel:
 # ---------------------------------------------------------------- strategies
 
 
+def build_for_training(cfg: ModelConfig, train_data, image_size: int, seed: int) -> BuiltModel:
+    """The model a run trains: seeded first (so the new head is the same for the same seed), the tabular scaler
+    fitted on the training split, the strategy applied."""
+    from transformers import set_seed
+
+    set_seed(seed)
+    built = build_model(cfg, len(train_data.label_names), train_data.kind, image_size,
+                        in_features=train_data.x.shape[1] if train_data.kind == "tabular" else None)
+    if built.kind == "tabular":
+        built.module.fit_scaler(train_data.x)
+    return apply_strategy(built, cfg)
+
+
 def apply_strategy(built: BuiltModel, cfg: ModelConfig) -> BuiltModel:
     """Set which parameters train; LoRA wraps the module in adapters. Returns the (possibly new) model."""
     blocks = built.blocks()

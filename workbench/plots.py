@@ -6,6 +6,7 @@ colour in every figure. Curve data comes from `workbench.metrics` (roc_data, pr_
 from __future__ import annotations
 
 import html
+import textwrap
 from collections import Counter
 
 import numpy as np
@@ -72,17 +73,21 @@ def _with_secondary_y(title: str, x_title: str, y_title: str, y2_title: str) -> 
 
 
 def fig_training_curves(runs, metrics=("train_loss", "eval_loss"), log_y: bool = False,
-                        show_lr: bool = False) -> go.Figure:
+                        show_lr: bool = False, diagnoses=None) -> go.Figure:
     """Metrics by step from history rows: one colour per run, training solid and validation dashed, the learning
-    rate on a second axis with show_lr. `runs` is {run name: rows} or one run's list of rows."""
+    rate on a second axis with show_lr. `runs` is {run name: rows} or one run's list of rows. `diagnoses` (a
+    snapshot's note dicts, or {run name: notes}) marks each note at its step, its message and advice on hover."""
     runs = {"run": runs} if isinstance(runs, list) else dict(runs)
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    notes = _notes_by_run(diagnoses, runs)
     fig = _style(make_subplots(specs=[[{"secondary_y": show_lr}]]), "training curves")
     for r, (run_name, rows) in enumerate(runs.items()):
         color = run_color(r)
         for metric in metrics:
             _add_history_line(fig, run_name, rows, metric, len(runs) > 1,
                               line=dict(color=color, dash=_dash(metric, metrics)))
+        if notes.get(run_name):
+            _add_diagnosis_marks(fig, run_name, rows, notes[run_name], metrics[0], color, len(runs) > 1)
         if show_lr:
             _add_history_line(fig, run_name, rows, "learning_rate", len(runs) > 1,
                               line=dict(color=color, width=1, dash="longdash"), secondary_y=True)
@@ -91,6 +96,39 @@ def fig_training_curves(runs, metrics=("train_loss", "eval_loss"), log_y: bool =
     if show_lr:
         fig.update_yaxes(title_text="learning_rate", secondary_y=True, showgrid=False)
     return fig
+
+
+def _notes_by_run(diagnoses, runs: dict) -> dict:
+    if not diagnoses:
+        return {}
+    if isinstance(diagnoses, dict):
+        return diagnoses
+    if len(runs) != 1:
+        raise ValueError("With several runs, pass diagnoses as {run name: notes}.")
+    return {next(iter(runs)): list(diagnoses)}
+
+
+def _add_diagnosis_marks(fig: go.Figure, run_name: str, rows: list[dict], notes: list[dict], metric: str,
+                         color: str, name_run: bool) -> None:
+    """A dotted vertical line at each note's step and a marker on the curve carrying the note as hover text."""
+    curve = [(row["step"], row[metric]) for row in rows
+             if row.get(metric) is not None and np.isfinite(row[metric])]
+    xs, ys, texts = [], [], []
+    for note in notes:
+        step = note["step"]
+        fig.add_vline(x=step, line=dict(color=color, width=1, dash="dot"))
+        before = [v for s, v in curve if s <= step]
+        xs.append(step)
+        ys.append(before[-1] if before else (curve[0][1] if curve else None))
+        texts.append(f"<b>{html.escape(note['kind'])}</b> at step {step}<br>{_hover_lines(note['message'])}"
+                     f"<br><i>Try:</i> {_hover_lines(note['advice'])}")
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=f"{run_name} · diagnosis" if name_run else "diagnosis",
+                             legendgroup=str(run_name), hovertext=texts, hoverinfo="text",
+                             marker=dict(color=color, symbol="x", size=12, line=dict(width=1, color=REFERENCE))))
+
+
+def _hover_lines(text: str, width: int = 90) -> str:
+    return "<br>".join(textwrap.wrap(html.escape(text), width))
 
 
 def _dash(metric: str, metrics: tuple[str, ...]) -> str:
@@ -476,3 +514,55 @@ def fig_variant_bars(means: dict, spreads: dict | None = None, y_title: str = "a
                          error_y=dict(type="data", array=errors, visible=any(errors)),
                          text=[f"{means[n]:.3f}" for n in names], textposition="outside"))
     return fig
+
+
+# ---------------------------------------------------------------- data quality
+
+
+def fig_label_noise(given_probability, flipped=None, bins: int = 20) -> go.Figure:
+    """Histogram of each training example's out-of-fold probability for its own label; with `flipped`
+    (booleans), the examples whose label was deliberately flipped are drawn apart."""
+    probs = _vector(given_probability, "given_probability")
+    fig = _figure("How believable is each training label?", "out-of-fold probability of the given label",
+                  "examples", barmode="overlay")
+    groups = [("all labels", np.ones(len(probs), dtype=bool), NEGATIVE)]
+    if flipped is not None:
+        flipped = np.asarray(flipped, dtype=bool)
+        _check_same_length(probs, flipped, "given_probability and flipped")
+        groups = [("label kept", ~flipped, NEGATIVE), ("label flipped", flipped, POSITIVE)]
+    for name, mask, color in groups:
+        fig.add_trace(go.Histogram(x=probs[mask], name=f"{name} ({int(mask.sum())})", marker_color=color,
+                                   opacity=0.7, xbins=dict(start=0.0, end=1.0, size=1.0 / bins)))
+    return fig
+
+
+def fig_duplicate_summary(summary: dict) -> go.Figure:
+    """Exact and near copies per pair of splits, from `find_duplicates(...).summary`."""
+    pairs = summary["pairs_by_splits"]
+    share = summary.get("test_share_with_copy_in_train", 0.0)
+    fig = _figure(f"Copies across splits: {share:.1%} of the test set is also in training", "splits",
+                  "pairs of copies", barmode="group")
+    for i, kind in enumerate(("exact", "near")):
+        counts = [pairs[name][kind] for name in pairs]
+        fig.add_trace(go.Bar(x=list(pairs), y=counts, name=kind, marker_color=run_color(i), text=counts,
+                             textposition="outside"))
+    return fig
+
+
+# ---------------------------------------------------------------- deployment
+
+
+def fig_deployment(table) -> go.Figure:
+    """File size, latency per example and test accuracy per deployment variant, side by side. `table`: a
+    DataFrame or dict of lists with variant, size_mb, latency_ms and accuracy (`deploy.compare_deployments`)."""
+    variants = [str(v) for v in table["variant"]]
+    panels = (("size_mb", "file size (MB)"), ("latency_ms", "latency per example (ms)"),
+              ("accuracy", "test accuracy"))
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in panels])
+    for col, (key, _) in enumerate(panels, start=1):
+        values = _vector(list(table[key]), key)
+        _check_same_length(variants, values, f"variant and {key}")
+        fig.add_trace(go.Bar(x=variants, y=values, marker_color=[run_color(i) for i in range(len(variants))],
+                             text=[f"{v:.3g}" for v in values], textposition="outside", showlegend=False,
+                             name=key), row=1, col=col)
+    return _style(fig, "Deployment variants: size, speed and accuracy")

@@ -17,7 +17,7 @@ from . import events as ev
 from .config import RunConfig
 from .datasets import Splits, load_dataset, split_dataset, summarize
 from .state import RunState
-from .store import RunStore, new_run_id
+from .store import RunStore, new_run_id, write_json_atomic
 
 
 @dataclass
@@ -195,29 +195,66 @@ class Runner:
 # ---------------------------------------------------------------- one run, start to end
 
 
+MAX_OOM_RETRIES = 3
+
+
 def execute(job: Job, publish: Callable[[ev.Event], None], store: RunStore) -> None:
-    """Train, evaluate and save one run; every outcome ends in exactly one terminal event."""
-    try:
-        result = _train_and_evaluate(job, publish, store)
-    except Exception as err:  # the worker must survive anything a run throws
-        message, hint = describe_failure(err)
-        publish(ev.RunFailed(error=message, hint=hint))
-        return
-    publish(result)
+    """Train, evaluate and save one run; every outcome ends in exactly one terminal event. A run that runs out of
+    memory starts again with half the batch and twice the accumulation (the same effective batch), at most
+    MAX_OOM_RETRIES times; a resumed run is not retried, since its checkpoint holds the old batch layout."""
+    for attempt in range(MAX_OOM_RETRIES + 1):
+        failure = None
+        try:
+            result = _train_and_evaluate(job, publish, store)
+        except Exception as err:  # the worker must survive anything a run throws
+            failure = (*describe_failure(err), is_out_of_memory(err))
+        # Past the except block the error's traceback, which holds the model and its activations, is released.
+        if failure is None:
+            publish(result)
+            return
+        message, hint, out_of_memory = failure
+        smaller = halved_batch(job.config) if out_of_memory and attempt < MAX_OOM_RETRIES else None
+        if smaller is None or job.resume_from or job.stop_flag.is_set():
+            publish(ev.RunFailed(error=message, hint=hint))
+            return
+        _prepare_retry(job, smaller, message, attempt + 1, publish, store)
+
+
+def halved_batch(cfg: RunConfig) -> RunConfig | None:
+    """Half the batch size and twice the gradient accumulation; None when the batch is already 1."""
+    t = cfg.train
+    if t.batch_size <= 1:
+        return None
+    return cfg.replace(batch_size=t.batch_size // 2, grad_accum=t.grad_accum * 2)
+
+
+def _prepare_retry(job: Job, smaller: RunConfig, reason: str, attempt: int, publish, store: RunStore) -> None:
+    """Free what the failed attempt held, record the new settings in config.json and announce the retry."""
+    import gc
+    import shutil
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    old, new = job.config.train, smaller.train
+    job.config = smaller
+    write_json_atomic(store.folder(job.run_id) / "config.json", smaller.to_dict())
+    shutil.rmtree(store.checkpoints_folder(job.run_id), ignore_errors=True)   # made with the old batch layout
+    publish(ev.Retried(attempt=attempt, reason=reason, config=smaller.to_dict(), message=(
+        f"Out of memory with batch_size {old.batch_size}: retry {attempt} of {MAX_OOM_RETRIES} with batch_size "
+        f"{new.batch_size} and grad_accum {new.grad_accum} (effective batch {new.batch_size * new.grad_accum}).")))
 
 
 def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
     from .callbacks import EventBridge, GradualUnfreezing
-    from .models import apply_strategy, build_model, parameter_counts, save_model
+    from .models import build_for_training, parameter_counts, save_model
     from .training import build_trainer, device_name
 
     cfg, splits = job.config, job.splits
     train_data = splits.train
-    built = build_model(cfg.model, len(train_data.label_names), train_data.kind, cfg.data.image_size,
-                        in_features=train_data.x.shape[1] if train_data.kind == "tabular" else None)
-    if built.kind == "tabular":
-        built.module.fit_scaler(train_data.x)
-    built = apply_strategy(built, cfg.model)
+    built = build_for_training(cfg.model, train_data, cfg.data.image_size, cfg.train.seed)
     bridge = EventBridge(publish, job.stop_flag, cfg.train.batch_size)
     prepared = build_trainer(cfg, built, splits, str(store.checkpoints_folder(job.run_id)), [bridge])
     if cfg.model.strategy == "gradual":
@@ -275,11 +312,23 @@ def describe_failure(err: Exception) -> tuple[str, str]:
         return (f"Training diverged: {err}.",
                 "Lower the learning rate (e.g. 10x), keep gradient clipping on (max_grad_norm 1.0), add warm-up, "
                 "or use fp32.")
-    if "out of memory" in str(err).lower() or type(err).__name__ == "OutOfMemoryError":
+    if is_out_of_memory(err):
         return (f"Out of memory: {err}.",
                 "Lower batch_size (and raise grad_accum to keep the effective batch), lower max_length or "
                 "image_size, or use bf16/fp16.")
     return text, "See the message above; the run's settings are in its config.json."
+
+
+OOM_PHRASES = ("out of memory", "can't allocate memory", "defaultcpuallocator")
+
+
+def is_out_of_memory(err: BaseException) -> bool:
+    """torch.OutOfMemoryError, Python's MemoryError, or a RuntimeError whose text says memory ran out."""
+    import torch
+
+    if isinstance(err, (torch.OutOfMemoryError, MemoryError)):
+        return True
+    return isinstance(err, RuntimeError) and any(phrase in str(err).lower() for phrase in OOM_PHRASES)
 
 
 _default_runner: Runner | None = None

@@ -15,7 +15,7 @@ class RunState:
         self._s = {
             "id": run_id, "status": "queued", "queue_position": None, "step": 0, "total_steps": 0,
             "epoch": 0.0, "started_at": None, "ended_at": None, "run_seconds": 0.0, "samples_per_second": 0.0,
-            "history": [], "metrics": {}, "error": None, "hint": None, "notes": [], "config": {},
+            "history": [], "metrics": {}, "error": None, "hint": None, "notes": [], "diagnoses": [], "config": {},
             "precision": None, "device": None, "parameters": {}, "dataset": {}, "created_at": None,
         }
         self._segment_start = None   # wall time this process started (or resumed) the run
@@ -75,6 +75,16 @@ class RunState:
     def _note(self, e: ev.NoteAdded):
         self._s["notes"].append({"step": e.step, "kind": e.kind, "message": e.message})
 
+    def _diagnosed(self, e: ev.Diagnosed):
+        self._s["diagnoses"].append({"step": e.step, "kind": e.kind, "message": e.message, "advice": e.advice,
+                                     "values": e.values})
+
+    def _retried(self, e: ev.Retried):
+        """A new attempt starts from step 0 with new settings; the abandoned attempt's curves are dropped."""
+        self._s.update(config=e.config, step=0, epoch=0.0, history=[], diagnoses=[])
+        self._s.pop("last_checkpoint", None)
+        self._s["notes"].append({"step": 0, "kind": "retry", "message": e.message})
+
     def _checkpoint(self, e: ev.CheckpointSaved):
         self._s["last_checkpoint"] = e.path
 
@@ -100,7 +110,8 @@ class RunState:
 
 
 _APPLY = {ev.RunQueued: RunState._queued, ev.RunStarted: RunState._started, ev.StepLogged: RunState._step,
-          ev.Evaluated: RunState._evaluated, ev.NoteAdded: RunState._note, ev.CheckpointSaved: RunState._checkpoint,
+          ev.Evaluated: RunState._evaluated, ev.NoteAdded: RunState._note, ev.Diagnosed: RunState._diagnosed,
+          ev.Retried: RunState._retried, ev.CheckpointSaved: RunState._checkpoint,
           ev.RunFinished: RunState._finished, ev.RunStopped: RunState._stopped, ev.RunFailed: RunState._failed}
 
 

@@ -119,7 +119,8 @@ def live_panel(run_id: str, key: str = "live") -> None:
 def draw_curves(snap: dict, key: str) -> None:
     history = snap["history"]
     if history:
-        st.plotly_chart(_curves_figure(snap["id"], history), key=f"{key}.curves", width="stretch")
+        st.plotly_chart(_curves_figure(snap["id"], history, snap.get("diagnoses", [])), key=f"{key}.curves",
+                        width="stretch")
     else:
         st.caption("The first curve point appears after the first few steps.")
 
@@ -146,17 +147,33 @@ def draw_run_status(snap: dict, key: str) -> None:
         st.error(f"{snap['error']}\n\n**Try:** {snap['hint']}")
     for note in snap.get("notes", [])[-3:]:
         st.caption(f"step {note['step']}: {note['message']}")
+    for found in snap.get("diagnoses", [])[-4:]:
+        st.warning(f"**{found['kind'].replace('_', ' ')}** at step {found['step']}: {found['message']}\n\n"
+                   f"**Try:** {found['advice']}")
 
 
-def _curves_figure(run_id: str, history: list[dict]):
+def draw_memory_estimate(memory: dict) -> None:
+    """A plan's memory estimate against the memory the device has free, its parts, and a warning when tight."""
+    from ..planning import format_bytes
+
+    parts = " · ".join(f"{name.replace('_', ' ')} {format_bytes(v)}" for name, v in memory["parts"].items() if v)
+    st.caption(f"Memory, rough estimate: ~{format_bytes(memory['total'])} of {format_bytes(memory['available'])} "
+               f"{memory['available_where']} ({parts}); training tensors only, the Python process adds a few "
+               "hundred MB.")
+    if memory["warning"]:
+        st.warning(memory["warning"])
+
+
+def _curves_figure(run_id: str, history: list[dict], diagnoses: list[dict]):
     """The curves figure, rebuilt only when the run logged something new (the panel redraws every second)."""
     from ..plots import fig_training_curves
 
     cache = st.session_state.setdefault("_curves_cache", {})
-    stamp = (run_id, len(history))
+    stamp = (run_id, len(history), len(diagnoses))
     if cache.get("stamp") != stamp:
         cache["stamp"] = stamp
-        cache["figure"] = fig_training_curves({run_id: history}, metrics=_curve_metrics(history), show_lr=True)
+        cache["figure"] = fig_training_curves({run_id: history}, metrics=_curve_metrics(history), show_lr=True,
+                                              diagnoses={run_id: diagnoses})
     return cache["figure"]
 
 

@@ -78,12 +78,14 @@ class TrainingPanel:
         self.status = W.HTML("<b>ready</b>")
         self.timing = W.HTML("")
         self.metrics = W.HTML("")
+        self.diagnoses = W.HTML("")
         self.figure = go.FigureWidget(layout=dict(height=360, xaxis_title="step", yaxis_title="value",
                                                   margin=dict(l=40, r=20, t=30, b=40)))
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
         controls = W.HBox([self.start_button, self.stop_button, self.progress, self.status])
-        parts = ([self.options] if show_options else []) + [controls, self.timing, self.figure, self.metrics]
+        parts = ([self.options] if show_options else []) + [controls, self.timing, self.figure, self.diagnoses,
+                                                            self.metrics]
         self.widget = W.VBox(parts)
 
     def _ipython_display_(self):
@@ -156,6 +158,7 @@ class TrainingPanel:
             if status == "failed":
                 self.metrics.value = f"<b style='color:#b00'>{snap['error']}</b><br>Try: {snap['hint']}"
             self._draw_curves(snap["history"])
+            self.diagnoses.value = _diagnoses_html(snap.get("diagnoses", []))
             test = (snap.get("metrics") or {}).get("test")
             if test:
                 self.metrics.value = "<b>test</b> " + " · ".join(
@@ -184,6 +187,15 @@ class TrainingPanel:
     def points(self) -> int:
         """How many curve points are drawn (for tests and for the notebook's own checks)."""
         return sum(len(t.x or ()) for t in self.figure.data)
+
+
+def _diagnoses_html(diagnoses: list[dict]) -> str:
+    """The run's diagnosis notes as a list: what happened at which step, and what to try."""
+    from html import escape
+
+    items = "".join(f"<li><b>{escape(d['kind'].replace('_', ' '))}</b> at step {d['step']}: {escape(d['message'])}"
+                    f"<br><i>Try:</i> {escape(d['advice'])}</li>" for d in diagnoses)
+    return f"<ul style='color:#a60'>{items}</ul>" if items else ""
 
 
 class EvaluationPanel:
@@ -285,3 +297,77 @@ class ExplainPanel:
                 fig.data = ()
                 fig.add_traces(drawn.data)
         return shap_e, lime_e, agreement
+
+
+class LessonPanel:
+    """One interview lesson in a notebook: pick it and the language, commit to a guess, run, read the takeaway.
+    The experiment runs in a background job; `wait()` blocks until it ends (handy in scripts and tests)."""
+
+    def __init__(self, lesson_id: str = "concept.2", lang: str = "en", quick: bool | None = None, runner=None):
+        from .. import lessons
+        from ..experiments import quick_mode
+        self._lessons, self.runner, self.job = lessons, runner, None
+        self.quick = quick_mode() if quick is None else quick
+        self.pick = W.Dropdown(options=[(f"{i} · {l.title.en}", i) for i, l in lessons.all_lessons().items()],
+                               value=lesson_id, description="lesson")
+        self.lang = W.ToggleButtons(options=[("English", "en"), ("中文", "zh")], value=lang)
+        self.guess = W.RadioButtons(options=[], description="guess")
+        self.run_button = W.Button(description="Run the experiment", button_style="primary")
+        self.text = W.HTML()
+        self.result = W.HTML()
+        self.out = W.Output()
+        self.pick.observe(lambda _: self.show_question(), "value")
+        self.lang.observe(lambda _: self.show_question(), "value")
+        self.run_button.on_click(lambda _: self.run())
+        self.box = W.VBox([W.HBox([self.pick, self.lang]), self.text, self.guess, self.run_button, self.result,
+                           self.out])
+        self.show_question()
+
+    @property
+    def lesson(self):
+        return self._lessons.get(self.pick.value)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)
+
+    def show_question(self) -> None:
+        lesson, lang = self.lesson, self.lang.value
+        self.text.value = (f"<h3>{lesson.title(lang)}</h3><p><b>{lesson.question(lang)}</b></p>"
+                           f"<details><summary>answer</summary><p>{lesson.answer(lang)}</p></details>")
+        quiz = lesson.quiz
+        self.guess.options = [(c(lang), k) for k, c in quiz.choices.items()] if quiz else []
+        self.guess.value = None
+        self.guess.description = "guess" if quiz else ""
+
+    def run(self) -> "LessonPanel":
+        from ..lessons.jobs import LessonJob
+        lesson = self.lesson
+        seeds = (0,) if self.quick or lesson.demo_only else tuple(range(lesson.repeats))
+        self.job = LessonJob(lesson, self.quick, seeds, {}, self.runner)
+        self.result.value = "<i>running ...</i>"
+        threading.Thread(target=self._finish, daemon=True).start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> "LessonPanel":
+        if self.job is not None:
+            self.job.wait(timeout)
+            self._finish()
+        return self
+
+    def _finish(self) -> None:
+        job, lang = self.job, self.lang.value
+        job.wait()
+        if job.outcome is None:
+            self.result.value = f"<b>failed:</b> {job.error}"
+            return
+        lesson, html = job.lesson, f"<p><b>{job.lesson.takeaway(job.outcome, lang)}</b></p>"
+        if lesson.quiz:
+            html += f"<p>{lesson.quiz.reveal(job.outcome, self.guess.value, lang)['text']}</p>"
+        self.result.value = html
+
+    def figures(self) -> list:
+        """The lesson's figures for the last finished run (display them in a cell)."""
+        if self.job is None or self.job.outcome is None:
+            return []
+        return [fig for _, fig in self.job.lesson.figures(self.job.outcome, self.lang.value)]

@@ -2,7 +2,8 @@
 import streamlit as st
 
 from workbench.config import RunConfig
-from workbench.ui.common import config_form, latest_active_run, live_panel, runner, show_error
+from workbench.ui.common import (config_form, draw_memory_estimate, latest_active_run, live_panel, runner,
+                                 show_error)
 
 st.title("Train")
 base = RunConfig.from_flat(**st.session_state.get("data_options", {}))
@@ -41,6 +42,7 @@ with right:
             cols[3].metric("estimated time", f"~{plan['estimated_seconds']:.0f} s")
             st.caption(f"{plan['train_size']} training examples · peak LR {plan['lr']:g} · "
                        f"{plan['precision_reason']}")
+            draw_memory_estimate(plan["memory"])
             st.plotly_chart(fig_lr_schedule(plan["schedule_steps"], plan["schedule_lrs"]), key="train.lr",
                             width="stretch")
             if st.button("▶ Start", type="primary", key="train.start"):
