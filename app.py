@@ -12,4 +12,5 @@ st.navigation([
     st.Page(f"{PAGES}/evaluate.py", title="Evaluate", icon=":material/target:"),
     st.Page(f"{PAGES}/explain.py", title="Explain", icon=":material/search_insights:"),
     st.Page(f"{PAGES}/lessons.py", title="Lessons", icon=":material/school:"),
+    st.Page(f"{PAGES}/lab.py", title="Lab", icon=":material/biotech:"),
 ]).run()

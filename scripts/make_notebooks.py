@@ -208,6 +208,150 @@ NOTEBOOKS = {
         ("md", "## Or use the panel\n\nPick any lesson and language, choose a guess, press **Run the experiment**."),
         ("code", "from workbench.ui.widgets import LessonPanel\npanel = LessonPanel('concept.2', lang=LANG)\npanel"),
     ],
+    "11_the_lab": [
+        ("md", "# The lab\n\nThe workbench's tools for deciding with evidence: a hyper-parameter search, repeats that "
+               "measure the noise, the learning-rate range test, data checks for leakage and wrong labels, "
+               "deployment variants of a trained model, and two applications of sentence embeddings (search and "
+               "recommendation). Each section ends with a sentence computed from its numbers. The same tools are "
+               "on the app's **Lab** page and in the command line (`python -m workbench tune | cv | repeat | "
+               "lr-find | quality | deploy | search | recommend`)."),
+        ("code", SETUP),
+        ("code", """\
+import numpy as np
+import optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+from workbench import RunConfig
+# The MLP on 569 tumours: real runs that take a second or two each.
+base = sized(RunConfig.from_flat(dataset='breast_cancer', model='mlp', max_steps=60, eval_every=20, log_every=5,
+                                 save_checkpoints=False, save_model=False), max_steps=12, eval_every=4)
+print(base.flat()['max_steps'], 'steps per run')"""),
+        ("md", "## 1. Search\n\nOptuna's TPE sampler proposes a learning rate and a hidden-layer shape; every trial is "
+               "a real run, and the median pruner stops trials whose validation accuracy trails the others."),
+        ("code", """\
+from workbench.tuning import best_summary, parse_space, study_figures, trials_table, tune
+space = parse_space(['lr=log:1e-4:1e-1', 'hidden_sizes=32|128,64'])
+study = tune(base, space, n_trials=2 if quick_mode() else 12)
+trials = trials_table(study)
+trials"""),
+        ("code", """\
+figures = study_figures(study)
+for fig in figures.values():
+    fig.show()"""),
+        ("code", """\
+best = best_summary(study)
+done = trials[trials['state'] == 'complete']
+print(f"The best of {len(trials)} trials reached validation accuracy {best['best_value']:.3f} with lr "
+      f"{best['best_params']['lr']:.2g} and hidden sizes {best['best_params']['hidden_sizes']}; the completed trials "
+      f"ranged from {done['value'].min():.3f} to {done['value'].max():.3f}.")"""),
+        ("md", "## 2. Repeats: is a difference real?\n\nTwo learning rates, each run with several seeds (the seed "
+               "moves the split, the initialisation and the batch order), then k-fold cross-validation of one "
+               "setting. The verdict compares the gap with the seed-to-seed spread."),
+        ("code", """\
+from workbench.repeats import cross_validate, repeat_seeds, within_noise
+seeds = (0, 1) if quick_mode() else (0, 1, 2, 3, 4)
+slow, fast = repeat_seeds(base.replace(lr=1e-3), seeds), repeat_seeds(base.replace(lr=1e-2), seeds)
+verdict = within_noise(slow, fast, names=('lr 1e-3', 'lr 1e-2'))
+slow.table()"""),
+        ("code", "P.fig_band({'lr 1e-3': slow.band(), 'lr 1e-2': fast.band()})"),
+        ("code", """\
+folds = cross_validate(base.replace(lr=1e-2), folds=2 if quick_mode() else 5)
+folds.table()"""),
+        ("code", """\
+print(verdict.sentence)
+print(f"Across {len(folds.snapshots)} folds, lr 1e-2 scored {folds.summary()['text']} on the held-out folds; over "
+      f"seeds it scored {fast.summary()['text']} on the test split.")"""),
+        ("md", "## 3. The learning-rate range test\n\nA few steps with the rate growing exponentially; the loss falls "
+               "fastest somewhere in the middle and explodes at the end."),
+        ("code", """\
+from workbench.lr_finder import find_lr
+ramp = find_lr(base, start_lr=1e-5, end_lr=10.0, steps=30 if quick_mode() else 100)
+P.fig_lr_finder(ramp)"""),
+        ("code", """\
+if ramp.suggestion is None:
+    print('No suggestion:', ' '.join(ramp.notes))
+else:
+    print(f"The loss fell fastest at lr {ramp.suggestion:.2g} (a tenth of the lowest-loss rate: "
+          f"{ramp.minimum_suggestion:.2g}); the search's best trial used {best['best_params']['lr']:.2g}.")"""),
+        ("md", "## 4. Data quality: leakage and wrong labels\n\nSMS messages with deliberate damage: 10% of the "
+               "training labels flipped and 5% of the test messages copied into training. `find_duplicates` looks "
+               "for exact and near copies across the splits (MiniLM embeddings), `rank_label_noise` scores each "
+               "training label by how probable a held-out classifier finds it."),
+        ("code", """\
+from workbench.data_quality import MemoEncoder, find_duplicates, precision_at_k, rank_label_noise
+from workbench.embeddings import Encoder
+from workbench.runner import prepare_splits
+encoder = Encoder()            # MiniLM, shared by the sections below
+memo = MemoEncoder(encoder)    # each distinct message embedded once
+dirty = sized(RunConfig.from_flat(dataset='sms_spam', label_noise=0.1, leak_fraction=0.05, max_train_samples=2000),
+              max_train_samples=240, max_eval_samples=160)
+splits = prepare_splits(dirty)
+duplicates = find_duplicates(splits, near_threshold=0.95, encoder=memo)
+P.fig_duplicate_summary(duplicates.summary)"""),
+        ("code", """\
+ranking = rank_label_noise(splits, encoder=memo)
+P.fig_label_noise(ranking['given_probability'], ranking['flipped'])"""),
+        ("code", "ranking.head(10)"),
+        ("code", """\
+s, leaked, flipped = duplicates.summary, len(splits.report.leaked_ids), splits.flipped_ids
+k = len(flipped)
+print(f"{s['test_with_copy_in_train']} of {s['sizes']['test']} test messages ({s['test_share_with_copy_in_train']:.1%}) "
+      f"have a copy in training: {leaked} leaked on purpose, {s['test_with_copy_in_train'] - leaked} repeated in the "
+      f"data itself. Of the {k} least believable labels, {precision_at_k(ranking, flipped):.0%} were really flipped "
+      f"(picking at random finds {k / len(ranking):.0%}).")"""),
+        ("md", "## 5. Deployment variants\n\nA run trained here, then int8 dynamic quantisation, an ONNX Runtime "
+               "export and 50% magnitude pruning, each scored on the run's test split. (For the text model: "
+               "`python -m workbench deploy --run RUN_ID`.)"),
+        ("code", """\
+from workbench.deploy import compare_deployments
+trained = workbench.start_run(base.replace(name='to deploy', save_model=True)).wait()
+deployments = compare_deployments(trained['id'])
+deployments"""),
+        ("code", "P.fig_deployment(deployments)"),
+        ("code", """\
+d = deployments.set_index('variant')
+fp32, int8, pruned = d.loc['original fp32'], d.loc['int8 dynamic'], d.iloc[-1]
+print(f"int8 is {fp32.size_mb / int8.size_mb:.1f}x smaller and {int8.latency_ms / fp32.latency_ms:.1f}x the latency "
+      f"({int8.latency_ms:.2f} vs {fp32.latency_ms:.2f} ms per example), test accuracy {int8.accuracy:.3f} vs "
+      f"{fp32.accuracy:.3f}; pruning half the weights keeps the file at {pruned.size_mb:.3f} MB but compresses it to "
+      f"{pruned.zipped_mb:.3f} MB (fp32: {fp32.zipped_mb:.3f} MB).")"""),
+        ("md", "## 6. Embedding search\n\nMovie-review snippets ranked by cosine similarity to a query, and the "
+               "embedding map coloured by the review's label."),
+        ("code", """\
+from workbench.datasets import load_dataset
+from workbench.embeddings import SimilarityIndex
+reviews = load_dataset('rotten_tomatoes')
+pick = np.random.default_rng(0).choice(len(reviews), 300 if quick_mode() else 3000, replace=False)
+labels = {int(reviews.ids[i]): reviews.label_names[reviews.y[i]] for i in pick}
+index = SimilarityIndex([reviews.x[i] for i in pick], [int(reviews.ids[i]) for i in pick], encoder)
+hits = {query: index.search(query, k=10) for query in ('a moving story with wonderful performances',
+                                                        'a dull, tedious mess')}
+for found in hits.values():
+    found['label'] = [labels[i] for i in found['id']]
+hits['a moving story with wonderful performances']"""),
+        ("code", "P.fig_embedding_scatter(index.vectors, [labels[i] for i in index.ids], index.texts)"),
+        ("code", """\
+fresh = {query: (found['label'] == 'fresh').mean() for query, found in hits.items()}
+base_rate = np.mean([label == 'fresh' for label in labels.values()])
+print('; '.join(f"{share:.0%} of the 10 snippets nearest to '{query}' are fresh" for query, share in fresh.items())
+      + f" (the index holds {base_rate:.0%} fresh).")"""),
+        ("md", "## 7. Recommendations from language-model embeddings\n\nEach MovieLens user is the mean embedding of "
+               "the movies they rated 4 or 5; their last such movie is held out and ranked among all the movies they "
+               "have not rated, against popularity and random rankings."),
+        ("code", """\
+from workbench.movielens import load_movielens_100k
+from workbench.recommend import evaluate_recommender
+interactions, items = load_movielens_100k()
+if quick_mode():
+    items = items[items['item'] <= 400]   # fewer movies to embed
+recommendations = evaluate_recommender(interactions, items, encoder, k=10, min_rating=4,
+                                       max_users=100 if quick_mode() else None)
+recommendations"""),
+        ("code", """\
+rates = recommendations['hit_rate@10'].sort_values(ascending=False)
+print(f"Over {int(recommendations['users'].iloc[0])} users, the held-out movie was in the top 10 for "
+      + ', '.join(f'{rate:.1%} ({method})' for method, rate in rates.items())
+      + f"; {rates.index[0]} ranks best here.")"""),
+    ],
 
 }
 
