@@ -68,14 +68,15 @@ def plain_trainer(splits, tuned: bool, out: str) -> dict:
             "accuracy": float((out.predictions.argmax(-1) == out.label_ids).mean())}
 
 
-def workbench_default(splits, n_train: int, n_test: int, home: str) -> dict:
+def workbench_default(splits, n_train: int, n_test: int, home: str, overrides: dict | None = None) -> dict:
     from workbench.config import RunConfig
     from workbench.datasets import load_dataset
     from workbench.runner import Runner
     from workbench.store import RunStore
 
     ds = load_dataset("rotten_tomatoes")
-    cfg = RunConfig.from_flat(dataset="rotten_tomatoes", max_train_samples=n_train, test_fraction=n_test / len(ds))
+    cfg = RunConfig.from_flat(dataset="rotten_tomatoes", max_train_samples=n_train, test_fraction=n_test / len(ds),
+                              **(overrides or {}))
     snap = Runner(RunStore(Path(home) / "runs")).start(cfg).wait()
     assert snap["status"] == "finished", snap["error"]
     m = snap["metrics"]
@@ -88,12 +89,12 @@ SETUPS = {"classic": "classic pad-128 fp32 Trainer",
           "workbench": "workbench default"}
 
 
-def run_one(setup: str, n_train: int, n_test: int) -> dict:
+def run_one(setup: str, n_train: int, n_test: int, overrides: dict | None = None) -> dict:
     with tempfile.TemporaryDirectory() as home:
         os.environ["WORKBENCH_HOME"] = home
         splits = shared_split(n_train, n_test)
         if setup == "workbench":
-            return workbench_default(splits, n_train, n_test, home)
+            return workbench_default(splits, n_train, n_test, home, overrides)
         return plain_trainer(splits, setup == "tuned", home)
 
 
@@ -102,16 +103,22 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=2000)
     parser.add_argument("--test", type=int, default=1000)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--variant", action="append", default=[], metavar="JSON",
+                        help='also time the workbench with these options, e.g. \'{"freeze_embeddings": false}\'')
     parser.add_argument("--only", choices=list(SETUPS), help=argparse.SUPPRESS)   # one setup, in this process
+    parser.add_argument("--overrides", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.only:
-        print("RESULT " + json.dumps(run_one(args.only, args.train, args.test)))
+        print("RESULT " + json.dumps(run_one(args.only, args.train, args.test, json.loads(args.overrides))))
         return
 
     results = {}
-    for key, name in SETUPS.items():
+    runs = [(key, name, "{}") for key, name in SETUPS.items()]
+    runs += [("workbench", f"workbench with {variant}", variant) for variant in args.variant]
+    for key, name, overrides in runs:
         out = subprocess.run([sys.executable, __file__, "--only", key, "--train", str(args.train), "--test",
-                              str(args.test)], capture_output=True, text=True, check=True).stdout
+                              str(args.test), "--overrides", overrides], capture_output=True, text=True,
+                             check=True).stdout
         results[name] = json.loads(out.split("RESULT ", 1)[1])
         print(f"{name}: {json.dumps(results[name])}", flush=True)
 

@@ -246,11 +246,11 @@ def compare_takeaway(outcome: Outcome, a: str, b: str, metric: str, lang: str, l
     m = metric_name(metric, lang)
     if va == vb:
         head = T(f"{name(a)} and {name(b)} reached the same {m} ({va:.3f})",
-                 f"{name(a)} 与 {name(b)} 的{m}相同（{va:.3f}）")(lang)
+                 f"{name(a)}与{name(b)}的{m}相同（{va:.3f}）")(lang)
     else:
         head = T(f"{name(better)} reached {m} {v_better:.3f} against {v_worse:.3f} for {name(worse)} "
                  f"(difference {abs(va - vb):.3f})",
-                 f"{name(better)} 的{m}为 {v_better:.3f}，{name(worse)} 为 {v_worse:.3f}（相差 {abs(va - vb):.3f}）")(lang)
+                 f"{name(better)}的{m}为 {v_better:.3f}，{name(worse)}为 {v_worse:.3f}（相差 {abs(va - vb):.3f}）")(lang)
     return head + T("; ", "；")(lang) + noise_clause(outcome, a, b, metric, lang) + T(".", "。")(lang)
 
 
@@ -264,4 +264,4 @@ def ranking_takeaway(outcome: Outcome, metric: str, lang: str, label: dict[str, 
         raise ValueError(f"Lesson {outcome.lesson_id}: no variant has a {metric} value.")
     parts = [f"{name(v)} {outcome.mean(v, metric):.3f}" for v in ranked]
     sep = T(" > ", " > ")(lang) if reverse else " < "
-    return T(f"Ranked by {metric_name(metric, lang)}: ", f"按{metric_name(metric, lang)}排序：")(lang) + sep.join(parts) + "."
+    return T(f"Ranked by {metric_name(metric, lang)}: ", f"按{metric_name(metric, lang)}排序：")(lang) + sep.join(parts) + T(".", "。")(lang)

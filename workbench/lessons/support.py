@@ -1,0 +1,112 @@
+"""Small pieces the application and deployment lessons share: bilingual names for the metrics they measure, the
+runner and its store, finished-run checks, merging per-seed outcomes, and a three-way verdict for quizzes."""
+from __future__ import annotations
+
+import statistics
+
+from .base import LOWER_IS_BETTER, METRIC_NAMES, LessonContext, Outcome, T
+
+# Metrics these lessons measure that the framework has no name for; registered once, never overriding a name.
+EXTRA_METRIC_NAMES = {
+    "majority_baseline": T("majority-class baseline", "多数类基线"),
+    "neighbour_accuracy": T("k-nearest-neighbour accuracy", "k 近邻准确率"),
+    "nearest_same_label": T("share whose nearest neighbour has the same label", "最近邻同标签比例"),
+    "exact_match": T("exact match", "完全匹配率"), "token_f1": T("token F1", "词级 F1"),
+    "confidence": T("mean answer confidence", "平均答案置信度"),
+    "word_accuracy": T("words right in place", "逐位置词正确率"),
+    "hit_rate": T("hit rate", "命中率"), "recall": T("recall", "召回率"),
+    "size_mb": T("file size (MB)", "文件大小（MB）"), "zipped_mb": T("compressed size (MB)", "压缩后大小（MB）"),
+    "latency_ms": T("latency per example (ms)", "单条延迟（毫秒）"),
+    "agreement": T("agreement with the fp32 model", "与 fp32 模型的一致率"),
+    "old_accuracy": T("accuracy on the old data", "旧数据上的准确率"),
+    "new_accuracy": T("accuracy on the new data", "新数据上的准确率"),
+    "both_accuracy": T("mean accuracy over old and new data", "新旧数据的平均准确率"),
+    "attack_success": T("attack success rate", "攻击成功率"),
+}
+for _key, _name in EXTRA_METRIC_NAMES.items():
+    METRIC_NAMES.setdefault(_key, _name)
+LOWER_IS_BETTER.update({"size_mb", "zipped_mb", "latency_ms"})
+
+
+NO_WEIGHTS = dict(save_checkpoints=False, save_model=False)     # runs whose weights the lesson never needs
+
+
+def hub_model_cached(name: str) -> bool:
+    """Whether a hub model is already on this machine (nothing is downloaded at run time)."""
+    from huggingface_hub import try_to_load_from_cache
+    return isinstance(try_to_load_from_cache(name, "config.json"), str)
+
+
+def not_cached_note(name: str, purpose: str) -> T:
+    return T(f"{name} (a model trained for {purpose}) is not on this machine, and lessons download nothing, so it "
+             "was not measured. With internet, load it once from Python (it is cached afterwards) and rerun.",
+             f"{name}（专门为{purpose}训练的模型）不在本机上，而课程运行时不下载任何东西，所以没有测量它。"
+             "有网络时先在 Python 里加载一次（之后会缓存），再重新运行本课。")
+
+
+def runner_of(ctx: LessonContext):
+    """The runner the lesson's runs go through (the shared one when the context names none)."""
+    from ..runner import get_runner
+    return ctx.runner or get_runner()
+
+
+def finished_ids(ctx: LessonContext, outcome: Outcome, variant: str) -> list[str]:
+    """The variant's run ids, or a RuntimeError naming a run that did not finish (stopped or failed)."""
+    runner = runner_of(ctx)
+    for run_id in outcome.run_ids.get(variant, []):
+        snap = runner.snapshot(run_id)
+        if snap["status"] != "finished":
+            raise RuntimeError(f"Lesson {ctx.lesson_id}: run {run_id} ({variant}) ended {snap['status']}"
+                               + (f" ({snap['error']})" if snap.get("error") else "")
+                               + "; this lesson needs its model, so run the lesson again.")
+    return outcome.run_ids.get(variant, [])
+
+
+def merge(lesson_id: str, outcomes: list[Outcome], extra: dict | None = None) -> Outcome:
+    """One outcome from per-seed outcomes: samples and run ids appended in seed order, first seed's curves."""
+    samples: dict = {}
+    run_ids: dict = {}
+    histories: dict = {}
+    for part in outcomes:
+        for variant, metrics in part.samples.items():
+            for metric, values in metrics.items():
+                samples.setdefault(variant, {}).setdefault(metric, []).extend(values)
+        for variant, ids in part.run_ids.items():
+            run_ids.setdefault(variant, []).extend(ids)
+        for variant, rows in part.histories.items():
+            histories.setdefault(variant, rows)
+    return Outcome(lesson_id, samples, extra or {}, run_ids, histories)
+
+
+def mean_or_none(outcome: Outcome, variant: str, metric: str) -> float | None:
+    values = outcome.values(variant, metric) if variant in outcome.samples else []
+    return statistics.fmean(values) if values else None
+
+
+def verdict(outcome: Outcome, a: str, b: str, metric: str, tolerance: float = 0.01) -> str:
+    """"a", "b" or "tie": which is better on `metric`. With two or more seeds a side must beat the seed-to-seed
+    noise (repeats.within_noise); with one seed, a difference within `tolerance` counts as a tie."""
+    from ..repeats import within_noise
+
+    va, vb = outcome.values(a, metric), outcome.values(b, metric)
+    diff = outcome.mean(a, metric) - outcome.mean(b, metric)
+    if metric in LOWER_IS_BETTER:
+        diff = -diff
+    if min(len(va), len(vb)) >= 2:
+        if within_noise(va, vb, metric).within_noise:
+            return "tie"
+    elif abs(diff) <= tolerance:
+        return "tie"
+    return "a" if diff > 0 else "b"
+
+
+def sentences(parts, lang: str) -> str:
+    """Sentences joined as each language writes them: spaces between English sentences, none in Chinese."""
+    parts = [p.strip() for p in parts if p and p.strip()]
+    if lang == "zh":    # shared helpers end Chinese sentences with an ASCII full stop too
+        return "".join(p[:-1] + "。" if p.endswith(".") else p for p in parts)
+    return " ".join(parts)
+
+
+def pct(value: float) -> str:
+    return f"{value:.0%}"
