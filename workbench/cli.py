@@ -18,8 +18,11 @@ ARG_TYPES = {"ints": lambda text: tuple(int(v) for v in text.split(",")), "float
              "choice": str}
 
 
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+def add_config_arguments(parser: argparse.ArgumentParser, only: set[str] | None = None) -> None:
+    """One flag per config option (or per option named in `only`)."""
     for f in all_options():
+        if only is not None and f.name not in only:
+            continue
         flag = "--" + f.name.replace("_", "-")
         names = [flag, *ALIASES.get(f.name, [])]
         if f.name == "lr":
@@ -36,31 +39,61 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
-    chosen = {f.name: getattr(args, f.name) for f in all_options() if getattr(args, f.name) is not None}
+    chosen = {f.name: getattr(args, f.name) for f in all_options() if getattr(args, f.name, None) is not None}
     return RunConfig.from_flat(name=args.name, **chosen)
+
+
+def config_command(sub, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A subcommand taking every config option, --name and --json."""
+    command = sub.add_parser(name, help=help_text, description=help_text,
+                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    command.add_argument("--name", default=None, help="A label for the run(s).")
+    command.add_argument("--json", action="store_true", help="Print the result as one JSON line.")
+    add_config_arguments(command)
+    return command
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workbench", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    train = sub.add_parser("train", help="Fine-tune a model (defaults: MiniLM on Rotten Tomatoes).",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    train.add_argument("--name", default=None, help="A label for the run.")
-    train.add_argument("--json", action="store_true", help="Print the summary as one JSON line.")
-    add_config_arguments(train)
+    config_command(sub, "train", "Fine-tune a model (defaults: MiniLM on Rotten Tomatoes).")
+    tune = config_command(sub, "tune", "Search hyper-parameters with Optuna; each trial is a run.")
+    tune.add_argument("--space", action="append", required=True, metavar="NAME=SPEC",
+                      help="Repeatable: lr=log:1e-5:1e-3, dropout=float:0:0.5, epochs=int:1:5 or batch_size=8,16.")
+    tune.add_argument("--sampler", default="tpe", choices=("tpe", "random", "grid"), help="How trials are picked.")
+    tune.add_argument("--trials", type=int, default=10, help="How many trials to add to the study.")
+    tune.add_argument("--metric", default="accuracy", choices=("accuracy", "f1_macro", "eval_loss"),
+                      help="Validation metric to optimise (eval_loss is minimised).")
+    tune.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite under WORKBENCH_HOME).")
+    tune.add_argument("--study", default=None, help="Study name; an existing study gets more trials.")
+    tune.add_argument("--no-prune", dest="prune", action="store_false", help="Never stop a trial early.")
+    cv = config_command(sub, "cv", "Cross-validate: one run per stratified fold; mean ± spread.")
+    cv.add_argument("--folds", type=int, default=5, help="Number of folds.")
+    repeat = config_command(sub, "repeat", "Repeat a run with several seeds; mean ± spread.")
+    repeat.add_argument("--seeds", type=lambda text: tuple(int(v) for v in text.split(",")), default=(0, 1, 2),
+                        help="Comma-separated seeds.")
+    lr_find = config_command(sub, "lr-find", "Learning-rate range test: suggest a learning rate.")
+    lr_find.add_argument("--start-lr", type=float, default=1e-7, help="Rate of the first step.")
+    lr_find.add_argument("--end-lr", type=float, default=10.0, help="Rate of the last step.")
+    lr_find.add_argument("--steps", type=int, default=100, help="Steps of the ramp (it stops early on divergence).")
     resume = sub.add_parser("resume", help="Continue an interrupted run from its last checkpoint.")
     resume.add_argument("run_id")
     resume.add_argument("--json", action="store_true", help="Print the summary as one JSON line.")
     runs = sub.add_parser("runs", help="List the runs on disk.")
     runs.add_argument("--json", action="store_true", help="Print one JSON object per run.")
     sub.add_parser("datasets", help="List the bundled offline datasets.")
+    _add_quality_parser(sub)
+    _add_application_parsers(sub)
+    _add_deployment_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"train": _train, "resume": _resume, "runs": _runs, "datasets": _datasets}[args.command](args)
+        return {"train": _train, "resume": _resume, "runs": _runs, "datasets": _datasets, "tune": _tune, "cv": _cv,
+                "repeat": _repeat, "lr-find": _lr_find, "quality": _quality, **APPLICATIONS,
+                **DEPLOYMENT}[args.command](args)
     except (ConfigError, ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -148,3 +181,291 @@ def _datasets(args) -> int:
     for d in list_datasets():
         print(f"{d['name']:<16} {d['kind']:<8} {d['description']}")
     return 0
+
+
+def _tune(args) -> int:
+    from .tuning import best_summary, parse_space, trials_table, tune
+    study = tune(config_from_args(args), parse_space(args.space), sampler=args.sampler, n_trials=args.trials,
+                 metric=args.metric, storage=args.storage, study_name=args.study, prune=args.prune)
+    best = best_summary(study)
+    if args.json:
+        print(json.dumps(best))
+    else:
+        print(trials_table(study).to_string(index=False))
+        print(f"study {best['study']}: best {best['metric']} {best['best_value']} with {best['best_params']} "
+              f"(run {best['best_run_id']})")
+    return 0 if best["best_value"] is not None else 1
+
+
+def _cv(args) -> int:
+    from .repeats import cross_validate
+    return _print_repeats(cross_validate(config_from_args(args), folds=args.folds), args.json)
+
+
+def _repeat(args) -> int:
+    from .repeats import repeat_seeds
+    return _print_repeats(repeat_seeds(config_from_args(args), seeds=args.seeds), args.json)
+
+
+def _print_repeats(result, as_json: bool) -> int:
+    table = result.table()
+    finished = table["status"].eq("finished").all()
+    summaries = {m: result.summary(m) for m in ("accuracy", "f1_macro", "eval_loss") if len(result.scores(m))}
+    if as_json:
+        print(json.dumps({"kind": result.kind, "split": result.split, "summary": summaries,
+                          "runs": json.loads(table.to_json(orient="records"))}))
+    else:
+        print(table.to_string(index=False))
+        for metric, s in summaries.items():
+            source = "validation eval" if metric == "eval_loss" else {"val": "validation", "test": "test"}[result.split]
+            print(f"{metric} ({source}): {s['text']}")
+    return 0 if finished else 1
+
+
+def _lr_find(args) -> int:
+    from .lr_finder import find_lr
+    result = find_lr(config_from_args(args), start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps)
+    if args.json:
+        print(json.dumps({"suggestion": result.suggestion, "minimum_lr": result.minimum_lr,
+                          "minimum_suggestion": result.minimum_suggestion, "steps": len(result.lrs),
+                          "notes": result.notes}))
+    else:
+        for note in result.notes:
+            print(note)
+        if result.suggestion is None:
+            return 1
+        print(f"suggested lr: {result.suggestion:.3g} (steepest descent); {result.minimum_suggestion:.3g} "
+              f"(a tenth of the lowest-loss rate {result.minimum_lr:.3g})")
+    return 0 if result.suggestion is not None else 1
+
+
+def _add_quality_parser(sub) -> None:
+    from dataclasses import fields
+
+    from .config import DataConfig
+
+    quality = sub.add_parser("quality", help="Check a dataset's splits: copies shared between them (leakage) and "
+                             "training labels that look wrong.")
+    quality.set_defaults(name=None)
+    add_config_arguments(quality, only={f.name for f in fields(DataConfig)} | {"seed"})
+    quality.add_argument("--near-threshold", type=float, default=0.95,
+                         help="Texts: cosine similarity from which two texts count as near copies "
+                         "(default: 0.95).")
+    quality.add_argument("--no-near", action="store_true", help="Texts: exact copies only (no embeddings).")
+    quality.add_argument("--encoder", default="minilm", help="Texts: sentence encoder, a name or folder "
+                         "(default: minilm).")
+    quality.add_argument("--folds", type=int, default=5, help="Folds for the out-of-fold label scores (default: 5).")
+    quality.add_argument("--top", type=int, default=10, help="How many suspected labels to print (default: 10).")
+
+
+def _quality(args) -> int:
+    from .data_quality import find_duplicates, make_encoder, precision_at_k, rank_label_noise
+    from .runner import prepare_splits
+
+    cfg = config_from_args(args).validate()
+    splits = prepare_splits(cfg)
+    encoder = make_encoder(args.encoder) if splits.train.kind == "text" else None
+    duplicates = find_duplicates(splits, None if args.no_near else args.near_threshold, encoder)
+    print(_format_duplicates(cfg.data.dataset, duplicates.summary, splits.report.summary()))
+    ranking = rank_label_noise(splits, folds=args.folds, encoder=encoder, seed=cfg.train.seed)
+    print(f"\nTop {args.top} suspected labels (lowest out-of-fold probability of the given label):")
+    shown = ranking.head(args.top).copy()
+    if "text" in shown:
+        shown["text"] = shown["text"].str.slice(0, 60)
+    print(shown.to_string(index=False, float_format="{:.3f}".format))
+    if len(splits.flipped_ids):
+        k = len(splits.flipped_ids)
+        print(f"precision@{k} against the {k} flipped labels: {precision_at_k(ranking, splits.flipped_ids):.3f} "
+              f"(chance: {k / len(ranking):.3f})")
+    return 0
+
+
+def _format_duplicates(dataset: str, s: dict, perturbed: dict) -> str:
+    sizes = ", ".join(f"{name} {n}" for name, n in s["sizes"].items())
+    lines = [f"{dataset} ({s['kind']}): {sizes}"]
+    if any(perturbed.values()):
+        lines.append("perturbations: " + ", ".join(f"{k} {v}" for k, v in perturbed.items() if v))
+    for kind in ("exact", "near") if s["kind"] == "text" else ("exact",):
+        counts = ", ".join(f"{pair} {c[kind]}" for pair, c in s["pairs_by_splits"].items())
+        lines.append(f"{kind} copies across splits: {counts}")
+    lines.append(f"test examples with a copy in training: {s['test_with_copy_in_train']} "
+                 f"({s['test_share_with_copy_in_train']:.1%}); validation: {s['val_with_copy_in_train']} "
+                 f"({s['val_share_with_copy_in_train']:.1%})")
+    lines.append("repeats inside a split: " + ", ".join(f"{k} {v}" for k, v in s["repeats_within"].items()))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- applications: search, recommend, qa, translate
+
+
+def _add_application_parsers(sub) -> None:
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    embed = sub.add_parser("embed", help="Embed the lines of a text file; save the vectors as .npy.",
+                           formatter_class=defaults)
+    embed.add_argument("file", help="UTF-8 text file, one text per line.")
+    embed.add_argument("--out", required=True, help="Where to write the (lines, dim) float32 array.")
+    embed.add_argument("--model", default="minilm", help="Encoder: minilm, a folder, a text run id or a hub name.")
+    search = sub.add_parser("search", help="The texts most similar to a query (cosine of sentence embeddings).",
+                            formatter_class=defaults)
+    search.add_argument("query")
+    source = search.add_mutually_exclusive_group(required=True)
+    source.add_argument("--file", help="UTF-8 text file, one text per line.")
+    source.add_argument("--dataset", help="A bundled text dataset, e.g. rotten_tomatoes.")
+    search.add_argument("--limit", type=int, default=2000, help="Index at most this many texts.")
+    search.add_argument("-k", type=int, default=5, help="How many results.")
+    search.add_argument("--model", default="minilm", help="Encoder: minilm, a folder, a text run id or a hub name.")
+    rec = sub.add_parser("recommend", help="FLM on MovieLens 100k: evaluate against popularity and random, or "
+                         "recommend for one user.", formatter_class=defaults)
+    rec.add_argument("--user", type=int, default=None, help="Recommend for this user id instead of evaluating.")
+    rec.add_argument("-k", type=int, default=10, help="Length of each ranked list.")
+    rec.add_argument("--holdout", type=int, default=1, help="Interactions held out per user (the latest ones).")
+    rec.add_argument("--half-life", type=float, default=10.0, help="Recency weighting of the profile, in items.")
+    rec.add_argument("--min-rating", type=float, default=None, help="Keep only interactions rated at least this.")
+    rec.add_argument("--max-users", type=int, default=None, help="Evaluate a random sample of users.")
+    rec.add_argument("--model", default="minilm", help="Encoder: minilm, a folder, a text run id or a hub name.")
+    qa = sub.add_parser("qa", help="Extractive question answering (hub model), or --compare an untrained QA head "
+                        "with a trained one.", formatter_class=defaults)
+    qa.add_argument("--question", help="The question.")
+    qa.add_argument("--context", help="The passage (or --context-file).")
+    qa.add_argument("--context-file", help="UTF-8 file holding the passage.")
+    qa.add_argument("--model", default=None, help="QA model (default: distilbert-base-cased-distilled-squad).")
+    qa.add_argument("--compare", action="store_true", help="Score MiniLM with an untrained QA head against the "
+                    "trained model on built-in examples.")
+    tr = sub.add_parser("translate", help="Translate texts with a seq2seq model from the hub.",
+                        formatter_class=defaults)
+    tr.add_argument("texts", nargs="+")
+    tr.add_argument("--model", default=None, help="Seq2seq model (default: Helsinki-NLP/opus-mt-en-zh).")
+    tr.add_argument("--prefix", default="", help="Task prefix, e.g. 'translate English to German: ' for T5.")
+    tr.add_argument("--max-new-tokens", type=int, default=128, help="Longest translation, in tokens.")
+
+
+def _read_lines(path: str) -> list[str]:
+    from pathlib import Path
+    lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    texts = [line for line in lines if line]
+    if not texts:
+        raise ValueError(f"{path} holds no text; write one text per line.")
+    return texts
+
+
+def _embed(args) -> int:
+    import numpy as np
+
+    from .embeddings import Encoder
+    vectors = Encoder(args.model).embed(_read_lines(args.file))
+    np.save(args.out, vectors)
+    print(f"{vectors.shape[0]} vectors of {vectors.shape[1]} dimensions written to {args.out}")
+    return 0
+
+
+def _search(args) -> int:
+    from .embeddings import Encoder, SimilarityIndex
+    if args.file:
+        texts, ids = _read_lines(args.file), None
+    else:
+        from .datasets import load_dataset
+        ds = load_dataset(args.dataset)
+        if ds.kind != "text":
+            raise ValueError(f"{args.dataset!r} is a {ds.kind} dataset; search needs a text dataset.")
+        texts, ids = list(ds.x), list(range(len(ds.x)))
+    index = SimilarityIndex(texts[:args.limit], None if ids is None else ids[:args.limit], Encoder(args.model))
+    print(index.search(args.query, args.k).to_string(index=False, float_format="{:.3f}".format))
+    return 0
+
+
+def _recommend(args) -> int:
+    from .embeddings import Encoder
+    from .movielens import load_movielens_100k
+    from .recommend import LMRecommender, evaluate_recommender
+
+    interactions, items = load_movielens_100k()
+    recommender = LMRecommender(items, Encoder(args.model), half_life=args.half_life)
+    if args.user is None:
+        table = evaluate_recommender(interactions, items, k=args.k, holdout=args.holdout, half_life=args.half_life,
+                                     min_rating=args.min_rating, max_users=args.max_users, recommender=recommender)
+        print(table.to_string(float_format="{:.4f}".format))
+        return 0
+    history = interactions[interactions["user"] == args.user].sort_values("timestamp", kind="stable")
+    if history.empty:
+        raise ValueError(f"User {args.user} has no interactions; MovieLens 100k users are 1 to 943.")
+    print(recommender.recommend(history["item"].tolist(), args.k).to_string(index=False,
+                                                                            float_format="{:.3f}".format))
+    return 0
+
+
+def _qa(args) -> int:
+    from pathlib import Path
+
+    from .qa import TRAINED_QA_MODEL, QuestionAnswerer, compare_qa_heads
+    model = args.model or TRAINED_QA_MODEL
+    if args.compare:
+        print(compare_qa_heads(model).to_string(float_format="{:.3f}".format))
+        return 0
+    context = Path(args.context_file).read_text(encoding="utf-8") if args.context_file else args.context
+    if not args.question or not context:
+        raise ValueError("qa needs --question and --context (or --context-file), or --compare.")
+    got = QuestionAnswerer.load(model).answer(args.question, context)
+    print(f"{got.text}\n  score {got.score:.3f}, characters {got.start}-{got.end}")
+    return 0
+
+
+def _translate(args) -> int:
+    from .translate import DEFAULT_TRANSLATION_MODEL, Translator
+    translator = Translator(args.model or DEFAULT_TRANSLATION_MODEL, prefix=args.prefix)
+    for text in translator.translate(args.texts, max_new_tokens=args.max_new_tokens):
+        print(text)
+    return 0
+
+
+APPLICATIONS = {"embed": _embed, "search": _search, "recommend": _recommend, "qa": _qa, "translate": _translate}
+
+
+# ---------------------------------------------------------------- deployment and long texts
+
+
+def _add_deployment_parsers(sub) -> None:
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    deploy = sub.add_parser("deploy", help="Compare a finished run's model with its int8, ONNX Runtime and pruned "
+                            "variants: file size, latency, test accuracy.", formatter_class=defaults)
+    deploy.add_argument("--run", required=True, help="Id of a finished run.")
+    deploy.add_argument("--sparsity", type=float, default=0.5, help="Share of Linear/Conv weights pruned.")
+    deploy.add_argument("--max-examples", type=int, default=200, help="Test examples scored per variant.")
+    deploy.add_argument("--json", action="store_true", help="Print one JSON object per variant.")
+    long_text = sub.add_parser("long-text", help="Score a text run on long reviews built from its test split: "
+                               "truncation, head+tail and sliding windows.", formatter_class=defaults)
+    long_text.add_argument("--run", required=True, help="Id of a finished text run.")
+    long_text.add_argument("--lengths", type=lambda text: tuple(int(v) for v in text.split(",")),
+                           default=(32, 64, 128), help="Comma-separated max_length values.")
+    long_text.add_argument("--reviews", type=int, default=200, help="How many long reviews.")
+    long_text.add_argument("--snippets", type=int, default=8, help="Test snippets joined into one review.")
+    long_text.add_argument("--opening", default="mixed", choices=("mixed", "same"),
+                           help="Snippets before the decisive last one: any class (mixed) or the verdict's.")
+    long_text.add_argument("--json", action="store_true", help="Print one JSON object per row.")
+
+
+def _deploy(args) -> int:
+    from .deploy import compare_deployments
+    _print_table(compare_deployments(args.run, args.sparsity, args.max_examples), args.json)
+    return 0
+
+
+def _long_text(args) -> int:
+    from .long_text import compare_long_text_modes, long_reviews_for_run
+    texts, labels = long_reviews_for_run(args.run, args.reviews, args.snippets, args.opening)
+    table = compare_long_text_modes(args.run, texts, labels, args.lengths)
+    if not args.json:
+        print(f"{len(texts)} long reviews of {args.snippets} test snippets, {table.attrs['mean_tokens']:.0f} tokens "
+              "on average; the last snippet decides the label.")
+    _print_table(table, args.json)
+    return 0
+
+
+def _print_table(table, as_json: bool) -> None:
+    if as_json:
+        for row in json.loads(table.to_json(orient="records")):
+            print(json.dumps(row))
+    else:
+        print(table.to_string(index=False, float_format="{:.3f}".format))
+
+
+DEPLOYMENT = {"deploy": _deploy, "long-text": _long_text}
