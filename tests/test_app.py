@@ -140,7 +140,7 @@ def test_lessons_page_runs_a_lesson_reveals_the_guess_and_keeps_state_in_the_url
     assert any("结论" in m.value for m in at.markdown), "the takeaway appears when the experiment ends"
     assert at.success, "the computed takeaway is shown"
     assert at.get("plotly_chart")
-    assert at.query_params["lesson"] == ["concept.2"] and at.query_params["s.train_examples"] == ["300"]
+    assert at.query_params["lesson"] == "concept.2" and at.query_params["s.train_examples"] == "300"
     again = no_exceptions(_reopen({"lesson": "concept.2", "lang": "en", "mode": "quick"}))
     assert any("Takeaway" in m.value for m in again.markdown), "a reopened link shows the saved result"
 
