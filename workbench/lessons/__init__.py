@@ -24,7 +24,7 @@ TOPICS = {
     "eval": T("Evaluation", "评估"), "explain": T("Explainability", "可解释性"), "app": T("Applications", "应用"),
     "deploy": T("Deployment and lifecycle", "部署与生命周期"),
 }
-TOPIC_MODULES = ("concepts", "data", "training", "evaluation", "applications")
+TOPIC_MODULES = ("concepts", "data", "data_lab", "training", "evaluation", "applications")
 
 _REGISTRY: dict[str, Lesson] = {}
 

@@ -1,0 +1,413 @@
+"""Training lessons on the optimisation settings: learning rates and schedules (train.1), optimizers (train.2)
+and loss functions (train.3)."""
+from __future__ import annotations
+
+import dataclasses
+
+from ..config import ConfigError, RunConfig
+from . import figures, training_probes as probes
+from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, ranking_takeaway
+from .training_common import (DIGITS, QUICK_TEXT, SENTIMENT, bars, curve_figure, has, join, lr_name, majority_share,
+                              named, position, runner_of, sized, snapshots_of, subset)
+
+
+# ---------------------------------------------------------------- train.1 learning rate and schedules
+
+
+def _learning_rate_runs(ctx: LessonContext) -> Outcome:
+    from ..lr_finder import find_lr
+    from ..training import lr_schedule_preview, planned_steps
+
+    rates = sorted({float(v) for v in ctx.settings["learning_rates"]})
+    if len(rates) < 2:
+        raise ConfigError("learning_rates needs at least two values to compare, e.g. [1e-5, 1e-4, 1e-3].")
+    if ctx.quick:
+        rates = [rates[0], rates[-1]]
+    base = RunConfig.from_flat(**SENTIMENT, max_train_samples=ctx.settings["train_examples"], epochs=1,
+                               schedule="linear", warmup_ratio=ctx.settings["warmup_ratio"], log_every=2)
+    outcome = ctx.run_variants({lr_name(lr): base.replace(lr=lr) for lr in rates}, **QUICK_TEXT)
+    snapshots = snapshots_of(ctx, outcome)
+    steps = planned_steps(ctx.settings["train_examples"], base.train)
+    peak = rates[len(rates) // 2]
+    schedules = {name: lr_schedule_preview(dataclasses.replace(base.train, schedule=name), steps, peak)[1]
+                 for name in ("constant", "linear", "cosine", "exponential", "step")}
+    finder = find_lr(sized(ctx, base, **QUICK_TEXT), start_lr=1e-7, end_lr=1.0,
+                     steps=ctx.size(ctx.settings["finder_steps"], 8))
+    outcome.extra.update(lrs={lr_name(lr): lr for lr in rates}, schedules=schedules, schedule_peak=peak,
+                         schedule_steps=steps, finder=dataclasses.asdict(finder), chance=majority_share(snapshots))
+    return outcome
+
+
+def _by_rate(outcome: Outcome) -> list[str]:
+    rates = outcome.extra["lrs"]
+    return sorted((n for n in rates if has(outcome, n)), key=rates.get)
+
+
+def _learning_rate_takeaway(outcome: Outcome, lang: str) -> str:
+    names = _by_rate(outcome)
+    if not names:
+        return T("No learning-rate run finished, so there is nothing to compare.",
+                 "没有一次学习率实验跑完，无法比较。")(lang)
+    labels = named(outcome.extra["lrs"], "学习率", "lr")
+    rates = outcome.extra["lrs"]
+    best, lowest, highest = outcome.best("accuracy", names), names[0], names[-1]
+    parts = [ranking_takeaway(subset(outcome, names), "accuracy", lang, labels)]
+    chance = outcome.extra.get("chance")
+    if chance is not None and outcome.mean(best, "accuracy") <= chance + 0.05:
+        return join(lang, *parts, T(
+            f"No rate got clearly above chance ({chance:.3f}) in this short run, so the rates cannot be told apart "
+            "yet: give the runs more examples or steps.",
+            f"这么短的训练里，没有一个学习率明显超过随机水平（{chance:.3f}），所以还分不出高下：需要给训练更多样本"
+            "或步数。")(lang))
+    if highest != best:
+        parts.append(compare_takeaway(outcome, best, highest, "accuracy", lang, labels))
+        top = outcome.mean(highest, "accuracy")
+        if chance is not None and top <= chance + 0.05:
+            parts.append(T(f"At {rates[highest]:g} the model ended at chance level ({top:.3f}, majority class "
+                           f"{chance:.3f}): the steps were so large that they wrecked the pretrained features "
+                           "instead of adapting them.",
+                           f"学习率 {rates[highest]:g} 时模型只剩随机水平（{top:.3f}，多数类占比 {chance:.3f}）："
+                           "步子太大，把预训练特征破坏了，而不是在它们的基础上做调整。")(lang))
+    if (lowest != best and outcome.mean(lowest, "accuracy") < outcome.mean(best, "accuracy") - 0.03
+            and has(outcome, lowest, "final_train_loss") and has(outcome, best, "final_train_loss")
+            and outcome.mean(lowest, "final_train_loss") > outcome.mean(best, "final_train_loss")):
+        slow, fast = outcome.mean(lowest, "final_train_loss"), outcome.mean(best, "final_train_loss")
+        parts.append(T(f"At {rates[lowest]:g} the training loss only fell to {slow:.3f} (against {fast:.3f} at "
+                       f"{rates[best]:g}): a rate that is too small underfits in a short run rather than breaking "
+                       "anything.",
+                       f"学习率 {rates[lowest]:g} 时，训练损失只降到 {slow:.3f}（学习率 {rates[best]:g} 时为 "
+                       f"{fast:.3f}）：学习率太小，在短训练里的后果是欠拟合，而不是把模型弄坏。")(lang))
+    parts.append(_finder_sentence(outcome, rates[best], lang))
+    return join(lang, *parts)
+
+
+def _finder_sentence(outcome: Outcome, best_rate: float, lang: str) -> str:
+    finder = outcome.extra.get("finder") or {}
+    suggestion = finder.get("suggestion")
+    if suggestion is None:
+        return T("The range test found no clear descent, so it gave no suggestion.",
+                 "学习率区间测试没有找到明显的下降段，因此没有给出建议值。")(lang)
+    ratio = max(suggestion, best_rate) / min(suggestion, best_rate)
+    steps = len(finder.get("raw_losses") or [])
+    if ratio <= 10:
+        return T(f"The range test suggested {suggestion:.1e}, within a factor of {ratio:.1f} of the best measured "
+                 f"rate, for the price of {steps} training steps.",
+                 f"学习率区间测试建议 {suggestion:.1e}，与实测最佳学习率只差 {ratio:.1f} 倍，"
+                 f"代价只是 {steps} 个训练步。")(lang)
+    return T(f"The range test suggested {suggestion:.1e}, {ratio:.0f} times away from the best measured rate "
+             f"{best_rate:g}: treat its answer as a first guess and confirm it with short runs.",
+             f"学习率区间测试建议 {suggestion:.1e}，与实测最佳的 {best_rate:g} 相差 {ratio:.0f} 倍："
+             "它的结果只能当作初始猜测，还要用几次短训练来确认。")(lang)
+
+
+def _learning_rate_figures(outcome: Outcome, lang: str) -> list:
+    from .. import plots
+    from ..lr_finder import LRFinderResult
+
+    peak = outcome.extra["schedule_peak"]
+    schedules = {name: [{"step": i, "learning_rate": lr} for i, lr in enumerate(lrs)]
+                 for name, lrs in outcome.extra["schedules"].items()}
+    out = [(T("Schedule shapes (preview)", "学习率调度形状（预览）")(lang),
+            curve_figure(schedules, "learning_rate", T(f"schedules at peak lr {peak:g}",
+                                                        f"峰值学习率 {peak:g} 下的各种调度")(lang),
+                          T("learning rate", "学习率")(lang)))]
+    labels = named(outcome.extra["lrs"], "学习率", "lr")
+    names = _by_rate(outcome)
+    if names:
+        out.append((T("Test accuracy per learning rate", "各学习率的测试准确率")(lang),
+                    bars(outcome, "accuracy", names, lang, labels)))
+    if outcome.extra.get("finder", {}).get("lrs"):
+        out.append((T("Learning-rate range test", "学习率区间测试")(lang),
+                    plots.fig_lr_finder(LRFinderResult(**outcome.extra["finder"]))))
+    if any(outcome.histories.values()):
+        out.append((T("Training curves (first seed)", "训练曲线（第一个种子）")(lang),
+                    figures.curves(outcome, lang, label=labels)))
+    return out
+
+
+TRAIN_1 = Lesson(
+    id="train.1", topic="train", sources="000 #4, 003 #7, 001 #18-19",
+    title=T("Learning rate and schedules", "学习率与学习率调度"),
+    question=T("How do you choose the learning rate for fine-tuning, and what do warm-up and linear, step, "
+               "exponential or cosine decay do?",
+               "微调时学习率怎么选？预热（warm-up）以及线性、阶梯、指数、余弦这几种衰减方式分别起什么作用？"),
+    answer=T("The learning rate sets the size of every update. When fine-tuning it must stay small enough not to "
+             "erase what pre-training learned: about 1e-5 to 1e-4 for a BERT-sized encoder with AdamW, well below "
+             "the 1e-3 that suits a small network trained from scratch. A schedule changes the rate during the run: "
+             "warm-up raises it from near zero over the first few percent of steps, so the randomly initialised "
+             "head cannot push large gradients into the pretrained layers; linear, cosine, step or exponential "
+             "decay then lowers it so the last steps settle into a minimum instead of bouncing around it. Short "
+             "warm-up plus linear decay is the usual default for transformers, and the peak value matters far more "
+             "than the exact shape. An LR range test (raise the rate exponentially for a few dozen steps while "
+             "watching the loss) gives a quick first guess that a few short runs then confirm.",
+             "学习率决定每一步更新的幅度。微调时它必须足够小，才不会抹掉预训练学到的东西：BERT 这一量级的编码器配合 "
+             "AdamW，一般取 1e-5 到 1e-4，明显低于从零训练小网络时常用的 1e-3。调度策略让学习率在训练中变化：预热阶段"
+             "在最初百分之几的步数里把学习率从接近 0 拉上来，免得随机初始化的分类头把很大的梯度传进预训练层；之后用"
+             "线性、余弦、阶梯或指数衰减逐步降低，让最后几步稳稳落进极小值，而不是在它两侧来回震荡。Transformer 微调"
+             "最常见的默认做法是短预热加线性衰减，峰值的大小远比曲线的具体形状重要。学习率区间测试（在几十步内按指数"
+             "增大学习率并观察损失）能很快给出一个初值，再用几次短训练加以确认。"),
+    experiment=_learning_rate_runs, takeaway=_learning_rate_takeaway, figures=_learning_rate_figures,
+    quiz=Quiz(T("Fine-tuning MiniLM for one epoch: which of the tried learning rates will give the best test "
+                "accuracy?", "MiniLM 微调一个 epoch：在尝试的几个学习率里，哪一个的测试准确率最高？"),
+              {"lowest": T("the lowest one", "最小的那个"), "middle": T("one in the middle", "中间的某个"),
+               "highest": T("the highest one", "最大的那个")},
+              lambda o: position(_by_rate(o), o.best("accuracy", _by_rate(o)))),
+    settings={"train_examples": 400, "learning_rates": [1e-5, 5e-5, 2e-4, 1e-3], "warmup_ratio": 0.1,
+              "finder_steps": 60},
+    repeats=2,
+)
+
+
+# ---------------------------------------------------------------- train.2 optimizers
+
+
+OPTIMIZER_LABELS = {
+    "sgd": T("SGD", "SGD"), "sgd_momentum": T("SGD with momentum", "带动量的 SGD"), "adam": T("Adam", "Adam"),
+    "adamw": T("AdamW", "AdamW"), "rmsprop": T("RMSprop", "RMSprop"), "adadelta": T("Adadelta", "Adadelta"),
+}
+ADAPTIVE = ("adam", "adamw", "rmsprop")
+
+
+def _optimizer_runs(ctx: LessonContext) -> Outcome:
+    base = RunConfig.from_flat(**DIGITS, lr=ctx.settings["lr"], epochs=ctx.settings["epochs"], batch_size=32,
+                               log_every=2)
+    names = ["sgd", "adamw", "adadelta"] if ctx.quick else list(OPTIMIZER_LABELS)
+    outcome = ctx.run_variants({name: base.replace(optimizer=name) for name in names})
+    outcome.extra["lr"] = ctx.settings["lr"]
+    return outcome
+
+
+def _family(name: str) -> str:
+    return "adaptive" if name in ADAPTIVE else "momentum" if name == "sgd_momentum" else name
+
+
+def _optimizer_takeaway(outcome: Outcome, lang: str) -> str:
+    names = [n for n in OPTIMIZER_LABELS if has(outcome, n)]
+    if not names:
+        return T("No optimizer run finished.", "没有一次优化器实验跑完。")(lang)
+    lr, best = outcome.extra.get("lr"), outcome.best("accuracy", names)
+    parts = [ranking_takeaway(subset(outcome, names), "accuracy", lang, OPTIMIZER_LABELS)]
+    if "sgd" in names and best != "sgd":
+        parts.append(compare_takeaway(outcome, best, "sgd", "accuracy", lang, OPTIMIZER_LABELS))
+    if best in ADAPTIVE and "sgd" in names and outcome.mean("sgd", "accuracy") < outcome.mean(best, "accuracy") - 0.05:
+        parts.append(T("Scaling each parameter's step by its own gradient history let the adaptive method make "
+                       f"progress at lr {lr:g}, where plain SGD's raw gradient steps were still too small.",
+                       f"自适应方法按每个参数自己的梯度历史缩放步长，所以在学习率 {lr:g} 下就能有效推进；"
+                       "而普通 SGD 直接沿原始梯度走，步子仍然太小。")(lang))
+    if "sgd" in names and "sgd_momentum" in names:
+        gain = outcome.mean("sgd_momentum", "accuracy") - outcome.mean("sgd", "accuracy")
+        parts.append(T(f"Momentum changed SGD's accuracy by {gain:+.3f}: it keeps a running direction, which "
+                       "amounts to a larger effective step.",
+                       f"加上动量后 SGD 的准确率变化了 {gain:+.3f}：动量保留了一个滑动的前进方向，相当于放大了"
+                       "有效步长。")(lang))
+    if "adadelta" in names and lr < 1 and outcome.mean("adadelta", "accuracy") < outcome.mean(best, "accuracy") - 0.1:
+        parts.append(T(f"Adadelta trailed far behind: in PyTorch its lr multiplies its own adaptive step and "
+                       f"defaults to 1.0, so lr {lr:g} shrinks that step {1 / lr:.0f} times. It is not tuning-free.",
+                       f"Adadelta 远远落后：PyTorch 里它的 lr 是乘在自适应步长上的系数，默认是 1.0，设成 {lr:g} "
+                       f"就把步长缩小了 {1 / lr:.0f} 倍。它并不是不用调学习率。")(lang))
+    parts.append(T("Each optimizer has its own good range of learning rates; change lr in the settings and the "
+                   "ranking can change with it.",
+                   "每种优化器都有各自合适的学习率范围；在设置里改变 lr，排名也可能随之改变。")(lang))
+    return join(lang, *parts)
+
+
+TRAIN_2 = Lesson(
+    id="train.2", topic="train", sources="001 #7",
+    title=T("Optimizers", "优化器"),
+    question=T("How do SGD, SGD with momentum, Adam, AdamW, RMSprop and Adadelta differ, and which one suits "
+               "fine-tuning?",
+               "SGD、带动量的 SGD、Adam、AdamW、RMSprop 和 Adadelta 有什么区别？微调时该选哪一个？"),
+    answer=T("Plain SGD steps straight down the current gradient; momentum keeps a running average of recent "
+             "gradients, so it rolls through flat or noisy stretches. RMSprop divides each parameter's step by a "
+             "running root-mean-square of its gradients, and Adam adds momentum to that per-parameter scaling, which "
+             "makes it insensitive to the gradients' scale and quick from the first steps. AdamW is Adam with the "
+             "weight decay applied to the weights directly instead of being mixed into the gradient, so the "
+             "adaptive scaling does not weaken the regularisation; it is the standard choice for fine-tuning "
+             "transformers. Adadelta builds its step from ratios of running averages, yet it still has a "
+             "learning-rate factor (1.0 by default in PyTorch). Every optimizer has its own good learning-rate "
+             "range, so compare them each at a suitable rate, or, as here, see what one shared rate does.",
+             "普通 SGD 直接沿当前梯度的反方向走；动量法维护最近梯度的滑动平均，遇到平坦或噪声大的区域也能继续往前"
+             "滚。RMSprop 用每个参数梯度的滑动均方根去除它的步长，Adam 在这种逐参数缩放之外再加上动量，因此对梯度"
+             "的量级不敏感，从第一步起就走得快。AdamW 是把权重衰减直接作用在权重上、而不是混进梯度的 Adam，"
+             "这样自适应缩放就不会削弱正则化效果，它是微调 Transformer 的标准选择。Adadelta 用滑动平均之比来决定"
+             "步长，但仍然带一个学习率系数（PyTorch 默认 1.0）。每种优化器都有自己合适的学习率范围，所以比较时要么"
+             "给每个优化器配合适的学习率，要么像这里一样，看同一个学习率下各自的表现。"),
+    experiment=_optimizer_runs, takeaway=_optimizer_takeaway,
+    figures=figures.standard("accuracy", OPTIMIZER_LABELS),
+    quiz=Quiz(T("One shared learning rate and a short budget for all: which kind of optimizer will reach the best "
+                "test accuracy?", "所有优化器共用一个学习率、训练预算都很短：哪一类优化器的测试准确率最高？"),
+              {"adaptive": T("an adaptive one (Adam, AdamW or RMSprop)", "自适应类（Adam、AdamW 或 RMSprop）"),
+               "momentum": T("SGD with momentum", "带动量的 SGD"), "sgd": T("plain SGD", "普通 SGD"),
+               "adadelta": T("Adadelta", "Adadelta")},
+              lambda o: _family(o.best("accuracy", [n for n in OPTIMIZER_LABELS if has(o, n)]))),
+    settings={"lr": 0.01, "epochs": 1},
+    repeats=3,
+)
+
+
+# ---------------------------------------------------------------- train.3 losses
+
+
+LOSS_LABELS = {
+    "cross_entropy": T("cross-entropy", "交叉熵"), "label_smoothing": T("label smoothing", "标签平滑"),
+    "focal": T("focal loss", "Focal 损失"), "loop_cross_entropy": T("cross-entropy (plain loop)", "交叉熵（简单循环）"),
+    "loop_hinge": T("hinge (plain loop)", "Hinge（简单循环）"), "loop_mse": T("MSE on logits (plain loop)",
+                                                                         "对 logits 做 MSE（简单循环）"),
+}
+CONFIG_LOSSES = ("cross_entropy", "label_smoothing", "focal")
+LOOP_LOSSES = ("loop_cross_entropy", "loop_hinge", "loop_mse")
+
+
+def _loss_runs(ctx: LessonContext) -> Outcome:
+    from ..runner import prepare_splits
+
+    base = RunConfig.from_flat(**DIGITS, epochs=2, batch_size=32, log_every=2)
+    outcome = ctx.run_variants({
+        "cross_entropy": base,
+        "label_smoothing": base.replace(label_smoothing=ctx.settings["label_smoothing"]),
+        "focal": base.replace(loss="focal", focal_gamma=ctx.settings["focal_gamma"]),
+    })
+    _add_calibration(ctx, outcome)
+    for seed in ctx.seeds:
+        splits = prepare_splits(sized(ctx, base.replace(seed=seed)))
+        for loss in probes.PLAIN_LOSSES:
+            result = probes.train_with_loss(loss, splits.train, splits.test, ctx.size(ctx.settings["loop_steps"], 20),
+                                            seed)
+            for metric, value in result.items():
+                outcome.samples.setdefault(f"loop_{loss}", {}).setdefault(metric, []).append(value)
+    outcome.extra.update(label_smoothing=ctx.settings["label_smoothing"], focal_gamma=ctx.settings["focal_gamma"])
+    return outcome
+
+
+def _add_calibration(ctx: LessonContext, outcome: Outcome) -> None:
+    """Mean confidence and expected calibration error of each finished run's test predictions."""
+    from ..metrics import calibration
+
+    store = runner_of(ctx).store
+    for variant, ids in outcome.run_ids.items():
+        for run_id in ids:
+            try:
+                pred = store.load_predictions(run_id, "test")
+            except FileNotFoundError:
+                continue
+            outcome.samples[variant].setdefault("confidence", []).append(float(pred["probs"].max(1).mean()))
+            outcome.samples[variant].setdefault("ece", []).append(calibration(pred["labels"], pred["probs"])["ece"])
+
+
+def _confidence_sentence(outcome: Outcome, variant: str, lang: str) -> str:
+    if not (has(outcome, variant, "confidence") and has(outcome, "cross_entropy", "confidence")):
+        return ""
+    c0, c1 = outcome.mean("cross_entropy", "confidence"), outcome.mean(variant, "confidence")
+    e0, e1 = outcome.mean("cross_entropy", "ece"), outcome.mean(variant, "ece")
+    name = LOSS_LABELS[variant]
+    moved = T("lowered", "降低")(lang) if c1 < c0 else T("raised", "提高")(lang)
+    text = T(f"{name('en').capitalize()} {moved} the mean confidence on test examples from {c0:.3f} to {c1:.3f} "
+             f"(calibration error {e0:.3f} to {e1:.3f}).",
+             f"{name('zh')}把测试样本的平均置信度从 {c0:.3f} {moved}到 {c1:.3f}（校准误差从 {e0:.3f} 变为 {e1:.3f}）。"
+             )(lang)
+    accuracy = outcome.mean(variant, "accuracy") if has(outcome, variant) else None
+    if variant != "label_smoothing" or accuracy is None:
+        return text
+    if e1 > e0 and c1 < accuracy - 0.03:
+        return join(lang, text, T(
+            f"Cross-entropy was already well calibrated here, so smoothing left the model under-confident: right "
+            f"{accuracy:.0%} of the time while claiming {c1:.0%}.",
+            f"这里交叉熵本身已经校准得很好，所以标签平滑反而让模型信心不足：它有 {accuracy:.0%} 的时候是对的，给出的"
+            f"置信度却只有 {c1:.0%}。")(lang))
+    if e1 < e0:
+        return join(lang, text, T("Smoothing brought the confidence closer to the accuracy.",
+                                  "标签平滑让置信度更接近真实的准确率。")(lang))
+    return text
+
+
+def _loss_takeaway(outcome: Outcome, lang: str) -> str:
+    parts = []
+    configured = [n for n in CONFIG_LOSSES if has(outcome, n)]
+    if configured:
+        parts.append(ranking_takeaway(subset(outcome, configured), "accuracy", lang, LOSS_LABELS))
+        best = outcome.best("accuracy", configured)
+        if best != "cross_entropy" and "cross_entropy" in configured:
+            parts.append(compare_takeaway(outcome, best, "cross_entropy", "accuracy", lang, LOSS_LABELS))
+        spread = max(outcome.mean(n, "accuracy") for n in configured) - min(outcome.mean(n, "accuracy")
+                                                                            for n in configured)
+        if spread < 0.01:
+            parts.append(T(f"The three losses ended within {spread:.3f} of each other in accuracy; on balanced "
+                           "classes they differ mainly in how confident the model becomes.",
+                           f"三种损失的准确率相差不到 {spread:.3f}；在类别均衡的数据上，它们的差别主要在于模型"
+                           "最终有多自信。")(lang))
+        parts += [_confidence_sentence(outcome, "label_smoothing", lang), _confidence_sentence(outcome, "focal", lang)]
+    if has(outcome, "loop_cross_entropy"):
+        ce = outcome.mean("loop_cross_entropy", "accuracy")
+        ce_conf = outcome.mean("loop_cross_entropy", "confidence")
+        if has(outcome, "loop_hinge"):
+            h, h_conf = outcome.mean("loop_hinge", "accuracy"), outcome.mean("loop_hinge", "confidence")
+            parts.append(T(f"In the plain loop, hinge loss reached accuracy {h:.3f} against {ce:.3f} for "
+                           f"cross-entropy; it only asks the right class to win by a margin, so its softmax "
+                           f"scores carry no likelihood meaning (mean confidence {h_conf:.3f} vs {ce_conf:.3f}).",
+                           f"在简单训练循环里，hinge 损失的准确率为 {h:.3f}，交叉熵为 {ce:.3f}；hinge 只要求正确类别"
+                           f"以一定间隔胜出，所以它的 softmax 分数没有概率意义（平均置信度 {h_conf:.3f}，"
+                           f"交叉熵为 {ce_conf:.3f}）。")(lang))
+        if has(outcome, "loop_mse"):
+            m, m_conf = outcome.mean("loop_mse", "accuracy"), outcome.mean("loop_mse", "confidence")
+            flat = m_conf < ce_conf - 0.2
+            parts.append(T(f"MSE on the logits reached {m:.3f}; it regresses each logit onto 0 or 1, so "
+                           + (f"the softmax stays nearly flat (mean confidence {m_conf:.3f}): the scores rank the "
+                              "classes but are not probabilities." if flat else
+                              f"its mean confidence was {m_conf:.3f}, though nothing in the loss asks for "
+                              "calibrated probabilities."),
+                           f"对 logits 做 MSE 的准确率为 {m:.3f}；它把每个 logit 回归到 0 或 1，"
+                           + (f"softmax 几乎是平的（平均置信度 {m_conf:.3f}）：分数能给类别排序，却不是概率。"
+                              if flat else f"平均置信度为 {m_conf:.3f}，但这个损失本身并不要求概率校准。"))(lang))
+    return join(lang, *parts) or T("No loss run finished.", "没有一次损失函数实验跑完。")(lang)
+
+
+def _smoothing_effect(outcome: Outcome) -> str:
+    delta = outcome.mean("label_smoothing", "confidence") - outcome.mean("cross_entropy", "confidence")
+    return "same" if abs(delta) < 0.01 else "lower" if delta < 0 else "higher"
+
+
+def _loss_figures(outcome: Outcome, lang: str) -> list:
+    out = []
+    for metric, title in (("accuracy", T("Test accuracy per loss", "各损失函数的测试准确率")),
+                          ("confidence", T("Mean confidence on test examples", "测试样本上的平均置信度")),
+                          ("ece", T("Expected calibration error (lower is better)", "期望校准误差（越低越好）"))):
+        names = [n for n in LOSS_LABELS if has(outcome, n, metric)]
+        if names:
+            out.append((title(lang), bars(outcome, metric, names, lang, LOSS_LABELS)))
+    if any(outcome.histories.values()):
+        out.append((T("Training curves (first seed)", "训练曲线（第一个种子）")(lang),
+                    figures.curves(outcome, lang, label=LOSS_LABELS)))
+    return out
+
+
+TRAIN_3 = Lesson(
+    id="train.3", topic="train", sources="001 #8",
+    title=T("Loss functions", "损失函数"),
+    question=T("Which loss should a fine-tuned classifier use: cross-entropy, label smoothing, focal loss, hinge "
+               "or mean squared error?",
+               "微调分类模型时该用哪种损失：交叉熵、标签平滑、Focal 损失、Hinge 还是均方误差？"),
+    answer=T("For classification, cross-entropy on the softmax of the logits is the default: it is the negative "
+             "log-likelihood of the correct class, its gradient (predicted probability minus target) stays "
+             "informative, and the outputs can be read as probabilities. Label smoothing moves a little of the "
+             "target mass onto the other classes, which stops the logits from growing without bound and usually "
+             "makes the model less over-confident. Focal loss scales each example's loss down as the model gets "
+             "it right, so easy examples (often the majority class) stop dominating; it helps most with imbalance. "
+             "Multi-class hinge loss, the SVM margin loss, only asks the right logit to beat the others by a "
+             "margin, so its scores are not probabilities. Mean squared error is a regression loss: on one-hot "
+             "targets it still trains, but it treats class scores as numbers to fit, and on softmax outputs its "
+             "gradient fades for confidently wrong examples.",
+             "分类任务默认用基于 softmax 的交叉熵：它就是正确类别的负对数似然，梯度（预测概率减去目标）始终有信息量，"
+             "输出也能当概率来解读。标签平滑把一小部分目标概率分给其他类别，防止 logits 无限增大，通常能让模型不那么"
+             "过度自信。Focal 损失会随着模型把某个样本判断对而降低它的损失权重，让容易的样本（往往是多数类）不再"
+             "主导训练，在类别不平衡时最有用。多分类 Hinge 损失（SVM 的间隔损失）只要求正确类别的 logit 比其他类别"
+             "高出一个间隔，因此它的分数不是概率。均方误差是回归损失：用在 one-hot 目标上也能训练，但它把类别分数"
+             "当成要拟合的数值；如果作用在 softmax 输出上，对那些错得很自信的样本，梯度会变得很小。"),
+    experiment=_loss_runs, takeaway=_loss_takeaway, figures=_loss_figures,
+    quiz=Quiz(T("Compared with plain cross-entropy, what will label smoothing do to the model's mean confidence on "
+                "test examples?", "和普通交叉熵相比，标签平滑会让模型在测试样本上的平均置信度怎样变化？"),
+              {"lower": T("lower it", "降低"), "same": T("leave it within 0.01", "基本不变（差距小于 0.01）"),
+               "higher": T("raise it", "提高")},
+              _smoothing_effect),
+    settings={"label_smoothing": 0.1, "focal_gamma": 2.0, "loop_steps": 150},
+    repeats=3,
+)
