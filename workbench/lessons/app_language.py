@@ -2,14 +2,13 @@
 sequence-to-sequence model (app.5). Hub models are used only when already on this machine."""
 from __future__ import annotations
 
-import contextlib
 import re
 
 import numpy as np
 
 from . import figures
 from .base import Correction, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway
-from .support import hub_model_cached, mean_or_none, merge, not_cached_note, sentences
+from .support import hub_model_cached, mean_or_none, merge, not_cached_note, one_torch_thread, sentences
 
 # ---------------------------------------------------------------- app.4 extractive question answering
 
@@ -191,21 +190,6 @@ def _toy_seq2seq(seed: int):
     return tokenizer, model
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Torch on one thread for a moment: a model this small spends more time syncing threads than computing (40
-    steps took 3 s on one thread and 33 s on two on a busy 2-core machine). The setting is process-wide, so a run
-    training beside the lesson also drops to one thread for these few seconds."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _train_seq2seq(model, tokenizer, pairs, steps: int, seed: int) -> list[dict]:
     """Teacher-forced cross-entropy on random batches of (source, target) pairs; returns the loss every 10 steps."""
     import random
@@ -257,7 +241,7 @@ def _translation_experiment(ctx: LessonContext) -> Outcome:
         train, test = _toy_corpus(ctx.settings["train_pairs"], seed)
         sources, targets = [s for s, _ in test], [t for _, t in test]
         tokenizer, model = _toy_seq2seq(seed)
-        with tempfile.TemporaryDirectory() as folder, _one_thread():
+        with tempfile.TemporaryDirectory() as folder, one_torch_thread():
             before = _translate_with(folder, model, tokenizer, sources)
             started = time.perf_counter()
             curve = _train_seq2seq(model, tokenizer, train, steps, seed)

@@ -3,7 +3,6 @@ long texts, augmented copies), measure the effect on clean validation and test s
 detectors (label-noise ranking, duplicate finder) to find the damage again."""
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
@@ -11,6 +10,7 @@ import numpy as np
 from ..config import RunConfig
 from . import figures
 from .base import Correction, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, noise_clause, ranking_takeaway
+from .support import one_torch_thread
 from .evaluation import (QUICK_TEXT, add, finished_runs, mean_or_none, register_metric_names,
                          run_config, run_store)
 
@@ -211,19 +211,6 @@ def _drop_choice(o: Outcome) -> str:
     return "small" if drop < 0.02 else "medium" if drop <= 0.10 else "large"
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Tiny models run faster on one thread than on several contended ones; the setting is restored after."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 ROBUST_Q = 0.7        # generalised cross-entropy (Zhang and Sabuncu, 2018): q=0 is cross-entropy, q=1 is MAE
 DEMO_NOISE = 0.4
 DEMO_STEPS = 200
@@ -270,7 +257,7 @@ def _robust_loss_demo() -> dict:
     flipped = np.isin(noisy.ids, flipped_ids)
     losses = {"cross_entropy": make_loss(TrainConfig(), None), "robust": _generalised_ce}
     values = {"noise": DEMO_NOISE, "steps": DEMO_STEPS}
-    with _one_thread(), torch.no_grad():
+    with one_torch_thread(), torch.no_grad():
         test_x = torch.as_tensor(splits.test.x)
         for name, loss_fn in losses.items():
             for labels, tag in ((splits.train.y, "clean"), (noisy.y, "noisy")):

@@ -2,6 +2,8 @@
 runner and its store, finished-run checks, merging per-seed outcomes, and a three-way verdict for quizzes."""
 from __future__ import annotations
 
+import contextlib
+
 import statistics
 
 from .base import LOWER_IS_BETTER, METRIC_NAMES, LessonContext, Outcome, T
@@ -110,3 +112,18 @@ def sentences(parts, lang: str) -> str:
 
 def pct(value: float) -> str:
     return f"{value:.0%}"
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """Torch on one thread for a moment: a toy model spends more time syncing threads than computing (40 steps of
+    a tiny T5 took 3 s on one thread and 33 s on two on a busy 2-core machine). The setting is process-wide, so a
+    run training beside the lesson also drops to one thread for these few seconds; it is restored after."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
