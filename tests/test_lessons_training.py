@@ -226,7 +226,7 @@ def init_outcome(accuracy: dict) -> Outcome:
     scale = {"default": 0.02, "xavier": 0.07, "zeros": 0.0, "large": 10.0}
     samples = {n: acc(*accuracy[n], initial_loss=[initial[n]] * 2, final_train_loss=[0.5, 0.5],
                       first_grad_norm=[40.0 if n == "large" else 2.0] * 2, head_std_before=[scale[n]] * 2,
-                      head_std_after=[scale[n] * 0.99] * 2) for n in initial}
+                      head_std_after=[scale[n] * 0.99 or 3e-4] * 2) for n in initial}
     curves = {"default": [{"step": 0, "eval_loss": 0.69}, {"step": 2, "train_loss": 0.6}]}
     return Outcome("train.7", samples, {"curves": curves, "large_std": 10.0, "classes": 2})
 
@@ -241,9 +241,15 @@ def test_train_7_points_at_the_worst_head_initialisation():
     assert "the large head (std 10) gave a validation loss of 9.50 against 0.69" in en_large
     assert "a first gradient norm of 40.00 against 2.00" in en_large and "大方差分类头" in zh_large
     assert "barely shrank (weight scale 10.00 before, 9.90 after)" in en_large
-    assert "A zero head started exactly at ln 2 (0.693) and reached 0.605 against 0.755" in en_zero
+    assert "A zero head started exactly at ln 2 (0.693) and still learned: its weights grew from 0 to a scale of " \
+        "0.0003" in en_zero
+    assert "it reached 0.605 against 0.755 for the default" in en_zero
     assert "barely shrank" not in en_zero
     assert correct("train.7", large_worst) == "large" and correct("train.7", zeros_worst) == "zeros"
+    assert "Its accuracy held up, but its loss did not" not in en_zero
+    zeros_worst.samples["large"]["final_train_loss"] = [2.7, 2.8]
+    assert "Its accuracy held up, but its loss did not: the training loss ended at 2.75 against 0.50" in \
+        lessons.get("train.7").takeaway(zeros_worst, "en")
 
 
 # ---------------------------------------------------------------- train.8

@@ -248,13 +248,25 @@ def _head_init_takeaway(outcome: Outcome, lang: str) -> str:
         parts.append(compare_takeaway(outcome, "default", "large", "accuracy", lang, INIT_LABELS))
         if outcome.mean("large", "accuracy") < outcome.mean("default", "accuracy") - 0.03:
             parts.append(_large_head_sentence(outcome, lang))
+        elif has(outcome, "large", "final_train_loss") and has(outcome, "default", "final_train_loss") and \
+                outcome.mean("large", "final_train_loss") > 2 * outcome.mean("default", "final_train_loss"):
+            l1, l0 = outcome.mean("large", "final_train_loss"), outcome.mean("default", "final_train_loss")
+            parts.append(T(f"Its accuracy held up, but its loss did not: the training loss ended at {l1:.2f} against "
+                           f"{l0:.2f}, because the large weights keep every prediction extremely confident, right or "
+                           "wrong, and the probabilities it gives are useless.",
+                           f"它的准确率还过得去，损失却没有降下来：训练损失最后是 {l1:.2f}，默认初始化为 {l0:.2f}；"
+                           "过大的权重让每个预测都极度自信，不管对错，给出的概率也就毫无用处。")(lang))
     if "zeros" in names and "default" in names:
         z, d = outcome.mean("zeros", "accuracy"), outcome.mean("default", "accuracy")
-        parts.append(T(f"A zero head started exactly at ln 2 ({outcome.mean('zeros', 'initial_loss'):.3f}) and "
-                       f"reached {z:.3f} against {d:.3f}: the pretrained features below already differ from example "
-                       "to example, so a zero head is not stuck the way zero hidden layers would be.",
-                       f"全零分类头的初始损失正好是 ln 2（{outcome.mean('zeros', 'initial_loss'):.3f}），最后达到 "
-                       f"{z:.3f}，默认初始化为 {d:.3f}：下面的预训练特征本来就因样本而异，所以全零的分类头不会像全零的"
+        grown = outcome.mean("zeros", "head_std_after") if has(outcome, "zeros", "head_std_after") else None
+        moved = (T(f" and still learned: its weights grew from 0 to a scale of {grown:.2g};",
+                   f"，而且照样在学习：权重从 0 增长到 {grown:.2g} 的尺度；")(lang) if grown else
+                 T(";", "；")(lang))
+        parts.append(T(f"A zero head started exactly at ln 2 ({outcome.mean('zeros', 'initial_loss'):.3f}){moved} it "
+                       f"reached {z:.3f} against {d:.3f} for the default. The pretrained features below differ from "
+                       "example to example, so a zero head is not stuck the way zero hidden layers would be.",
+                       f"全零分类头的初始损失正好是 ln 2（{outcome.mean('zeros', 'initial_loss'):.3f}）{moved}最后达到 "
+                       f"{z:.3f}，默认初始化为 {d:.3f}。下面的预训练特征本来就因样本而异，所以全零的分类头不会像全零的"
                        "隐藏层那样卡住。")(lang))
     return join(lang, *parts)
 
@@ -304,6 +316,6 @@ TRAIN_7 = Lesson(
                 "test accuracy?", "MiniLM 重新初始化分类头后训练一个 epoch：哪种分类头初始化的测试准确率最低？"),
               {name: label for name, label in INIT_LABELS.items()},
               lambda o: min((n for n in probes.HEAD_INITS if has(o, n)), key=lambda n: o.mean(n, "accuracy"))),
-    settings={"train_examples": 300, "lr": 1e-4, "large_std": 10.0},
+    settings={"train_examples": 400, "lr": 2e-4, "large_std": 10.0},
     repeats=2,
 )
