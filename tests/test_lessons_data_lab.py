@@ -4,22 +4,14 @@ Outcomes are built by hand (two per lesson, pointing opposite ways); the real ru
 quick-mode test in test_lessons.py. The robust-loss correction's demo trains its tiny MLPs for real (~2 s)."""
 from __future__ import annotations
 
-import re
 
 from workbench.lessons import data_lab
 from workbench.lessons.base import Outcome
+from lesson_checks import CHINESE, takeaways as both
 
 BANK = {lesson.id: lesson for lesson in data_lab.LESSONS}
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def both(lesson_id: str, outcome: Outcome) -> tuple[str, str]:
-    lesson = BANK[lesson_id]
-    en, zh = lesson.takeaway(outcome, "en"), lesson.takeaway(outcome, "zh")
-    assert en.strip() and CHINESE.search(zh), lesson_id
-    for _, fig in lesson.figures(outcome, "en"):
-        assert fig.data
-    return en, zh
 
 
 def imbalance(rare: dict[str, list[float]]) -> Outcome:

@@ -4,24 +4,16 @@ Outcomes are built by hand (two per lesson, pointing opposite ways); the lessons
 generic quick-mode test in test_lessons.py. The ROC-vs-PR correction's demo runs for real (under a second)."""
 from __future__ import annotations
 
-import re
 
 import pytest
 
 from workbench.lessons import evaluation
 from workbench.lessons.base import Outcome
+from lesson_checks import CHINESE, takeaways as both
 
 BANK = {lesson.id: lesson for lesson in evaluation.LESSONS}
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def both(lesson_id: str, outcome: Outcome) -> tuple[str, str]:
-    lesson = BANK[lesson_id]
-    en, zh = lesson.takeaway(outcome, "en"), lesson.takeaway(outcome, "zh")
-    assert en.strip() and CHINESE.search(zh), lesson_id
-    for _, fig in lesson.figures(outcome, "en"):
-        assert fig.data
-    return en, zh
 
 
 def spam(model: dict, baseline: dict, share=(0.13, 0.13)) -> Outcome:

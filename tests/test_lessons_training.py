@@ -3,7 +3,6 @@ outcomes; the corrections' demos run and their verdicts follow their values; the
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pytest
@@ -11,21 +10,14 @@ import pytest
 from workbench import lessons
 from workbench.lessons import training_probes as probes
 from workbench.lessons.base import Outcome
+from lesson_checks import CHINESE, takeaways
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def acc(*values, **more):
     return {"accuracy": list(values), **{k: list(v) for k, v in more.items()}}
 
 
-def takeaways(lesson_id: str, outcome: Outcome) -> tuple[str, str]:
-    lesson = lessons.get(lesson_id)
-    en, zh = lesson.takeaway(outcome, "en"), lesson.takeaway(outcome, "zh")
-    assert en.strip() and CHINESE.search(zh), (lesson_id, zh)
-    for title, fig in lesson.figures(outcome, "en"):
-        assert title and fig.data, f"{lesson_id}: empty figure {title!r}"
-    return en, zh
 
 
 def correct(lesson_id: str, outcome: Outcome) -> str:
