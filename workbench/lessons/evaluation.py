@@ -12,6 +12,7 @@ from ..config import RunConfig
 from . import figures
 from .base import (LOWER_IS_BETTER, METRIC_NAMES, Correction, Lesson, LessonContext, Outcome, Quiz, T,
                    compare_takeaway, noise_clause, ranking_takeaway)
+from .support import runner_of
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -49,8 +50,7 @@ def spam_config(ctx: LessonContext, **overrides) -> RunConfig:
 
 
 def run_store(ctx: LessonContext):
-    from ..runner import get_runner
-    return (ctx.runner or get_runner()).store
+    return runner_of(ctx).store
 
 
 def finished_runs(ctx: LessonContext, outcome: Outcome, variant: str) -> list[tuple[int, str]]:
