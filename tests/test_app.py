@@ -155,3 +155,13 @@ def test_lessons_page_search_and_topic_filter():
     at = no_exceptions(page("lessons").run())
     at.text_input(key="lessons.search").input("nothing-matches-this").run()
     assert at.info, "an empty search says so"
+
+
+def test_lessons_page_keeps_list_settings_as_json():
+    at = page("lessons")
+    at.query_params.update({"lesson": "data.5", "lang": "en", "mode": "quick", "s.lengths": "[16, 32]"})
+    no_exceptions(at.run())
+    assert at.text_input(key="lessons.data.5.lengths").value == "[16, 32]"
+    assert at.query_params["s.lengths"] == "[16, 32]"
+    at.text_input(key="lessons.data.5.lengths").input("[16, oops").run()
+    assert at.error, "invalid JSON is reported, not passed to the lesson"

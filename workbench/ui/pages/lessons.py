@@ -3,6 +3,8 @@
 The lesson, its settings, the mode, the guess and the language live in the page URL, so a link reopens the lesson
 as it was; a finished experiment's results are saved, so the reopened link shows them without re-running.
 """
+import json
+
 import streamlit as st
 
 from workbench import lessons
@@ -54,6 +56,16 @@ if lesson.settings:
     for col, (name, default) in zip(cols, lesson.settings.items()):
         raw = params.get(f"s.{name}") if params.get("lesson") == lesson_id else None
         kind = type(default)
+        if kind in (list, dict):    # e.g. lengths [32, 64, 128]: edited and kept in the URL as JSON
+            text = col.text_input(name.replace("_", " "), value=raw or json.dumps(default),
+                                  key=f"lessons.{lesson_id}.{name}")
+            try:
+                settings[name] = json.loads(text)
+            except ValueError:
+                col.error(T(f"{name}: not valid JSON, e.g. {json.dumps(default)}",
+                            f"{name}：不是有效的 JSON，例如 {json.dumps(default)}")(lang))
+                st.stop()
+            continue
         value = kind(raw) if raw is not None else default
         if kind is bool:
             settings[name] = col.checkbox(name.replace("_", " "), value=raw in ("True", "true", "1") if raw else default,
@@ -80,7 +92,8 @@ if lesson.quiz:
                      format_func=lambda c: lesson.quiz.choices[c](lang), key=f"lessons.{lesson_id}.guess")
 
 params.clear()
-params.update({"lesson": lesson_id, "lang": lang, "mode": mode, **{f"s.{k}": str(v) for k, v in settings.items()},
+params.update({"lesson": lesson_id, "lang": lang, "mode": mode,
+               **{f"s.{k}": json.dumps(v) if isinstance(v, (list, dict)) else str(v) for k, v in settings.items()},
                **({"guess": guess} if guess else {})})
 
 # ---------------------------------------------------------------- run, watch, reveal
