@@ -438,7 +438,7 @@ DATA_5 = Lesson(
               {"truncate": T("truncation", "截断"), "head_tail": T("head + tail", "开头 + 结尾"),
                "sliding_window": T("sliding windows (either pooling)", "滑动窗口（任一种汇总方式）")},
               _long_text_choice),
-    settings={"train_examples": 400, "epochs": 2, "lr": 1e-4, "reviews": 60, "snippets": 6, "lengths": [32, 64, 128]},
+    settings={"train_examples": 400, "epochs": 2, "lr": 1e-4, "reviews": 40, "snippets": 6, "lengths": [32, 64, 128]},
     repeats=2,
 )
 
