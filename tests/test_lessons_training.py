@@ -49,6 +49,9 @@ def test_train_1_names_the_best_rate_the_collapse_and_the_finder():
     assert en_high.startswith("Ranked by accuracy: lr 0.001 0.805") and "chance level" not in en_high
     assert "1000 times away from the best measured rate 0.001" in en_high
     assert correct("train.1", middle) == "middle" and correct("train.1", high) == "highest"
+    eager = lr_outcome({"lr 1e-05": [0.55, 0.56], "lr 0.0002": [0.80, 0.79], "lr 0.001": [0.50, 0.50]}, 2e-3)
+    eager_text = lessons.get("train.1").takeaway(eager, "en")
+    assert "2.0e-03, 10 times away" in eager_text and "it even pointed above 0.001, a rate that left" in eager_text
     flat = lr_outcome({"lr 1e-05": [0.50, 0.51], "lr 0.0002": [0.52, 0.50], "lr 0.001": [0.50, 0.50]}, 3e-4)
     assert "No rate got clearly above chance (0.500)" in lessons.get("train.1").takeaway(flat, "en")
 
@@ -124,12 +127,19 @@ def test_train_4_weighs_throughput_against_updates_and_checks_accumulation():
     en_large, _ = takeaways("train.4", large_wins)
     assert en_small.startswith("Ranked by accuracy: batch 8 0.805")
     assert "Batch 64 processed 120.0 examples per second against 40.0 for batch 8 (3.0x)" in en_small
-    assert "made only 7 optimizer steps instead of 50" in en_small and "fewer updates cost accuracy" in en_small
-    assert "Accumulating 4 batches ran at 41.0 examples per second, like batch 8 (40.0), not like batch 32 (90.0)" \
-        in en_small
+    assert "In one epoch batch 64 made only 7 optimizer steps, against 50 for batch 8" in en_small
+    assert "fewer updates cost accuracy" in en_small
+    assert "Accumulating 4 batches ran at 41.0 examples per second, close to batch 8 (40.0) rather than batch 32 " \
+        "(90.0)" in en_small and "not interpreted here" not in en_small
     assert "批大小 64每秒处理 120.0 个样本" in zh_small
     assert en_large.startswith("Ranked by accuracy: batch 64 0.810") and "fewer updates cost" not in en_large
     assert correct("train.4", small_wins) == "lowest" and correct("train.4", large_wins) == "highest"
+    large_wins.samples["batch 8 x 4"]["examples_per_second"] = [85.0, 95.0]
+    fast = lessons.get("train.4").takeaway(large_wins, "en")
+    assert "closer to batch 32 (90.0) than to batch 8 (40.0)" in fast and "not interpreted here" not in fast
+    large_wins.samples["batch 8 x 4"]["examples_per_second"] = [60.0, 120.0]
+    busy = lessons.get("train.4").takeaway(large_wins, "en")
+    assert "so they are not interpreted here" in busy and "examples per second" not in busy
 
 
 # ---------------------------------------------------------------- train.5
@@ -248,28 +258,28 @@ def test_train_7_points_at_the_worst_head_initialisation():
 
 
 def search_outcome(best: dict, tpe_params: list) -> Outcome:
-    random_rows = [{"trial": i, "value": 0.5 + 0.1 * i, "params": {"lr": 10.0 ** -(i + 1), "dropout": 0.1}}
+    random_rows = [{"trial": i, "value": 0.5 - 0.1 * i, "params": {"lr": 10.0 ** -(i + 1), "dropout": 0.1}}
                    for i in range(3)]
-    tpe_rows = [{"trial": i, "value": 0.5 + 0.1 * i, "params": p} for i, p in enumerate(tpe_params)]
-    grid_rows = [{"trial": i, "value": 0.6, "params": {"lr": 0.01, "dropout": d}} for i, d in enumerate((0.0, 0.5))]
+    tpe_rows = [{"trial": i, "value": 0.5 - 0.1 * i, "params": p} for i, p in enumerate(tpe_params)]
+    grid_rows = [{"trial": i, "value": 0.4, "params": {"lr": 0.01, "dropout": d}} for i, d in enumerate((0.0, 0.5))]
     spaces = {"grid": {"lr": [0.01, 0.1], "dropout": [0.0, 0.5]}, "random": {"lr": ["log", 1e-4, 0.1],
               "dropout": ["float", 0.0, 0.5]}, "tpe": {"lr": ["log", 1e-4, 0.1], "dropout": ["float", 0.0, 0.5]}}
-    samples = {n: {"best_val_accuracy": [v], "accuracy": [v - 0.05]} for n, v in best.items()}
+    samples = {n: {"best_val_loss": [v], "val_accuracy": [0.95], "accuracy": [0.90]} for n, v in best.items()}
     return Outcome("train.8", samples, {"trials": {"grid": grid_rows, "random": random_rows, "tpe": tpe_rows},
                                         "spaces": spaces, "n_trials": 3})
 
 
 def test_train_8_names_the_winning_search_ties_and_shared_random_start():
     same_start = [{"lr": 0.1, "dropout": 0.1}, {"lr": 0.01, "dropout": 0.1}, {"lr": 0.003, "dropout": 0.2}]
-    tpe_wins = search_outcome({"grid": 0.90, "random": 0.92, "tpe": 0.95}, same_start)
-    tie = search_outcome({"grid": 0.95, "random": 0.95, "tpe": 0.93}, [{"lr": 0.05, "dropout": 0.3}] * 3)
+    tpe_wins = search_outcome({"grid": 0.40, "random": 0.35, "tpe": 0.30}, same_start)
+    tie = search_outcome({"grid": 0.300, "random": 0.3004, "tpe": 0.35}, [{"lr": 0.05, "dropout": 0.3}] * 3)
     en_tpe, zh_tpe = takeaways("train.8", tpe_wins)
     en_tie, _ = takeaways("train.8", tie)
-    assert "grid search 0.900, random search 0.920, Bayesian (TPE) 0.950" in en_tpe
-    assert "Bayesian (TPE) reached best_val_accuracy 0.950 against 0.920 for random search" in en_tpe
+    assert "grid search 0.400, random search 0.350, Bayesian (TPE) 0.300" in en_tpe
+    assert "Bayesian (TPE) reached best validation loss 0.300 against 0.350 for random search" in en_tpe
     assert "drew the same first 2 trials" in en_tpe and "Only the last 1 differ" in en_tpe
-    assert "scored 0.900 on the test set against 0.950 on validation" in en_tpe and "前 2 次试验完全相同" in zh_tpe
-    assert "The top methods tied" in en_tie and "drew the same first" not in en_tie
+    assert "scored accuracy 0.900 on the test set against 0.950 on validation" in en_tpe and "前 2 次试验完全相同" in zh_tpe
+    assert "equally good settings" in en_tie and "drew the same first" not in en_tie
     assert correct("train.8", tpe_wins) == "tpe" and correct("train.8", tie) == "tie"
 
 

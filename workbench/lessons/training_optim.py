@@ -89,15 +89,23 @@ def _finder_sentence(outcome: Outcome, best_rate: float, lang: str) -> str:
                  "学习率区间测试没有找到明显的下降段，因此没有给出建议值。")(lang)
     ratio = max(suggestion, best_rate) / min(suggestion, best_rate)
     steps = len(finder.get("raw_losses") or [])
-    if ratio <= 10:
+    if ratio <= 3:
         return T(f"The range test suggested {suggestion:.1e}, within a factor of {ratio:.1f} of the best measured "
                  f"rate, for the price of {steps} training steps.",
                  f"学习率区间测试建议 {suggestion:.1e}，与实测最佳学习率只差 {ratio:.1f} 倍，"
                  f"代价只是 {steps} 个训练步。")(lang)
-    return T(f"The range test suggested {suggestion:.1e}, {ratio:.0f} times away from the best measured rate "
+    text = T(f"The range test suggested {suggestion:.1e}, {ratio:.0f} times away from the best measured rate "
              f"{best_rate:g}: treat its answer as a first guess and confirm it with short runs.",
              f"学习率区间测试建议 {suggestion:.1e}，与实测最佳的 {best_rate:g} 相差 {ratio:.0f} 倍："
              "它的结果只能当作初始猜测，还要用几次短训练来确认。")(lang)
+    collapsed = [n for n in _by_rate(outcome) if outcome.extra.get("chance") is not None
+                 and outcome.mean(n, "accuracy") <= outcome.extra["chance"] + 0.05
+                 and outcome.extra["lrs"][n] <= suggestion and outcome.extra["lrs"][n] > best_rate]
+    if collapsed:
+        rate = outcome.extra["lrs"][collapsed[0]]
+        text = join(lang, text, T(f"Here it even pointed above {rate:g}, a rate that left the model at chance.",
+                                  f"这里它的建议甚至高于 {rate:g}，而这个学习率已经让模型退回随机水平。")(lang))
+    return text
 
 
 def _learning_rate_figures(outcome: Outcome, lang: str) -> list:

@@ -22,7 +22,8 @@ TPE_STARTUP = 10    # Optuna's TPESampler draws its first 10 trials at random be
 def _search_spaces(settings: dict) -> dict:
     low, high = settings["lr_range"]
     ranged = {"lr": ["log", float(low), float(high)], "dropout": ["float", 0.0, float(settings["max_dropout"])]}
-    return {"grid": {"lr": [float(v) for v in settings["grid_lrs"]], "dropout": [0.0, float(settings["max_dropout"])]},
+    top = float(settings["max_dropout"])
+    return {"grid": {"lr": [float(v) for v in settings["grid_lrs"]], "dropout": [0.0, top / 2, top]},
             "random": ranged, "tpe": ranged}
 
 
@@ -32,6 +33,7 @@ def _as_space(spec: dict) -> dict:
 
 
 def _search_runs(ctx: LessonContext) -> Outcome:
+    """Each search tunes the validation loss (a continuous score, so equal budgets give comparable winners)."""
     import optuna
 
     from ..tuning import tune
@@ -43,7 +45,7 @@ def _search_runs(ctx: LessonContext) -> Outcome:
     samples, tables = {name: {} for name in spaces}, {}
     for seed in ctx.seeds:
         for name, spec in spaces.items():
-            study = tune(base.replace(seed=seed), _as_space(spec), sampler=name, n_trials=trials, metric="accuracy",
+            study = tune(base.replace(seed=seed), _as_space(spec), sampler=name, n_trials=trials, metric="eval_loss",
                          storage=optuna.storages.InMemoryStorage(), study_name=f"lesson-train.8-{name}-{seed}",
                          prune=False, runner=runner, seed=seed)
             rows = [{"trial": t.number, "value": t.value, "params": dict(t.params),
@@ -52,9 +54,11 @@ def _search_runs(ctx: LessonContext) -> Outcome:
             done = [r for r in rows if r["value"] is not None]
             if not done:
                 continue
-            best = max(done, key=lambda r: r["value"])
-            test = ((runner.snapshot(best["run_id"]).get("metrics") or {}).get("test") or {}).get("accuracy")
-            for metric, value in (("best_val_accuracy", best["value"]), ("accuracy", test),
+            best = min(done, key=lambda r: r["value"])
+            metrics = runner.snapshot(best["run_id"]).get("metrics") or {}
+            for metric, value in (("best_val_loss", best["value"]),
+                                  ("val_accuracy", (metrics.get("val") or {}).get("accuracy")),
+                                  ("accuracy", (metrics.get("test") or {}).get("accuracy")),
                                   ("trials_to_best", best["trial"] + 1),
                                   ("search_seconds", sum(r["seconds"] or 0.0 for r in rows))):
                 if value is not None:
@@ -64,14 +68,17 @@ def _search_runs(ctx: LessonContext) -> Outcome:
 
 
 def _search_names(outcome: Outcome) -> list[str]:
-    return [n for n in SAMPLER_LABELS if has(outcome, n, "best_val_accuracy")]
+    return [n for n in SAMPLER_LABELS if has(outcome, n, "best_val_loss")]
+
+
+def _ranked_searches(outcome: Outcome) -> list[str]:
+    return sorted(_search_names(outcome), key=lambda n: outcome.mean(n, "best_val_loss"))
 
 
 def _search_winner(outcome: Outcome) -> str:
-    names = _search_names(outcome)
-    ranked = sorted(names, key=lambda n: outcome.mean(n, "best_val_accuracy"), reverse=True)
-    if len(ranked) > 1 and abs(outcome.mean(ranked[0], "best_val_accuracy") -
-                               outcome.mean(ranked[1], "best_val_accuracy")) < 1e-9:
+    """The search with the lowest validation loss, or 'tie' when the top two are within 0.001."""
+    ranked = _ranked_searches(outcome)
+    if len(ranked) > 1 and outcome.mean(ranked[1], "best_val_loss") - outcome.mean(ranked[0], "best_val_loss") < 1e-3:
         return "tie"
     return ranked[0]
 
@@ -88,20 +95,19 @@ def _shared_start(outcome: Outcome) -> int:
 
 
 def _search_takeaway(outcome: Outcome, lang: str) -> str:
-    names = _search_names(outcome)
-    if not names:
+    ranked = _ranked_searches(outcome)
+    if not ranked:
         return T("No search finished a trial.", "没有一种搜索完成任何一次试验。")(lang)
     n = outcome.extra["n_trials"]
-    parts = [T(f"With {n} trials each, the best validation accuracy was: ", f"每种方法各做 {n} 次试验，最佳验证准确率为："
-               )(lang) + T(", ", "，")(lang).join(f"{SAMPLER_LABELS[v](lang)} {outcome.mean(v, 'best_val_accuracy'):.3f}"
-                                                  for v in names) + T(".", "。")(lang)]
-    winner = _search_winner(outcome)
-    ranked = sorted(names, key=lambda v: outcome.mean(v, "best_val_accuracy"), reverse=True)
-    if winner == "tie":
-        parts.append(T("The top methods tied: on a validation set this small, several settings score the same.",
-                       "排名靠前的方法打成平手：验证集这么小，好几组设置的分数完全一样。")(lang))
+    listed = T(", ", "，")(lang).join(f"{SAMPLER_LABELS[v](lang)} {outcome.mean(v, 'best_val_loss'):.3f}"
+                                      for v in _search_names(outcome))
+    parts = [T(f"With {n} trials each, the lowest validation loss found was: {listed}.",
+               f"每种方法各做 {n} 次试验，找到的最低验证损失为：{listed}。")(lang)]
+    if _search_winner(outcome) == "tie":
+        parts.append(T("The top two searches found equally good settings (within 0.001).",
+                       "排名前两位的搜索找到的设置一样好（相差不到 0.001）。")(lang))
     elif len(ranked) > 1:
-        parts.append(compare_takeaway(outcome, ranked[0], ranked[1], "best_val_accuracy", lang, SAMPLER_LABELS))
+        parts.append(compare_takeaway(outcome, ranked[0], ranked[1], "best_val_loss", lang, SAMPLER_LABELS))
     shared = _shared_start(outcome)
     if shared:
         rest = n - shared
@@ -114,26 +120,27 @@ def _search_takeaway(outcome: Outcome, lang: str) -> str:
                        "这里又用了同一个随机种子。"
                        + (f"只有最后 {rest} 次不同：一边由 TPE 的模型挑选，另一边仍是随机抽取。" if rest else
                           f"只有 {n} 次试验时，两者就是同一个搜索；TPE 的模型要在更大的预算下才会起作用。"))(lang))
-    elif "tpe" in names and n <= 2 * TPE_STARTUP:
+    elif "tpe" in ranked and n <= 2 * TPE_STARTUP:
         guided = max(n - TPE_STARTUP, 0)
         parts.append(T(f"Optuna's TPE draws its first {TPE_STARTUP} trials at random, so {guided} of its {n} trials "
                        "were guided by its model: Bayesian search pays off with larger budgets.",
                        f"Optuna 的 TPE 前 {TPE_STARTUP} 次试验是随机抽取的，所以 {n} 次里只有 {guided} 次由它的模型"
                        "指导：贝叶斯优化要在更大的试验预算下才显出优势。")(lang))
     best = ranked[0]
-    if has(outcome, best, "accuracy"):
-        val, test = outcome.mean(best, "best_val_accuracy"), outcome.mean(best, "accuracy")
+    if has(outcome, best, "accuracy") and has(outcome, best, "val_accuracy"):
+        val, test = outcome.mean(best, "val_accuracy"), outcome.mean(best, "accuracy")
+        name = SAMPLER_LABELS[best]
         if val - test > 0.02:
-            parts.append(T(f"The winning trial of {SAMPLER_LABELS[best]('en')} scored {test:.3f} on the test set "
-                           f"against {val:.3f} on validation: picking the maximum of many noisy scores flatters the "
-                           "winner, which is why the test set stays out of the search.",
-                           f"{SAMPLER_LABELS[best]('zh')}的最佳试验在测试集上为 {test:.3f}，验证集上为 {val:.3f}："
-                           "从许多带噪声的分数里挑最大值，会高估胜出者，这正是测试集不能参与搜索的原因。")(lang))
+            parts.append(T(f"The winning trial of {name('en')} scored accuracy {test:.3f} on the test set against "
+                           f"{val:.3f} on validation: picking the best of many noisy scores flatters the winner, "
+                           "which is why the test set stays out of the search.",
+                           f"{name('zh')}的最佳试验在测试集上的准确率为 {test:.3f}，验证集上为 {val:.3f}：从许多带"
+                           "噪声的分数里挑最好的，会高估胜出者，这正是测试集不能参与搜索的原因。")(lang))
         else:
-            parts.append(T(f"The winning trial of {SAMPLER_LABELS[best]('en')} held up on the test set ({test:.3f} "
-                           f"against {val:.3f} on validation).",
-                           f"{SAMPLER_LABELS[best]('zh')}的最佳试验在测试集上也站得住（测试 {test:.3f}，验证 "
-                           f"{val:.3f}）。")(lang))
+            parts.append(T(f"The winning trial of {name('en')} held up on the test set (accuracy {test:.3f}, against "
+                           f"{val:.3f} on validation).",
+                           f"{name('zh')}的最佳试验在测试集上也站得住（准确率：测试 {test:.3f}，验证 {val:.3f}）。"
+                           )(lang))
     return join(lang, *parts)
 
 
@@ -144,29 +151,29 @@ def _search_figures(outcome: Outcome, lang: str) -> list:
     out = []
     running = {}
     for name, rows in tables.items():
-        best, series = -math.inf, []
+        best, series = math.inf, []
         for r in rows:
             if r["value"] is not None:
-                best = max(best, r["value"])
-                series.append({"step": r["trial"] + 1, "best_val_accuracy": best})
+                best = min(best, r["value"])
+                series.append({"step": r["trial"] + 1, "best_val_loss": best})
         if series:
             running[SAMPLER_LABELS[name](lang)] = series
     if running:
-        fig = curve_figure(running, "best_val_accuracy", T("best validation accuracy so far", "目前为止的最佳验证准确率")(lang),
-                            T("validation accuracy", "验证准确率")(lang))
+        fig = curve_figure(running, "best_val_loss", T("lowest validation loss so far", "目前为止的最低验证损失")(lang),
+                           T("validation loss", "验证损失")(lang))
         fig.update_xaxes(title_text=T("trial", "试验次数")(lang))
         out.append((T("Best score so far, per method (first seed)", "各方法目前为止的最佳分数（第一个种子）")(lang), fig))
     names = _search_names(outcome)
     if names:
-        out.append((T("Best validation accuracy per method", "各方法的最佳验证准确率")(lang),
-                    bars(outcome, "best_val_accuracy", names, lang, SAMPLER_LABELS)))
+        out.append((T("Lowest validation loss per method", "各方法找到的最低验证损失")(lang),
+                    bars(outcome, "best_val_loss", names, lang, SAMPLER_LABELS)))
     for name in ("tpe", "random", "grid"):
         done = [r for r in tables.get(name, []) if r["value"] is not None]
         if len(done) >= 2:
-            study = probes.study_from_trials(done, outcome.extra["spaces"][name])
-            drawn = study_figures(study)
+            drawn = study_figures(probes.study_from_trials(done, outcome.extra["spaces"][name], "minimize"))
             label = SAMPLER_LABELS[name](lang)
-            out.append((T(f"Optuna: optimisation history ({label})", f"Optuna：优化历史（{label}）")(lang), drawn["history"]))
+            out.append((T(f"Optuna: optimisation history ({label})", f"Optuna：优化历史（{label}）")(lang),
+                        drawn["history"]))
             out.append((T(f"Optuna: parallel coordinates ({label})", f"Optuna：平行坐标图（{label}）")(lang),
                         drawn["parallel"]))
             break
@@ -197,14 +204,14 @@ TRAIN_8 = Lesson(
              "找到好的设置，剪枝还能提前停掉明显不好的试验。验证集较小时，前几名之间的差距常常小于噪声，所以要用多个"
              "随机种子或多折交叉验证确认胜出者。"),
     experiment=_search_runs, takeaway=_search_takeaway, figures=_search_figures,
-    quiz=Quiz(T("Same number of trials each: which search will find the best validation accuracy?",
-                "每种方法的试验次数相同：哪种搜索能找到最高的验证准确率？"),
+    quiz=Quiz(T("Same number of trials each: which search will find the lowest validation loss?",
+                "每种方法的试验次数相同：哪种搜索能找到最低的验证损失？"),
               {"grid": SAMPLER_LABELS["grid"], "random": SAMPLER_LABELS["random"], "tpe": SAMPLER_LABELS["tpe"],
                "tie": T("a tie at the top", "并列第一")},
               _search_winner),
-    settings={"trials": 14, "lr_range": [1e-4, 0.1], "grid_lrs": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1],
+    settings={"trials": 20, "lr_range": [1e-4, 0.1], "grid_lrs": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1],
               "max_dropout": 0.5},
-    repeats=1,
+    repeats=2,
 )
 
 
@@ -341,7 +348,7 @@ TRAIN_9 = Lesson(
               lambda o: o.best("accuracy", [v for v in REMEDIES if has(o, v)])),
     settings={"train_examples": 100, "epochs": 30, "weight_decay": 0.5, "dropout": 0.5, "patience": 3,
               "small_hidden": [16]},
-    repeats=2,
+    repeats=3,
 )
 
 

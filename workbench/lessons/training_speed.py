@@ -63,22 +63,26 @@ def _batch_takeaway(outcome: Outcome, lang: str) -> str:
         return T("No batch-size run finished.", "没有一次批大小实验跑完。")(lang)
     labels = named(outcome.extra["batch"], "批大小", "batch")
     parts = [ranking_takeaway(subset(outcome, plain), "accuracy", lang, labels)]
+    noisy = _timings_noisy(outcome)
     small, large = plain[0], plain[-1]
-    if small != large and has(outcome, small, "examples_per_second") and has(outcome, large, "examples_per_second"):
-        r_small, r_large = outcome.mean(small, "examples_per_second"), outcome.mean(large, "examples_per_second")
+    if small != large and all(has(outcome, v, "steps") for v in (small, large)):
         s_small, s_large = outcome.mean(small, "steps"), outcome.mean(large, "steps")
-        parts.append(T(f"{large.capitalize()} processed {r_large:.1f} examples per second against {r_small:.1f} for "
-                       f"{small} ({r_large / r_small:.1f}x).",
-                       f"{labels[large]('zh')}每秒处理 {r_large:.1f} 个样本，{labels[small]('zh')}为 {r_small:.1f} 个"
-                       f"（{r_large / r_small:.1f} 倍）。")(lang))
+        if not noisy and all(has(outcome, v, "examples_per_second") for v in (small, large)):
+            r_small, r_large = outcome.mean(small, "examples_per_second"), outcome.mean(large, "examples_per_second")
+            parts.append(T(f"{large.capitalize()} processed {r_large:.1f} examples per second against {r_small:.1f} "
+                           f"for {small} ({r_large / r_small:.1f}x).",
+                           f"{labels[large]('zh')}每秒处理 {r_large:.1f} 个样本，{labels[small]('zh')}为 {r_small:.1f} "
+                           f"个（{r_large / r_small:.1f} 倍）。")(lang))
         if s_large < s_small:
-            parts.append(T(f"But in one epoch it made only {s_large:.0f} optimizer steps instead of {s_small:.0f}.",
-                           f"但一个 epoch 里它只做了 {s_large:.0f} 次参数更新，而不是 {s_small:.0f} 次。")(lang))
-        if s_large < s_small and outcome.mean(large, "accuracy") < outcome.mean(small, "accuracy") - 0.02:
-            parts.append(T("At a fixed learning rate and epoch count, fewer updates cost accuracy: a larger batch "
-                           "needs a larger learning rate or more epochs to catch up.",
-                           "在学习率和 epoch 数不变时，更新次数少会损失准确率：批越大，越需要更大的学习率或更多的"
-                           " epoch 才能追上。")(lang))
+            parts.append(T(f"In one epoch {large} made only {s_large:.0f} optimizer steps, against {s_small:.0f} for "
+                           f"{small}.",
+                           f"一个 epoch 里{labels[large]('zh')}只做了 {s_large:.0f} 次参数更新，{labels[small]('zh')}"
+                           f"做了 {s_small:.0f} 次。")(lang))
+            if outcome.mean(large, "accuracy") < outcome.mean(small, "accuracy") - 0.02:
+                parts.append(T("At a fixed learning rate and epoch count, fewer updates cost accuracy: a larger batch "
+                               "needs a larger learning rate or more epochs to catch up.",
+                               "在学习率和 epoch 数不变时，更新次数少会损失准确率：批越大，越需要更大的学习率或更多的"
+                               " epoch 才能追上。")(lang))
     pair = _accumulated(outcome)
     if pair:
         name, twin = pair
@@ -86,17 +90,36 @@ def _batch_takeaway(outcome: Outcome, lang: str) -> str:
         if twin:
             parts.append(compare_takeaway(outcome, name, twin, "accuracy", lang, labels))
         base = _batch_name(outcome.extra["batch"][name])
-        if has(outcome, name, "examples_per_second") and has(outcome, base, "examples_per_second"):
-            r, r_base = outcome.mean(name, "examples_per_second"), outcome.mean(base, "examples_per_second")
-            twin_rate = (T(f", not like {twin} ({outcome.mean(twin, 'examples_per_second'):.1f})",
-                           f"，而不像{labels[twin]('zh')}（{outcome.mean(twin, 'examples_per_second'):.1f}）")(lang)
-                         if twin and has(outcome, twin, "examples_per_second") else "")
-            parts.append(T(f"Accumulating {k} batches ran at {r:.1f} examples per second, like {base} "
-                           f"({r_base:.1f}){twin_rate}: it gives the update of a bigger batch within the memory "
-                           "of a small one, not its speed.",
-                           f"累积 {k} 个小批的速度是每秒 {r:.1f} 个样本，和{labels[base]('zh')}（{r_base:.1f}）相当"
-                           f"{twin_rate}：它在小批的显存里实现了大批的更新效果，但没有大批的速度。")(lang))
+        if not noisy and twin and all(has(outcome, v, "examples_per_second") for v in (name, base, twin)):
+            parts.append(_accumulation_speed(outcome, name, base, twin, k, labels, lang))
+    if noisy:
+        parts.append(T("The measured speeds varied by more than a quarter between seeds (the machine was busy with "
+                       "other work), so they are not interpreted here; run the lesson again on a quiet machine.",
+                       "不同种子之间测得的速度差异超过四分之一（机器同时在忙别的任务），所以这里不解读速度；请在机器"
+                       "空闲时重新运行本课。")(lang))
     return join(lang, *parts)
+
+
+def _accumulation_speed(outcome: Outcome, name: str, base: str, twin: str, k: int, labels: dict, lang: str) -> str:
+    r, r_base, r_twin = (outcome.mean(v, "examples_per_second") for v in (name, base, twin))
+    if abs(r - r_base) <= abs(r - r_twin):
+        return T(f"Accumulating {k} batches ran at {r:.1f} examples per second, close to {base} ({r_base:.1f}) rather "
+                 f"than {twin} ({r_twin:.1f}): it gives the update of a bigger batch within the memory of a small one, "
+                 "not its speed.",
+                 f"累积 {k} 个小批的速度是每秒 {r:.1f} 个样本，接近{labels[base]('zh')}（{r_base:.1f}），而不是"
+                 f"{labels[twin]('zh')}（{r_twin:.1f}）：它在小批的显存里实现了大批的更新效果，但没有大批的速度。")(lang)
+    return T(f"Accumulating {k} batches ran at {r:.1f} examples per second, closer to {twin} ({r_twin:.1f}) than to "
+             f"{base} ({r_base:.1f}): on this hardware small batches already kept it busy, so accumulation cost "
+             "little speed.",
+             f"累积 {k} 个小批的速度是每秒 {r:.1f} 个样本，更接近{labels[twin]('zh')}（{r_twin:.1f}），而不是"
+             f"{labels[base]('zh')}（{r_base:.1f}）：在这台硬件上小批已经能让它满负荷运转，所以累积几乎没有拖慢速度。"
+             )(lang)
+
+
+def _timings_noisy(outcome: Outcome) -> bool:
+    """True when some setting's throughput varied by more than 25% between seeds."""
+    return any(outcome.spread(v, "examples_per_second") > 0.25 * outcome.mean(v, "examples_per_second")
+               for v in outcome.variants if has(outcome, v, "examples_per_second"))
 
 
 def _batch_quiz_answer(outcome: Outcome) -> str:
@@ -145,7 +168,7 @@ TRAIN_4 = Lesson(
               {"lowest": T("the smallest", "最小的"), "middle": T("one in the middle", "中间的某个"),
                "highest": T("the largest", "最大的")},
               _batch_quiz_answer),
-    settings={"train_examples": 400, "lr": 1e-4, "batch_sizes": [8, 16, 32, 64], "accumulation": 4},
+    settings={"train_examples": 400, "lr": 2e-4, "batch_sizes": [8, 32, 64], "accumulation": 4},
     repeats=2,
 )
 
@@ -395,6 +418,6 @@ TRAIN_5 = Lesson(
                "slower": T("slower, by more than 10%", "更慢，慢 10% 以上")},
               lambda o: "faster" if _bf16_ratio(o) > 1.1 else "slower" if _bf16_ratio(o) < 0.9 else "same"),
     corrections=SPEED_CORRECTIONS,
-    settings={"train_examples": 300, "lr": 1e-4, "fixed_length": 128, "timing_examples": 64, "batch_size": 16},
+    settings={"train_examples": 400, "lr": 2e-4, "fixed_length": 128, "timing_examples": 64, "batch_size": 16},
     repeats=2,
 )
