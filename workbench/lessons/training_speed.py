@@ -156,7 +156,7 @@ TRAIN_4 = Lesson(
              "step: batch 8 accumulated 4 times updates like batch 32 but needs only batch-8 memory, and it runs at "
              "the speed of the small batches. For BERT-sized encoders 16 or 32 is a common start; tune the learning "
              "rate together with it.",
-             "批大小是在单样本速度和更新次数、更新噪声之间做权衡。批越大，硬件越忙得满，每秒处理的样本越多，直到显存"
+             "批大小是在单样本速度和更新次数、更新噪声之间做权衡。批越大，硬件利用得越充分，每秒处理的样本越多，直到显存"
              "或算力用尽；但在 epoch 数固定时，大批意味着更少的参数更新次数，通常要配更大的学习率或更多 epoch 才能"
              "追上小批的效果。批太小则梯度噪声大、吞吐量低。显存决定上限，因为激活值的占用随“批大小 × 序列长度”"
              "增长。梯度累积是把几个小批的梯度加起来再做一次参数更新：批大小 8、累积 4 次，更新效果相当于批大小 32，"
