@@ -129,14 +129,17 @@ def test_train_4_weighs_throughput_against_updates_and_checks_accumulation():
     assert "Batch 64 processed 120.0 examples per second against 40.0 for batch 8 (3.0x)" in en_small
     assert "In one epoch batch 64 made only 7 optimizer steps, against 50 for batch 8" in en_small
     assert "fewer updates cost accuracy" in en_small
-    assert "Accumulating 4 batches ran at 41.0 examples per second, close to batch 8 (40.0) rather than batch 32 " \
-        "(90.0)" in en_small and "not interpreted here" not in en_small
+    assert "Accumulating 4 batches ran at 41.0 examples per second, against 40.0 for batch 8 and 90.0 for batch 32: " \
+        "it gives the update of a bigger batch" in en_small and "not interpreted here" not in en_small
     assert "批大小 64每秒处理 120.0 个样本" in zh_small
     assert en_large.startswith("Ranked by accuracy: batch 64 0.810") and "fewer updates cost" not in en_large
     assert correct("train.4", small_wins) == "lowest" and correct("train.4", large_wins) == "highest"
+    large_wins.samples["batch 8 x 4"]["examples_per_second"] = [62.0, 68.0]
+    between = lessons.get("train.4").takeaway(large_wins, "en")
+    assert "in between, because the forward and backward passes still run 8 examples at a time" in between
     large_wins.samples["batch 8 x 4"]["examples_per_second"] = [85.0, 95.0]
     fast = lessons.get("train.4").takeaway(large_wins, "en")
-    assert "closer to batch 32 (90.0) than to batch 8 (40.0)" in fast and "not interpreted here" not in fast
+    assert "about as fast as the big batch" in fast and "not interpreted here" not in fast
     large_wins.samples["batch 8 x 4"]["examples_per_second"] = [60.0, 120.0]
     busy = lessons.get("train.4").takeaway(large_wins, "en")
     assert "so they are not interpreted here" in busy and "examples per second" not in busy
@@ -367,7 +370,7 @@ def test_head_initialisations_set_the_scale_they_name():
     probes.init_head(head, "zeros")
     assert torch.count_nonzero(head.weight) == 0
     probes.init_head(head, "large", seed=0, large_std=10.0)
-    assert 5 < float(head.weight.std()) < 20 and torch.count_nonzero(head.bias) == 0
+    assert 5 < float(head.weight.detach().std()) < 20 and torch.count_nonzero(head.bias) == 0
     with pytest.raises(ValueError, match="Unknown head initialisation"):
         probes.init_head(head, "orthogonal")
 

@@ -249,7 +249,7 @@ TRAIN_2 = Lesson(
                "adadelta": T("Adadelta", "Adadelta")},
               lambda o: _family(o.best("accuracy", [n for n in OPTIMIZER_LABELS if has(o, n)]))),
     settings={"lr": 0.01, "epochs": 1},
-    repeats=3,
+    repeats=5,
 )
 
 
@@ -417,5 +417,5 @@ TRAIN_3 = Lesson(
                "higher": T("raise it", "提高")},
               _smoothing_effect),
     settings={"label_smoothing": 0.1, "focal_gamma": 2.0, "loop_steps": 150},
-    repeats=3,
+    repeats=5,
 )

@@ -348,7 +348,7 @@ TRAIN_9 = Lesson(
               lambda o: o.best("accuracy", [v for v in REMEDIES if has(o, v)])),
     settings={"train_examples": 100, "epochs": 30, "weight_decay": 0.5, "dropout": 0.5, "patience": 3,
               "small_hidden": [16]},
-    repeats=3,
+    repeats=5,
 )
 
 
@@ -499,6 +499,6 @@ TRAIN_10 = Lesson(
               lambda o: "data" if (_challenge_losses(o) or (1, 0))[0] > (_challenge_losses(o) or (1, 0))[1] else "lr"),
     settings={"data_sizes": [50, 200, 800], "lr": 0.01, "other_lrs": [0.0003, 0.3], "text_examples": 200,
               "text_lr": 2e-4},
-    repeats=2,
+    repeats=3,
 )
 

@@ -191,12 +191,14 @@ def train_with_head_init(cfg, scheme: str, large_std: float = 1.0) -> dict:
     from transformers import TrainerCallback
 
     from ..inputs import torch_split
-    from ..lr_finder import _build
+    from ..models import build_for_training
     from ..metrics import classification_report
+    from ..runner import prepare_splits
     from ..training import build_trainer, predict_probs
 
     cfg = cfg.replace(save_checkpoints=False, save_model=False).validate()
-    built, splits = _build(cfg)
+    splits = prepare_splits(cfg)
+    built = build_for_training(cfg.model, splits.train, cfg.data.image_size, cfg.train.seed)
     head = final_linear(built)
     init_head(head, scheme, cfg.train.seed, large_std)
     head_std_before = float(head.weight.detach().std())

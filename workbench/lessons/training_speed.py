@@ -102,18 +102,22 @@ def _batch_takeaway(outcome: Outcome, lang: str) -> str:
 
 def _accumulation_speed(outcome: Outcome, name: str, base: str, twin: str, k: int, labels: dict, lang: str) -> str:
     r, r_base, r_twin = (outcome.mean(v, "examples_per_second") for v in (name, base, twin))
-    if abs(r - r_base) <= abs(r - r_twin):
-        return T(f"Accumulating {k} batches ran at {r:.1f} examples per second, close to {base} ({r_base:.1f}) rather "
-                 f"than {twin} ({r_twin:.1f}): it gives the update of a bigger batch within the memory of a small one, "
-                 "not its speed.",
-                 f"累积 {k} 个小批的速度是每秒 {r:.1f} 个样本，接近{labels[base]('zh')}（{r_base:.1f}），而不是"
-                 f"{labels[twin]('zh')}（{r_twin:.1f}）：它在小批的显存里实现了大批的更新效果，但没有大批的速度。")(lang)
-    return T(f"Accumulating {k} batches ran at {r:.1f} examples per second, closer to {twin} ({r_twin:.1f}) than to "
-             f"{base} ({r_base:.1f}): on this hardware small batches already kept it busy, so accumulation cost "
-             "little speed.",
-             f"累积 {k} 个小批的速度是每秒 {r:.1f} 个样本，更接近{labels[twin]('zh')}（{r_twin:.1f}），而不是"
-             f"{labels[base]('zh')}（{r_base:.1f}）：在这台硬件上小批已经能让它满负荷运转，所以累积几乎没有拖慢速度。"
-             )(lang)
+    size = outcome.extra["batch"][name]
+    head = T(f"Accumulating {k} batches ran at {r:.1f} examples per second, against {r_base:.1f} for {base} and "
+             f"{r_twin:.1f} for {twin}",
+             f"累积 {k} 个小批的速度是每秒 {r:.1f} 个样本，{labels[base]('zh')}为 {r_base:.1f}，"
+             f"{labels[twin]('zh')}为 {r_twin:.1f}")(lang)
+    if r <= 1.1 * r_base:
+        tail = T(": it gives the update of a bigger batch within the memory of a small one, not its speed.",
+                 "：它在小批的显存里实现了大批的更新效果，但没有大批的速度。")
+    elif r < 0.9 * r_twin:
+        tail = T(f": in between, because the forward and backward passes still run {size} examples at "
+                 "a time and only the optimizer steps become fewer.",
+                 f"：介于两者之间，因为前向和反向传播仍然一次只算 {size} 个样本，减少的只是参数更新的次数。")
+    else:
+        tail = T(": about as fast as the big batch, so on this hardware small batches already kept it busy.",
+                 "：和大批差不多快，说明在这台硬件上小批已经能让它满负荷运转。")
+    return head + tail(lang)
 
 
 def _timings_noisy(outcome: Outcome) -> bool:

@@ -176,7 +176,7 @@ TRAIN_6 = Lesson(
                "fine": T("it does as well as with clipping", "和裁剪时一样好")},
               _unclipped_fate),
     settings={"moderate_lr": 0.5, "huge_lr": 5.0, "epochs": 2, "depth": 12},
-    repeats=3,
+    repeats=5,
 )
 
 
@@ -226,9 +226,9 @@ def _large_head_sentence(outcome: Outcome, lang: str) -> str:
                            "尺度失当的起点上了。")(lang))
             return join(lang, *parts)
         parts.append(T(f"At a fine-tuning learning rate the head itself barely shrank (weight scale {before:.2f} "
-                       f"before, {after:.2f} after), so the short run never recovered from the bad start.",
+                       f"before, {after:.2f} after): through the whole run it stayed as badly scaled as it started.",
                        f"在微调用的小学习率下，分类头本身几乎没有缩小（权重尺度训练前 {before:.2f}，训练后 "
-                       f"{after:.2f}），所以这么短的训练没能从糟糕的起点恢复过来。")(lang))
+                       f"{after:.2f}）：整个训练过程中，它一直保持着起初那个失当的尺度。")(lang))
     return join(lang, *parts)
 
 
