@@ -66,7 +66,8 @@ def test_quick_start_then_stop_in_chromium(app_url):
             page.wait_for_function(f"({points})() >= 2", timeout=90_000)
             first = page.evaluate(points)
             page.wait_for_function(f"({points})() > {first}", timeout=60_000)   # the curve keeps growing
-            page.get_by_role("button", name="Stop").click(timeout=30_000)
+            # The app's own Stop button; Streamlit's status widget shows another "Stop" while a script reruns.
+            page.locator("button[kind='secondary']", has_text="Stop").click(timeout=30_000)
             page.get_by_text("— stopped").first.wait_for(timeout=60_000)
         finally:
             page.screenshot(path=str(ARTIFACTS / "browser_quick_start.png"), full_page=True)

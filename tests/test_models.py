@@ -31,10 +31,23 @@ def test_last_n_trains_the_top_blocks_and_head(text_model):
 def test_full_and_discriminative_train_everything(text_model):
     built = text_model()
     for strategy in ("full", "discriminative"):
-        apply_strategy(built, ModelConfig(strategy=strategy))
+        apply_strategy(built, ModelConfig(strategy=strategy, freeze_embeddings=False))
         assert parameter_counts(built.module)["trainable_share"] == 1.0
     groups = block_learning_rates(built, 1e-3, 0.5)
     assert [lr for _, lr in groups] == [1e-3, 5e-4, 2.5e-4, 1.25e-4]  # head, layer 1, layer 0, embeddings
+
+
+def test_pretrained_word_embeddings_stay_fixed_by_default_even_when_every_block_unfreezes(text_model):
+    built = apply_strategy(text_model(), ModelConfig())
+    frozen = {n for n, p in built.module.named_parameters() if not p.requires_grad}
+    assert frozen == {"hf.bert.embeddings.word_embeddings.weight"} and any("freeze_embeddings" in n for n in built.notes)
+    set_trainable_blocks(built, len(built.blocks()))           # gradual unfreezing's last stage
+    assert {n for n, p in built.module.named_parameters() if not p.requires_grad} == frozen
+
+
+def test_a_text_model_from_scratch_trains_its_embeddings(text_model):
+    built = apply_strategy(text_model(pretrained=False), ModelConfig(pretrained=False))
+    assert parameter_counts(built.module)["trainable_share"] == 1.0
 
 
 def test_lora_trains_a_small_share(text_model):

@@ -135,6 +135,7 @@ class BuiltModel:
     tokenizer: object = None
     info: dict = field(default_factory=dict)     # what is needed to rebuild the architecture when reloading
     notes: list[str] = field(default_factory=list)
+    fixed: list[nn.Parameter] = field(default_factory=list)   # stay frozen whatever the strategy unfreezes
 
     def blocks(self) -> list[nn.Module]:
         return self.module.blocks()
@@ -208,9 +209,12 @@ def apply_strategy(built: BuiltModel, cfg: ModelConfig) -> BuiltModel:
         return _apply_lora(built, cfg)
     trainable_blocks = {"full": len(blocks), "discriminative": len(blocks), "frozen": 0, "gradual": 0,
                         "last_n": min(cfg.trainable_layers, len(blocks))}[cfg.strategy]
+    if cfg.freeze_embeddings and cfg.pretrained and built.kind == "text":
+        embeddings = built.module.hf.get_input_embeddings().weight
+        built.fixed = [embeddings]
+        built.notes.append(f"The pretrained word-embedding matrix ({embeddings.numel():,} weights) stays fixed "
+                           "(freeze_embeddings); turn it off to train it too.")
     set_trainable_blocks(built, trainable_blocks)
-    if cfg.freeze_embeddings and built.kind == "text":
-        built.module.hf.get_input_embeddings().weight.requires_grad_(False)
     return built
 
 
@@ -224,6 +228,8 @@ def set_trainable_blocks(built: BuiltModel, top_n: int) -> None:
     for block in blocks[len(blocks) - top_n:] if top_n else []:
         for p in block.parameters():
             p.requires_grad_(True)
+    for p in built.fixed:
+        p.requires_grad_(False)
 
 
 def _apply_lora(built: BuiltModel, cfg: ModelConfig) -> BuiltModel:

@@ -593,7 +593,7 @@ def _adapter_demo() -> dict:
 
     counts, kept = {}, {}
     reference = None
-    for name, cfg in (("full", ModelConfig()), ("lora", ModelConfig(strategy="lora")),
+    for name, cfg in (("full", ModelConfig(freeze_embeddings=False)), ("lora", ModelConfig(strategy="lora")),
                       ("scratch", ModelConfig(pretrained=False))):
         built = apply_strategy(build_model(cfg, 2, "text"), cfg)
         counts[name] = parameter_counts(built.module)
