@@ -40,7 +40,7 @@ def finished_run():
 
 
 def test_app_router_renders_home():
-    at = no_exceptions(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run())
+    at = no_exceptions(AppTest.from_file(str(ROOT / "workbench" / "ui" / "main.py"), default_timeout=60).run())
     assert at.title[0].value == "Fine-Tuning Workbench"
 
 

@@ -1,5 +1,5 @@
-"""One real-browser path: headless Chromium opens the app, clicks Quick start, sees the curve grow, clicks Stop,
-and sees the run stopped. A screenshot is saved under test-artifacts/."""
+"""One real-browser path: headless Chromium opens the app, clicks Quick start, sees the live curve grow, clicks
+Stop, and sees the run stopped with its interactive curves. A screenshot is saved under test-artifacts/."""
 import json
 import os
 import shutil
@@ -61,14 +61,17 @@ def test_quick_start_then_stop_in_chromium(app_url):
         try:
             page.goto(app_url, timeout=60_000)
             page.get_by_role("button", name="Quick start").click(timeout=60_000)
-            points = ("() => Array.from(document.querySelectorAll('.js-plotly-plot .scatterlayer .trace path'))"
-                      ".reduce((n, p) => n + ((p.getAttribute('d') || '').match(/L/g) || []).length, 0)")
+            # Points on the live panel's training-loss line (drawn in the browser from the run's JSON feed).
+            points = ("() => { const line = document.querySelector('polyline.wb-live-train-loss');"
+                      " return line ? line.getAttribute('points').trim().split(/\\s+/).length : 0; }")
             page.wait_for_function(f"({points})() >= 2", timeout=90_000)
             first = page.evaluate(points)
             page.wait_for_function(f"({points})() > {first}", timeout=60_000)   # the curve keeps growing
+            page.screenshot(path=str(ARTIFACTS / "browser_live_panel.png"), full_page=True)
             # The app's own Stop button; Streamlit's status widget shows another "Stop" while a script reruns.
             page.locator("button[kind='secondary']", has_text="Stop").click(timeout=30_000)
             page.get_by_text("— stopped").first.wait_for(timeout=60_000)
+            page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)   # the full figure, drawn once
         finally:
             page.screenshot(path=str(ARTIFACTS / "browser_quick_start.png"), full_page=True)
             browser.close()

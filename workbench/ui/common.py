@@ -9,9 +9,8 @@ import streamlit as st
 
 from ..config import SECTION_CLASSES, RunConfig, option_kind
 
-# How often the live panel redraws; WORKBENCH_REFRESH_SECONDS slows it down on a weak machine.
+# How often live panels poll; WORKBENCH_REFRESH_SECONDS slows them down on a weak machine.
 REFRESH_SECONDS = float(os.environ.get("WORKBENCH_REFRESH_SECONDS", "1.0"))
-CURVES_REFRESH_SECONDS = 3 * REFRESH_SECONDS
 ACTIVE = ("queued", "running")
 
 
@@ -92,28 +91,24 @@ def latest_active_run() -> str | None:
 
 
 def live_panel(run_id: str, key: str = "live") -> None:
-    """Progress and timing refreshed every second, curves every few seconds, while the run is active; a
-    finished run is drawn once. (Redrawing the chart every second halved training speed with the browser on the
-    same two cores; see bench/README.md.)"""
+    """An active run: a Stop button and the in-browser panel, which polls the run once a second and reruns the
+    page when the run ends (live_component.py: a Streamlit rerun every second cost the run a quarter of its speed
+    with the browser on the same two cores). A finished run: its status and the interactive curves, drawn once."""
     snap = runner().snapshot(run_id)
-    if snap["status"] not in ACTIVE:
-        draw_run_status(snap, key)
-        draw_curves(snap, key)
+    if snap["status"] in ACTIVE:
+        from .live_component import mount_live_component
+
+        stop_button(snap, key)
+        mount_live_component(run_id, REFRESH_SECONDS, key=f"{key}.feed")
         return
+    draw_run_status(snap, key)
+    draw_curves(snap, key)
 
-    @st.fragment(run_every=REFRESH_SECONDS)
-    def status():
-        current = runner().snapshot(run_id)
-        draw_run_status(current, key)
-        if current["status"] not in ACTIVE:
-            st.rerun()   # the whole page, once: draws the final state without timers
 
-    @st.fragment(run_every=CURVES_REFRESH_SECONDS)
-    def curves():
-        draw_curves(runner().snapshot(run_id), key)
-
-    status()
-    curves()
+def stop_button(snap: dict, key: str) -> None:
+    if st.button("Stop", key=f"{key}.stop", type="secondary"):
+        runner().stop(snap["id"])
+        st.toast("Stopping after the current step")
 
 
 def draw_curves(snap: dict, key: str) -> None:
@@ -134,9 +129,8 @@ def draw_run_status(snap: dict, key: str) -> None:
         total = snap["total_steps"] or 1
         st.progress(min(snap["step"] / total, 1.0), text=f"step {snap['step']} / {snap['total_steps'] or '?'}")
     with top[1]:
-        if status in ACTIVE and st.button("Stop", key=f"{key}.stop", type="secondary"):
-            runner().stop(snap["id"])
-            st.toast("Stopping after the current step")
+        if status in ACTIVE:
+            stop_button(snap, key)
     cols = st.columns(4)
     cols[0].metric("elapsed", f"{snap['elapsed']:.0f} s")
     cols[1].metric("ETA", "—" if snap["eta"] is None else f"{snap['eta']:.0f} s")
@@ -165,16 +159,10 @@ def draw_memory_estimate(memory: dict) -> None:
 
 
 def _curves_figure(run_id: str, history: list[dict], diagnoses: list[dict]):
-    """The curves figure, rebuilt only when the run logged something new (the panel redraws every second)."""
     from ..plots import fig_training_curves
 
-    cache = st.session_state.setdefault("_curves_cache", {})
-    stamp = (run_id, len(history), len(diagnoses))
-    if cache.get("stamp") != stamp:
-        cache["stamp"] = stamp
-        cache["figure"] = fig_training_curves({run_id: history}, metrics=_curve_metrics(history), show_lr=True,
-                                              diagnoses={run_id: diagnoses})
-    return cache["figure"]
+    return fig_training_curves({run_id: history}, metrics=_curve_metrics(history), show_lr=True,
+                               diagnoses={run_id: diagnoses})
 
 
 def _curve_metrics(history: list[dict]) -> tuple:

@@ -1,0 +1,123 @@
+"""The live panel of an active run, drawn in the browser: it polls the run's feed (live_feed.py) once a second and
+updates a progress bar, the timing figures and a small loss chart in place, so a running run costs the server one
+JSON answer a second instead of a Streamlit rerun. When the run ends it asks Streamlit for one rerun, which draws
+the full interactive figures."""
+from __future__ import annotations
+
+import streamlit as st
+
+HTML = """
+<div class="wb-live">
+  <div class="wb-live-title"></div>
+  <div class="wb-live-bar"><div class="wb-live-fill"></div></div>
+  <div class="wb-live-small wb-live-steps"></div>
+  <div class="wb-live-stats"></div>
+  <svg class="wb-live-chart" viewBox="0 0 640 200" role="img" aria-label="training curves"></svg>
+  <div class="wb-live-small wb-live-legend"></div>
+  <div class="wb-live-notes"></div>
+</div>
+"""
+
+CSS = """
+.wb-live { font-family: var(--st-font, sans-serif); color: var(--st-text-color, #31333f); }
+.wb-live-bar { height: 8px; border-radius: 4px; background: var(--st-secondary-background-color, #f0f2f6);
+               margin: 6px 0 2px; overflow: hidden; }
+.wb-live-fill { height: 100%; width: 0; background: var(--st-primary-color, #ff4b4b); }
+.wb-live-small { font-size: 0.85rem; opacity: 0.8; }
+.wb-live-stats { display: flex; gap: 2.5rem; margin: 10px 0; flex-wrap: wrap; }
+.wb-live-stats div { display: flex; flex-direction: column; }
+.wb-live-stats b { font-size: 1.6rem; font-weight: 400; }
+.wb-live-chart { width: 100%; max-width: 900px; height: 200px; }
+.wb-live-chart text { font-size: 11px; fill: currentColor; opacity: 0.75; }
+.wb-live-note { margin: 4px 0; padding: 6px 10px; border-radius: 6px; background: #fffbe6; }
+"""
+
+JS = """
+const ACTIVE = ["queued", "running"];
+const fmt = (v, digits) => (v === null || v === undefined) ? "—" : Number(v).toFixed(digits);
+const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
+
+function drawChart(svg, rows) {
+  const train = rows.filter((r) => r.train_loss !== undefined && r.train_loss !== null);
+  const evals = rows.filter((r) => r.eval_loss !== undefined && r.eval_loss !== null);
+  const all = train.map((r) => r.train_loss).concat(evals.map((r) => r.eval_loss));
+  if (!all.length) { svg.innerHTML = '<text x="10" y="20">The first curve point appears after the first few steps.</text>'; return; }
+  const steps = rows.map((r) => r.step);
+  const [x0, x1] = [Math.min(...steps, 0), Math.max(...steps, 1)];
+  let [y0, y1] = [Math.min(...all), Math.max(...all)];
+  if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
+  const [left, right, top, bottom] = [48, 630, 10, 180];
+  const x = (s) => left + (right - left) * (s - x0) / (x1 - x0);
+  const y = (v) => bottom - (bottom - top) * (v - y0) / (y1 - y0);
+  const line = train.map((r) => `${x(r.step).toFixed(1)},${y(r.train_loss).toFixed(1)}`).join(" ");
+  const dots = evals.map((r) => `<circle cx="${x(r.step).toFixed(1)}" cy="${y(r.eval_loss).toFixed(1)}" r="4" fill="#ff7f0e"/>`).join("");
+  svg.innerHTML =
+    `<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="currentColor" stroke-opacity="0.3"/>` +
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="currentColor" stroke-opacity="0.3"/>` +
+    `<text x="4" y="${top + 10}">${y1.toFixed(3)}</text><text x="4" y="${bottom}">${y0.toFixed(3)}</text>` +
+    `<text x="${left}" y="${bottom + 16}">step ${x0}</text><text x="${right - 60}" y="${bottom + 16}">step ${x1}</text>` +
+    `<polyline class="wb-live-train-loss" points="${line}" fill="none" stroke="#1f77b4" stroke-width="2"/>` + dots;
+}
+
+function render(root, s, rows) {
+  const total = s.total_steps || 0;
+  const queued = s.status === "queued" && s.queue_position !== null ? ` (place ${s.queue_position} in the queue)` : "";
+  root.querySelector(".wb-live-title").innerHTML = `<b>Run <code>${esc(s.id)}</code></b> — ${esc(s.status)}${queued}`;
+  root.querySelector(".wb-live-fill").style.width = `${total ? Math.min(100, 100 * s.step / total) : 0}%`;
+  root.querySelector(".wb-live-steps").textContent = `step ${s.step} / ${total || "?"}`;
+  const last = (key) => { for (let i = rows.length - 1; i >= 0; i--) if (rows[i][key] !== undefined) return rows[i][key]; return null; };
+  const stats = [["elapsed", `${fmt(s.elapsed, 0)} s`], ["ETA", s.eta === null ? "—" : `${fmt(s.eta, 0)} s`],
+                 ["samples/s", fmt(s.samples_per_second, 1)], ["train loss", fmt(last("train_loss"), 4)],
+                 ["val accuracy", fmt(last("eval_accuracy"), 3)]];
+  root.querySelector(".wb-live-stats").innerHTML =
+    stats.map(([k, v]) => `<div><span class="wb-live-small">${k}</span><b>${v}</b></div>`).join("");
+  drawChart(root.querySelector(".wb-live-chart"), rows);
+  root.querySelector(".wb-live-legend").textContent = "blue line: training loss · orange dots: validation loss";
+  root.querySelector(".wb-live-notes").innerHTML =
+    s.notes.map((n) => `<div class="wb-live-small">step ${n.step}: ${esc(n.message)}</div>`).join("") +
+    s.diagnoses.map((d) => `<div class="wb-live-note"><b>${esc(d.kind.replace(/_/g, " "))}</b> at step ${d.step}: ` +
+                           `${esc(d.message)}<br><b>Try:</b> ${esc(d.advice)}</div>`).join("");
+}
+
+export default function ({ parentElement, data, setTriggerValue }) {
+  const root = parentElement.querySelector(".wb-live");
+  if (parentElement.__wbStop) parentElement.__wbStop();   // at most one poller per panel
+  let stopped = false, timer = null, since = 0;
+  const rows = [];
+  async function poll() {
+    if (stopped) return;
+    try {
+      const answer = await fetch(`${data.url}?since=${since}`, { cache: "no-store" });
+      if (answer.ok) {
+        const s = await answer.json();
+        rows.push(...s.history);
+        since = s.history_length;
+        render(root, s, rows);
+        if (!ACTIVE.includes(s.status)) { stopped = true; setTriggerValue("ended", s.status); return; }
+      }
+    } catch (err) { /* the server may be restarting: try again at the next tick */ }
+    if (!stopped) timer = setTimeout(poll, data.every_ms);
+  }
+  poll();
+  const stop = () => { stopped = true; clearTimeout(timer); };
+  parentElement.__wbStop = stop;
+  return stop;
+}
+"""
+
+_component = None
+
+
+def live_feed_url(run_id: str) -> str:
+    from .live_feed import LIVE_PATH, base_path
+    return base_path() + LIVE_PATH.format(run_id=run_id)
+
+
+def mount_live_component(run_id: str, every_seconds: float, key: str) -> None:
+    """The in-browser panel for an active run; the page reruns once, by itself, when the run ends."""
+    global _component
+    if _component is None:
+        _component = st.components.v2.component("workbench_live_run", html=HTML, css=CSS, js=JS,
+                                                isolate_styles=False)
+    _component(data={"url": live_feed_url(run_id), "every_ms": int(every_seconds * 1000)}, key=key,
+               on_ended_change=lambda: None)
