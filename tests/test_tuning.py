@@ -116,3 +116,19 @@ def test_cli_tune_prints_the_best_params_and_uses_the_default_storage(capsys):
     assert (Path(os.environ["WORKBENCH_HOME"]) / "studies.db").exists()
     assert main([*args[:-2], "--space", "lr=log:1e-4:1e-2"]) == 2
     assert "finite grid" in capsys.readouterr().err
+
+
+def test_on_start_hears_of_every_trial_run_and_can_stop_it(runner, tmp_path):
+    heard = []
+
+    def stop_at_once(label, handle):
+        heard.append((label, handle.id))
+        handle.stop()
+
+    study = tune(tiny_tabular(max_steps=400), {"lr": [1e-3, 1e-2]}, sampler="grid", n_trials=2, prune=False,
+                 storage=f"sqlite:///{tmp_path / 'studies.db'}", study_name="stopped", runner=runner,
+                 on_start=stop_at_once)
+    assert [label for label, _ in heard] == ["trial 0", "trial 1"]
+    assert [t.user_attrs["run_id"] for t in study.trials] == [run_id for _, run_id in heard]
+    assert all(runner.snapshot(run_id)["status"] == "stopped" for _, run_id in heard)
+    assert all(t.state == optuna.trial.TrialState.FAIL for t in study.trials)

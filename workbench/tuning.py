@@ -159,10 +159,11 @@ def default_storage() -> str:
 
 
 def tune(base: RunConfig, space: dict, *, sampler: str = "tpe", n_trials: int = 10, metric: str = "accuracy",
-         storage: str | None = None, study_name: str | None = None, prune=True, runner=None, seed: int = 0):
+         storage: str | None = None, study_name: str | None = None, prune=True, runner=None, seed: int = 0,
+         on_start=None):
     """Run `n_trials` more trials of a (new or existing) study and return it. `metric` is a validation metric:
     accuracy and f1_macro are maximised, eval_loss minimised. `prune` is True (median pruner), False, or any
-    Optuna pruner."""
+    Optuna pruner. `on_start(label, handle)` hears of each trial's run as it starts (so a caller can stop it)."""
     import optuna
 
     from .runner import get_runner
@@ -179,7 +180,7 @@ def tune(base: RunConfig, space: dict, *, sampler: str = "tpe", n_trials: int = 
         direction="minimize" if metric == "eval_loss" else "maximize", load_if_exists=True)
     _check_study_matches(study, metric, space)
     runner = runner or get_runner()
-    study.optimize(lambda trial: _run_trial(trial, base, space, metric, runner), n_trials=n_trials,
+    study.optimize(lambda trial: _run_trial(trial, base, space, metric, runner, on_start), n_trials=n_trials,
                    catch=(TrialRunFailed,))
     return study
 
@@ -248,7 +249,7 @@ class _EvaluationReporter:
             self.runner.stop(snap["id"])
 
 
-def _run_trial(trial, base: RunConfig, space: dict, metric: str, runner) -> float:
+def _run_trial(trial, base: RunConfig, space: dict, metric: str, runner, on_start=None) -> float:
     import optuna
 
     from .repeats import run_score
@@ -262,6 +263,8 @@ def _run_trial(trial, base: RunConfig, space: dict, metric: str, runner) -> floa
     reporter = _EvaluationReporter(trial, METRIC_KEYS[metric], runner)
     handle = runner.start(cfg, subscribers=[reporter])
     trial.set_user_attr("run_id", handle.id)
+    if on_start is not None:
+        on_start(f"trial {trial.number}", handle)
     try:
         snap = handle.wait()
     except KeyboardInterrupt:   # Optuna marks the trial failed; the run must not go on training unseen

@@ -47,7 +47,8 @@ def _search_runs(ctx: LessonContext) -> Outcome:
         for name, spec in spaces.items():
             study = tune(base.replace(seed=seed), _as_space(spec), sampler=name, n_trials=trials, metric="eval_loss",
                          storage=optuna.storages.InMemoryStorage(), study_name=f"lesson-train.8-{name}-{seed}",
-                         prune=False, runner=runner, seed=seed)
+                         prune=False, runner=runner, seed=seed,
+                         on_start=ctx.on_start and (lambda trial, handle, n=name: ctx.on_start(f"{n} {trial}", handle)))
             rows = [{"trial": t.number, "value": t.value, "params": dict(t.params),
                      "run_id": t.user_attrs.get("run_id"),
                      "seconds": t.duration.total_seconds() if t.duration else None} for t in study.trials]
