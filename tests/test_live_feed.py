@@ -38,3 +38,10 @@ def test_a_diverged_loss_still_gives_json_a_browser_can_parse():
         {"step": 1, "train_loss": 0.7}, {"step": 2, "train_loss": math.nan}, {"step": 3, "train_loss": math.inf}]}))
     assert "NaN" not in text and "Infinity" not in text
     assert [row["train_loss"] for row in json.loads(text)["history"]] == [0.7, None, None]
+
+
+def test_an_out_of_memory_retry_bumps_the_attempt_so_the_browser_starts_its_curve_again():
+    notes = [{"step": 0, "kind": "precision", "message": "bf16"}, {"step": 0, "kind": "retry", "message": "OOM"}]
+    view = live_view({"id": "r", "status": "running", "step": 1, "history": [{"step": 1}], "notes": notes}, since=5)
+    assert view["attempt"] == 1 and view["history"] == [] and view["history_length"] == 1
+    assert live_view({"id": "r", "status": "running", "history": []})["attempt"] == 0

@@ -62,7 +62,7 @@ function drawChart(svg, rows) {
 function render(root, s, rows) {
   const total = s.total_steps || 0;
   const queued = s.status === "queued" && s.queue_position !== null ? ` (place ${s.queue_position} in the queue)` : "";
-  root.querySelector(".wb-live-title").innerHTML = `<b>Run <code>${esc(s.id)}</code></b> — ${esc(s.status)}${queued}`;
+  root.querySelector(".wb-live-title").innerHTML = `<b>Run <code>${esc(s.id)}</code></b> — ${esc(s.status)}${esc(queued)}`;
   root.querySelector(".wb-live-fill").style.width = `${total ? Math.min(100, 100 * s.step / total) : 0}%`;
   root.querySelector(".wb-live-steps").textContent = `step ${s.step} / ${total || "?"}`;
   const last = (key) => { for (let i = rows.length - 1; i >= 0; i--) if (rows[i][key] !== undefined) return rows[i][key]; return null; };
@@ -74,33 +74,43 @@ function render(root, s, rows) {
   drawChart(root.querySelector(".wb-live-chart"), rows);
   root.querySelector(".wb-live-legend").textContent = "blue line: training loss · orange dots: validation loss";
   root.querySelector(".wb-live-notes").innerHTML =
-    s.notes.map((n) => `<div class="wb-live-small">step ${n.step}: ${esc(n.message)}</div>`).join("") +
-    s.diagnoses.map((d) => `<div class="wb-live-note"><b>${esc(d.kind.replace(/_/g, " "))}</b> at step ${d.step}: ` +
+    s.notes.map((n) => `<div class="wb-live-small">step ${esc(n.step)}: ${esc(n.message)}</div>`).join("") +
+    s.diagnoses.map((d) => `<div class="wb-live-note"><b>${esc(d.kind.replace(/_/g, " "))}</b> at step ${esc(d.step)}: ` +
                            `${esc(d.message)}<br><b>Try:</b> ${esc(d.advice)}</div>`).join("");
 }
 
 export default function ({ parentElement, data, setTriggerValue }) {
   const root = parentElement.querySelector(".wb-live");
-  if (parentElement.__wbStop) parentElement.__wbStop();   // at most one poller per panel
-  let stopped = false, timer = null, since = 0;
-  const rows = [];
+  // Streamlit calls this again when `data` changes, without the cleanup: keep one poller per panel.
+  if (parentElement.__wbStop) parentElement.__wbStop();
+  const aborter = new AbortController();
+  let stopped = false, timer = null, since = 0, attempt = 0, failures = 0;
+  let rows = [];
+  const stop = () => { stopped = true; clearTimeout(timer); aborter.abort(); };
+  parentElement.__wbStop = stop;
   async function poll() {
-    if (stopped) return;
+    if (stopped || !parentElement.isConnected) return stop();
     try {
-      const answer = await fetch(`${data.url}?since=${since}`, { cache: "no-store" });
-      if (answer.ok) {
-        const s = await answer.json();
-        rows.push(...s.history);
-        since = s.history_length;
-        render(root, s, rows);
-        if (!ACTIVE.includes(s.status)) { stopped = true; setTriggerValue("ended", s.status); return; }
-      }
-    } catch (err) { /* the server may be restarting: try again at the next tick */ }
-    if (!stopped) timer = setTimeout(poll, data.every_ms);
+      const answer = await fetch(`${data.url}?since=${since}`, { cache: "no-store", signal: aborter.signal });
+      if (stopped) return;
+      if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+      const s = await answer.json();
+      if (stopped) return;
+      failures = 0;
+      if (s.attempt !== attempt || s.history_length < since) { rows = []; attempt = s.attempt; }
+      rows.push(...s.history);
+      since = s.history_length;
+      if (!ACTIVE.includes(s.status)) { stop(); setTriggerValue("ended", s.status); return; }
+      render(root, s, rows);
+    } catch (err) {
+      if (stopped) return;
+      // A restarting server or a dropped connection: say so after a few tries, and keep trying.
+      if (++failures >= 5) root.querySelector(".wb-live-title").textContent =
+        `Live updates unavailable (${err.message}); reload the page to see the run.`;
+    }
+    timer = setTimeout(poll, data.every_ms);
   }
   poll();
-  const stop = () => { stopped = true; clearTimeout(timer); };
-  parentElement.__wbStop = stop;
   return stop;
 }
 """

@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..store import _plain
+
 LIVE_PATH = "/api/runs/{run_id}/live"
 RUN_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 FIELDS = ("id", "status", "step", "total_steps", "elapsed", "eta", "samples_per_second", "queue_position",
@@ -22,8 +24,11 @@ def live_view(snap: dict, since: int = 0) -> dict:
     """What the browser needs to redraw the panel: the status fields, the history from row `since` on, and the
     latest notes and diagnoses."""
     history = snap.get("history") or []
+    notes = snap.get("notes") or []
+    # An out-of-memory retry starts the history again; the attempt number tells the browser to drop its rows.
+    attempt = sum(note.get("kind") == "retry" for note in notes)
     return {**{k: snap.get(k) for k in FIELDS}, "history": history[since:], "history_length": len(history),
-            "notes": (snap.get("notes") or [])[-3:], "diagnoses": (snap.get("diagnoses") or [])[-4:]}
+            "attempt": attempt, "notes": notes[-3:], "diagnoses": (snap.get("diagnoses") or [])[-4:]}
 
 
 def plain_json(value) -> str:
@@ -36,7 +41,7 @@ def plain_json(value) -> str:
         if isinstance(v, (list, tuple)):
             return [clean(x) for x in v]
         return v
-    return json.dumps(clean(value), allow_nan=False)
+    return json.dumps(clean(value), allow_nan=False, default=_plain)
 
 
 def live(request: Request) -> Response:
@@ -47,7 +52,7 @@ def live(request: Request) -> Response:
         since = max(0, int(request.query_params.get("since", "0")))
     except ValueError:
         since = 0
-    if not RUN_ID.match(run_id) or not runner().store.folder(run_id).exists():
+    if not RUN_ID.fullmatch(run_id) or not runner().store.folder(run_id).exists():
         return Response(plain_json({"error": f"no run {run_id}"}), status_code=404, media_type="application/json")
     body = plain_json(live_view(runner().snapshot(run_id), since))
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
