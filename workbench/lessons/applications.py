@@ -11,7 +11,7 @@ from .app_images import APP_1
 from .app_language import APP_4, APP_5
 from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, metric_name, ranking_takeaway
 from .deployment import LESSONS as DEPLOY_LESSONS
-from .support import NO_WEIGHTS, mean_or_none, runner_of, sentences, verdict
+from .support import EVERY_WEIGHT, NO_WEIGHTS, mean_or_none, runner_of, sentences, verdict
 
 # ---------------------------------------------------------------- app.2 text classification on two tasks
 
@@ -22,7 +22,7 @@ TASK_LABELS = {"sentiment": T("sentiment (Rotten Tomatoes)", "情感（Rotten To
 def _two_tasks(ctx: LessonContext) -> Outcome:
     s = ctx.settings
     recipe = dict(max_length=64, max_eval_samples=300, max_train_samples=s["train_examples"], epochs=s["epochs"],
-                  lr=s["lr"], eval_every=25, log_every=5, **NO_WEIGHTS)
+                  lr=s["lr"], eval_every=25, log_every=5, **NO_WEIGHTS, **EVERY_WEIGHT)
     outcome = ctx.run_variants({"sentiment": RunConfig.from_flat(dataset="rotten_tomatoes", **recipe),
                                 "spam": RunConfig.from_flat(dataset="sms_spam", **recipe)},
                                max_eval_samples=60, eval_every=6)

@@ -8,11 +8,12 @@ import threading
 from ..config import RunConfig
 from ..datasets import DatasetError
 from . import figures
+from .support import EVERY_WEIGHT
 from .base import (Correction, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, metric_name,
                    ranking_takeaway)
 
 SENTIMENT = dict(dataset="rotten_tomatoes", max_length=64, max_eval_samples=400, save_checkpoints=False,
-                 save_model=False)
+                 save_model=False, **EVERY_WEIGHT)
 
 
 # ---------------------------------------------------------------- concept.2

@@ -10,7 +10,7 @@ import numpy as np
 from ..config import RunConfig
 from . import figures
 from .base import Correction, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, noise_clause, ranking_takeaway
-from .support import one_torch_thread
+from .support import EVERY_WEIGHT, one_torch_thread
 from .evaluation import (QUICK_TEXT, add, finished_runs, mean_or_none, register_metric_names,
                          run_config, run_store)
 
@@ -22,7 +22,8 @@ register_metric_names({
 })
 
 DIGITS = dict(dataset="digits", model="mlp", batch_size=64, save_checkpoints=False, save_model=False)
-REVIEWS = dict(dataset="rotten_tomatoes", max_length=64, max_eval_samples=400, save_checkpoints=False, save_model=False)
+REVIEWS = dict(dataset="rotten_tomatoes", max_length=64, max_eval_samples=400, save_checkpoints=False, save_model=False,
+               **EVERY_WEIGHT)
 
 
 # ---------------------------------------------------------------- data.3 class imbalance

@@ -12,7 +12,7 @@ from ..config import RunConfig
 from . import figures
 from .base import (LOWER_IS_BETTER, METRIC_NAMES, Correction, Lesson, LessonContext, Outcome, Quiz, T,
                    compare_takeaway, noise_clause, ranking_takeaway)
-from .support import runner_of
+from .support import EVERY_WEIGHT, runner_of
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -37,7 +37,8 @@ def register_metric_names(names: dict[str, T], lower_is_better: set[str] = froze
 
 register_metric_names(EXTRA_METRIC_NAMES, EXTRA_LOWER_IS_BETTER)
 
-SPAM = dict(dataset="sms_spam", max_length=64, max_eval_samples=400, save_checkpoints=False, save_model=False)
+SPAM = dict(dataset="sms_spam", max_length=64, max_eval_samples=400, save_checkpoints=False, save_model=False,
+            **EVERY_WEIGHT)
 SPAM_SETTINGS = {"train_examples": 400, "epochs": 1, "lr": 2e-4}   # 25 steps: 5e-5 leaves the head untrained
 POSITIVE = 1   # sms_spam's classes are (ham, spam): spam is the positive class
 QUICK_TEXT = {"max_eval_samples": 60, "batch_size": 8}   # quick MiniLM runs: smaller batches and splits

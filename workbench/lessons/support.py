@@ -31,6 +31,9 @@ LOWER_IS_BETTER.update({"size_mb", "zipped_mb", "latency_ms"})
 
 
 NO_WEIGHTS = dict(save_checkpoints=False, save_model=False)     # runs whose weights the lesson never needs
+# Lessons fine-tune every weight of a pretrained text model, as the interview answers and their parameter counts
+# describe it; the app's faster default keeps the word-embedding matrix fixed (config.freeze_embeddings).
+EVERY_WEIGHT = dict(freeze_embeddings=False)
 
 
 def hub_model_cached(name: str) -> bool:

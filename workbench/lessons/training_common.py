@@ -6,9 +6,10 @@ import statistics
 from ..config import RunConfig
 from . import figures
 from .base import LessonContext, Outcome, T
+from .support import EVERY_WEIGHT
 
 SENTIMENT = dict(dataset="rotten_tomatoes", max_length=64, max_eval_samples=300, save_checkpoints=False,
-                 save_model=False)
+                 save_model=False, **EVERY_WEIGHT)
 DIGITS = dict(dataset="digits", model="mlp", save_checkpoints=False, save_model=False)
 # Quick MiniLM runs: one evaluation, short texts, small splits and batches (the batch-size lesson keeps its own).
 QUICK_TEXT_KEEP_BATCH = {"max_eval_samples": 40, "eval_every": 6, "max_length": 32}
