@@ -2,7 +2,7 @@
 
 Each lesson runs in its own fresh process (so none inherits another's warm caches), one after another:
 
-    .venv/bin/python bench/lessons_time.py                     # every lesson (about an hour on 2 cores)
+    .venv/bin/python bench/lessons_time.py                     # every lesson (about 25 minutes on 2 cores)
     .venv/bin/python bench/lessons_time.py concept.2 train.2   # some of them
     .venv/bin/python bench/lessons_time.py --markdown results.md
 
