@@ -30,11 +30,12 @@ def new_run_id() -> str:
 
 def write_json_atomic(path: Path, data) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_plain))
+    tmp.write_text(json.dumps(data, indent=2, default=json_default))
     os.replace(tmp, path)
 
 
-def _plain(value):
+def json_default(value):
+    """`json.dumps(default=...)` for numpy scalars and arrays."""
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -72,7 +73,7 @@ class RunStore:
         write_json_atomic(self.folder(run_id) / "owner.json", {"pid": os.getpid(), "host": socket.gethostname()})
 
     def append_event(self, run_id: str, event: Event) -> None:
-        line = json.dumps(event.to_dict(), default=_plain)
+        line = json.dumps(event.to_dict(), default=json_default)
         with self._write_lock, open(self.folder(run_id) / "events.jsonl", "a", encoding="utf-8") as f:
             f.write(line + "\n")
             f.flush()

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..store import _plain
+from ..store import json_default
 
 LIVE_PATH = "/api/runs/{run_id}/live"
 RUN_ID = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -41,7 +41,7 @@ def plain_json(value) -> str:
         if isinstance(v, (list, tuple)):
             return [clean(x) for x in v]
         return v
-    return json.dumps(clean(value), allow_nan=False, default=_plain)
+    return json.dumps(clean(value), allow_nan=False, default=json_default)
 
 
 def live(request: Request) -> Response:
