@@ -101,7 +101,7 @@ def live_panel(run_id: str, key: str = "live") -> None:
         stop_button(snap, key)
         mount_live_component(run_id, REFRESH_SECONDS, key=f"{key}.feed")
         return
-    draw_run_status(snap, key)
+    draw_run_status(snap)
     draw_curves(snap, key)
 
 
@@ -120,24 +120,18 @@ def draw_curves(snap: dict, key: str) -> None:
         st.caption("The first curve point appears after the first few steps.")
 
 
-def draw_run_status(snap: dict, key: str) -> None:
-    status = snap["status"]
-    top = st.columns([3, 1])
-    with top[0]:
-        st.markdown(f"**Run `{snap['id']}`** — {status}" + (
-            f" (place {snap['queue_position']} in the queue)" if status == "queued" else ""))
-        total = snap["total_steps"] or 1
-        st.progress(min(snap["step"] / total, 1.0), text=f"step {snap['step']} / {snap['total_steps'] or '?'}")
-    with top[1]:
-        if status in ACTIVE:
-            stop_button(snap, key)
+def draw_run_status(snap: dict) -> None:
+    """An ended run's status line, progress and figures (an active run's panel is live_component.py)."""
+    st.markdown(f"**Run `{snap['id']}`** — {snap['status']}")
+    total = snap["total_steps"] or 1
+    st.progress(min(snap["step"] / total, 1.0), text=f"step {snap['step']} / {snap['total_steps'] or '?'}")
     cols = st.columns(4)
     cols[0].metric("elapsed", f"{snap['elapsed']:.0f} s")
     cols[1].metric("ETA", "—" if snap["eta"] is None else f"{snap['eta']:.0f} s")
     cols[2].metric("samples/s", f"{snap['samples_per_second']:.1f}")
     test = (snap.get("metrics") or {}).get("test", {})
     cols[3].metric("test accuracy", "—" if "accuracy" not in test else f"{test['accuracy']:.3f}")
-    if status == "failed":
+    if snap["status"] == "failed":
         st.error(f"{snap['error']}\n\n**Try:** {snap['hint']}")
     for note in snap.get("notes", [])[-3:]:
         st.caption(f"step {note['step']}: {note['message']}")
