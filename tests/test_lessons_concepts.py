@@ -132,11 +132,12 @@ def test_concept_5_adapter_correction_counts_parameters_on_minilm():
     assert "否" in correction.verdict(values, "zh")
 
 
-def sizes(l1: float) -> Outcome:
+def sizes(l1: float, l1_balanced: float = 0.7) -> Outcome:
     samples = {}
     for layers, acc, params, seconds in ((6, 0.80, 22.7e6, 12.0), (3, 0.79, 17.4e6, 7.0), (1, l1, 13.8e6, 4.0)):
         samples[f"minilm_L{layers}"] = {"accuracy": [acc, acc + 0.004], "trainable_parameters": [params] * 2,
-                                        "train_seconds": [seconds] * 2}
+                                        "train_seconds": [seconds] * 2,
+                                        "balanced_accuracy": [l1_balanced if layers == 1 else 0.8] * 2}
     return Outcome("concept.6", samples)
 
 
@@ -149,6 +150,13 @@ def test_concept_6_takeaway_trades_size_against_accuracy():
     assert "worth 10.0 points" in en_big
     quiz = lessons.get("concept.6").quiz
     assert quiz.reveal(small_loss, None)["correct"] == "small" and quiz.reveal(big_loss, None)["correct"] == "large"
+    assert "never learned" not in en_big
+
+
+def test_concept_6_says_when_a_truncated_encoder_never_learned_instead_of_blaming_capacity():
+    en, zh = takeaways("concept.6", sizes(0.50, l1_balanced=0.50))
+    assert "MiniLM, 1 layer never learned the task" in en and "distilled" in en and "worth" not in en
+    assert "MiniLM（1 层） 根本没有学会" in zh
 
 
 def test_truncated_minilm_keeps_the_bottom_layers(tmp_path, monkeypatch):

@@ -743,6 +743,19 @@ def _model_sizes_takeaway(outcome: Outcome, lang: str) -> str:
               f"（剩下的大部分是词向量表），训练时间从 {t_full:.1f} 秒降到 {t_small:.1f} 秒。")(lang)
     text += compare_takeaway(outcome, full, small, "accuracy", lang, labels)
     loss = gap_points(outcome, full, small)
+    collapsed = [v for v in minilm if v != full and _predicts_one_class(outcome, v)]
+    if collapsed:
+        names = T(" and ", " 和 ")(lang).join(labels[v](lang) for v in collapsed)
+        return text + T(
+            f" But {names} never learned the task (balanced accuracy 0.5: one class predicted for every "
+            "review), so this gap "
+            "measures a failed fine-tune more than missing capacity. Cutting layers off a pretrained encoder leaves "
+            "layers that were never trained to feed a classifier from their output, and they need a larger "
+            "learning rate or longer training; real small models are distilled instead (trained to imitate the "
+            "large one at their own size).",
+            f" 但 {names} 根本没有学会这个任务（平衡准确率 0.5：对每条评论都预测同一个类别），所以这个差距更多反映的是微调失败，"
+            "而不是容量不足。把预训练编码器的层直接截掉，剩下的层从未被训练成让分类器直接使用其输出，需要更大的学习率"
+            "或更长的训练；真正的小模型是蒸馏出来的（在自己的规模上训练去模仿大模型）。")(lang)
     if loss <= 2:
         text += T(" On this much data the small encoder gives up almost nothing, so it is the better buy; bigger "
                   "models earn their cost with harder tasks and more labelled data.",
@@ -753,6 +766,11 @@ def _model_sizes_takeaway(outcome: Outcome, lang: str) -> str:
                   "memory matters more than that.",
                   f"多出来的层在这里值 {loss:.1f} 个百分点：只有当速度或内存比这点准确率更重要时，才选小模型。")(lang)
     return text
+
+
+def _predicts_one_class(outcome: Outcome, variant: str) -> bool:
+    balanced = outcome.values(variant, "balanced_accuracy")
+    return bool(balanced) and max(balanced) <= 0.52
 
 
 def _size_loss_choice(outcome: Outcome) -> str:
