@@ -3,6 +3,8 @@ loss, 404 for an unknown or malformed run id."""
 import json
 import math
 
+import numpy as np
+
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -38,6 +40,7 @@ def test_a_diverged_loss_still_gives_json_a_browser_can_parse():
         {"step": 1, "train_loss": 0.7}, {"step": 2, "train_loss": math.nan}, {"step": 3, "train_loss": math.inf}]}))
     assert "NaN" not in text and "Infinity" not in text
     assert [row["train_loss"] for row in json.loads(text)["history"]] == [0.7, None, None]
+    assert json.loads(plain_json({"loss": np.float32("nan"), "step": np.int64(3)})) == {"loss": None, "step": 3}
 
 
 def test_an_out_of_memory_retry_bumps_the_attempt_so_the_browser_starts_its_curve_again():

@@ -67,7 +67,7 @@ class ModelConfig:
     lora_r: int = option(8, "LoRA: rank of the adapter matrices.")
     lora_alpha: int = option(16, "LoRA: scaling numerator (effective scale alpha / r).")
     freeze_embeddings: bool = option(True, "Text: keep the pretrained word-embedding matrix fixed (about half of "
-                                     "MiniLM's weights; the layers above still learn). On by default: 13% faster "
+                                     "MiniLM's weights; the layers above still learn). On by default: 10-13% faster "
                                      "on MiniLM with the same accuracy (bench/README.md). A model trained from "
                                      "scratch always trains its embeddings.")
     dropout: float | None = option(None, "Dropout before the classifier head (default: the model's own).")

@@ -8,6 +8,8 @@ import json
 import math
 import re
 
+import numpy as np
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,7 +17,7 @@ from starlette.routing import Route
 from ..store import json_default
 
 LIVE_PATH = "/api/runs/{run_id}/live"
-RUN_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+RUN_ID = re.compile(r"[A-Za-z0-9_-]+")
 FIELDS = ("id", "status", "step", "total_steps", "elapsed", "eta", "samples_per_second", "queue_position",
           "error", "hint")
 
@@ -34,6 +36,8 @@ def live_view(snap: dict, since: int = 0) -> dict:
 def plain_json(value) -> str:
     """JSON that a browser's JSON.parse accepts: NaN and infinities (a diverged loss) become null."""
     def clean(v):
+        if isinstance(v, np.generic):
+            v = v.item()
         if isinstance(v, float) and not math.isfinite(v):
             return None
         if isinstance(v, dict):
