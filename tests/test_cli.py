@@ -35,3 +35,13 @@ def test_datasets_lists_the_registry(capsys):
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out
     assert "rotten_tomatoes" in out and "mnist" in out
+
+
+def test_every_command_prints_its_help():
+    """argparse %-formats help texts, so a bare % in an option's help breaks --help (it did, for train)."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, command in commands.items():
+        text = command.format_help()
+        assert text.startswith("usage: ") and name in text
+    assert "10-13% faster" in commands["train"].format_help()

@@ -27,7 +27,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, only: set[str] | None 
         names = [flag, *ALIASES.get(f.name, [])]
         if f.name == "lr":
             names.append("--learning-rate")
-        help_text = f.metadata["help"]
+        help_text = f.metadata["help"].replace("%", "%%")   # argparse formats help with %
         kind, _ = option_kind(f)
         if kind == "bool":
             parser.add_argument(*names, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
