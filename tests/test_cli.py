@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from workbench.cli import build_parser, config_from_args, main
 
 
@@ -45,3 +47,47 @@ def test_every_command_prints_its_help():
         text = command.format_help()
         assert text.startswith("usage: ") and name in text
     assert "10-13% faster" in commands["train"].format_help()
+
+
+def test_plan_prints_the_estimates(capsys):
+    assert main(["plan", "--dataset", "wine", "--model", "mlp", "--max-steps", "7"]) == 0
+    out = capsys.readouterr().out
+    assert "7 optimizer steps" in out and "estimated memory:" in out and "estimated training time:" in out
+    assert main(["plan", "--dataset", "wine", "--model", "mlp", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["memory"]["total"] > 0 and plan["parameters"]["trainable"] > 0
+
+
+def test_repeat_against_a_second_setting_gives_a_noise_verdict(capsys):
+    common = ["--dataset", "wine", "--model", "mlp", "--max-steps", "5", "--no-save-checkpoints", "--seeds", "0,1"]
+    assert main(["repeat", *common, "--against", "lr=0.05", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["A"]["runs"]) == len(report["B"]["runs"]) == 2
+    assert isinstance(report["verdict"]["within_noise"], bool) and "A (as given)" in report["verdict"]["sentence"]
+    assert main(["repeat", *common, "--against", "lr=log:1e-3:1e-1"]) == 2
+    assert "one value per option" in capsys.readouterr().err
+
+
+def test_one_seed_has_no_spread(capsys):
+    assert main(["repeat", "--dataset", "wine", "--model", "mlp", "--max-steps", "3", "--no-save-checkpoints",
+                 "--seeds", "0"]) == 0
+    assert "(one run: no spread)" in capsys.readouterr().out
+
+
+def test_options_a_command_sets_itself_or_cannot_read_are_refused(capsys):
+    assert main(["lr-find", "--dataset", "wine", "--model", "mlp", "--lr", "0.1"]) == 2
+    assert "lr-find sets lr itself" in capsys.readouterr().err
+    assert main(["quality", "--dataset", "wine", "--folds", "1"]) == 2
+    assert "folds must be at least 2" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["repeat", "--seeds", "a,b"])
+    assert "comma-separated whole numbers" in capsys.readouterr().err
+
+
+def test_the_run_notes_and_diagnoses_reach_the_terminal(capsys):
+    """A learning rate far too high: the live diagnosis must be printed, not only stored."""
+    code = main(["train", "--dataset", "wine", "--model", "mlp", "--lr", "50", "--max-steps", "100",
+                 "--no-save-checkpoints"])
+    err = capsys.readouterr().err
+    assert code == 0 and "note (step 0): auto:" in err
+    assert "diagnosis (step" in err and ("diverging" in err or "exploding_gradient" in err)

@@ -96,3 +96,15 @@ def test_deploy_command(trained, capsys):
     assert main(["deploy", "--run", runs["tabular"], "--max-examples", "20", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["variant"] for r in rows] == ["original fp32", "int8 dynamic", "ONNX Runtime", "pruned 50%"]
+
+
+def test_bad_settings_fail_before_any_export(trained):
+    store, runs = trained
+    with pytest.raises(FileNotFoundError, match="There is no run 'nosuch'"):
+        deploy.compare_deployments("nosuch", store=store)
+    before = set((store.folder(runs["tabular"])).rglob("*"))
+    with pytest.raises(ConfigError, match="sparsity"):
+        deploy.compare_deployments(runs["tabular"], sparsity=1.5, store=store)
+    with pytest.raises(ValueError, match="max_examples and latency_examples must be at least 1"):
+        deploy.compare_deployments(runs["tabular"], max_examples=0, store=store)
+    assert set((store.folder(runs["tabular"])).rglob("*")) == before     # nothing was exported

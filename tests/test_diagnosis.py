@@ -180,3 +180,12 @@ def test_thresholds_that_cannot_work_are_refused():
         Thresholds(explode_factor=0.5)
     with pytest.raises(ConfigError, match="plateau_improvement"):
         Thresholds(plateau_improvement=5)
+
+
+def test_a_spike_near_convergence_is_no_explosion():
+    """Norms shrink as the loss nears zero; a hard batch back at the starting size is not an explosion."""
+    grads = [2.0] * 10 + [0.2] * 20 + [3.0]
+    rows = train_rows([1.0 * 0.9 ** i for i in range(len(grads))], grad_norms=grads)
+    assert check_exploding_gradient(rows) is None
+    grads[-1] = 25.0
+    assert check_exploding_gradient(train_rows([0.1] * len(grads), grad_norms=grads)) is not None

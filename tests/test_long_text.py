@@ -105,6 +105,11 @@ def test_bad_settings_are_refused(predictor):
         predict_long(predictor, ["a"], "middle")
 
 
+def test_at_least_one_long_review():
+    with pytest.raises(ValueError, match="at least one long review"):
+        long_reviews(["a", "b", "c"], [0, 1, 0], n=0, snippets=2)
+
+
 def test_long_reviews_end_with_the_decisive_snippet():
     snippets = [f"snippet {i} {'good' if i % 2 else 'bad'}" for i in range(40)]
     labels = np.arange(40) % 2

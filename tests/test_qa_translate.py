@@ -203,3 +203,41 @@ def test_qa_and_translate_commands(marker_qa_model, tiny_t5, capsys):
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
     assert main(["qa", "--question", "Who?"]) == 2
     assert "--context" in capsys.readouterr().err
+
+
+def test_a_model_without_a_qa_head_is_flagged_and_the_command_warns(marker_qa_model, tiny_text_model, capsys):
+    from workbench.cli import main
+
+    assert QuestionAnswerer.load(marker_qa_model).untrained_head is False
+    assert QuestionAnswerer.load(tiny_text_model).untrained_head is True    # a classifier checkpoint: no QA head
+    assert main(["qa", "--model", tiny_text_model, "--question", "Who?", "--context", "Ann met Bob."]) == 0
+    assert "no trained question-answering head" in capsys.readouterr().err
+
+
+def test_an_unreachable_hub_fails_at_once_with_the_reason(monkeypatch):
+    """Without a connection, from_pretrained would retry for about a minute; the probe makes it fail at once."""
+    import socket
+    import time
+
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    from workbench.pretrained import hub_reachable
+
+    with socket.socket() as s:            # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    monkeypatch.setattr(huggingface_hub, "is_offline_mode", lambda: False)
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{closed_port}")
+    for proxy in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(proxy, raising=False)
+    assert hub_reachable() is False
+    started = time.time()
+    with pytest.raises(ModelUnavailableError, match="no connection to it from here"):
+        Translator("someone/not-cached-anywhere")
+    assert time.time() - started < 10
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{listening.getsockname()[1]}")
+        assert hub_reachable() is True

@@ -102,3 +102,25 @@ def test_missing_package_gives_the_install_command(monkeypatch):
                         lambda name, *args: None if name == "recbole" else real_find_spec(name, *args))
     with pytest.raises(DatasetError, match="pip install --no-deps recbole"):
         load_movielens_100k()
+
+
+def test_bad_settings_are_named_before_any_embedding(movielens):
+    from workbench.recommend import check_evaluation_settings, keep_liked
+
+    for settings, words in (((0, 1, None), "k must be"), ((10, 0, None), "holdout must be"),
+                            ((10, 1, 0), "max_users must be at least 1")):
+        with pytest.raises(ValueError, match=words):
+            check_evaluation_settings(*settings)
+    interactions, _ = movielens
+    with pytest.raises(ValueError, match="min_rating 6 keeps no interactions: the ratings run from 1 to 5"):
+        keep_liked(interactions, 6)
+    assert (keep_liked(interactions, 5)["rating"] == 5).all()
+
+
+def test_recommend_command_refuses_bad_values_at_once(capsys):
+    from workbench.cli import main
+
+    assert main(["recommend", "--max-users", "0"]) == 2
+    assert "max_users must be at least 1" in capsys.readouterr().err
+    assert main(["recommend", "--min-rating", "6"]) == 2
+    assert "keeps no interactions" in capsys.readouterr().err

@@ -132,3 +132,28 @@ def test_on_start_hears_of_every_trial_run_and_can_stop_it(runner, tmp_path):
     assert [t.user_attrs["run_id"] for t in study.trials] == [run_id for _, run_id in heard]
     assert all(runner.snapshot(run_id)["status"] == "stopped" for _, run_id in heard)
     assert all(t.state == optuna.trial.TrialState.FAIL for t in study.trials)
+
+
+@pytest.mark.parametrize("url, words", [
+    ("bogus://x", "Cannot open the Optuna storage 'bogus://x'"),
+    ("sqlite:////no/such/folder/studies.db", "unable to open database file"),
+])
+def test_a_bad_storage_url_is_a_config_error(url, words):
+    from workbench.tuning import open_storage
+    with pytest.raises(ConfigError, match=words.replace("(", "\\(")):
+        open_storage(url)
+
+
+def test_open_storage_takes_a_sqlite_url(tmp_path):
+    from workbench.tuning import open_storage
+    storage = open_storage(f"sqlite:///{tmp_path / 'studies.db'}")
+    assert isinstance(storage, optuna.storages.RDBStorage) and (tmp_path / "studies.db").exists()
+
+
+def test_a_missing_database_driver_names_the_package():
+    import importlib.util
+    if importlib.util.find_spec("psycopg2"):
+        pytest.skip("psycopg2 is installed here")
+    from workbench.tuning import open_storage
+    with pytest.raises(ConfigError, match="pip install psycopg2-binary"):
+        open_storage("postgresql://user:pw@localhost/db")

@@ -1,6 +1,7 @@
-"""`python -m workbench train|runs|datasets|resume`: headless runs with a terminal progress bar.
+"""`python -m workbench <command>`: training, the lab (search, repeats, LR finder, data quality, deployment) and
+the applications, headless, with a terminal progress bar. `python -m workbench --help` lists the commands.
 
-The train options are generated from the config dataclasses, so they always match what the UIs offer.
+The run options are generated from the config dataclasses, so they always match what the UIs offer.
 """
 from __future__ import annotations
 
@@ -38,6 +39,14 @@ def add_config_arguments(parser: argparse.ArgumentParser, only: set[str] | None 
                             help=f"{help_text} (default: {f.default})")
 
 
+def int_list(text: str) -> tuple[int, ...]:
+    """`0,1,2` -> (0, 1, 2), for --seeds and --lengths."""
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers such as 0,1,2; got {text!r}")
+
+
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     chosen = {f.name: getattr(args, f.name) for f in all_options() if getattr(args, f.name, None) is not None}
     return RunConfig.from_flat(name=args.name, **chosen)
@@ -54,9 +63,10 @@ def config_command(sub, name: str, help_text: str) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workbench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m workbench", description=" ".join(__doc__.split("\n\n")[0].split()))
     sub = parser.add_subparsers(dest="command", required=True)
     config_command(sub, "train", "Fine-tune a model (defaults: MiniLM on Rotten Tomatoes).")
+    config_command(sub, "plan", "Before launch: steps, parameters, precision, and estimates of memory and time.")
     tune = config_command(sub, "tune", "Search hyper-parameters with Optuna; each trial is a run.")
     tune.add_argument("--space", action="append", required=True, metavar="NAME=SPEC",
                       help="Repeatable: lr=log:1e-5:1e-3, dropout=float:0:0.5, epochs=int:1:5 or batch_size=8,16.")
@@ -70,8 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     cv = config_command(sub, "cv", "Cross-validate: one run per stratified fold; mean ± spread.")
     cv.add_argument("--folds", type=int, default=5, help="Number of folds.")
     repeat = config_command(sub, "repeat", "Repeat a run with several seeds; mean ± spread.")
-    repeat.add_argument("--seeds", type=lambda text: tuple(int(v) for v in text.split(",")), default=(0, 1, 2),
-                        help="Comma-separated seeds.")
+    repeat.add_argument("--seeds", type=int_list, default=(0, 1, 2), help="Comma-separated seeds.")
+    for command in (cv, repeat):
+        command.add_argument("--against", action="append", metavar="NAME=VALUE",
+                             help="Repeatable: also run a second setting with these options changed (same folds "
+                             "or seeds) and say whether the difference is beyond the noise, e.g. --against lr=1e-3.")
     lr_find = config_command(sub, "lr-find", "Learning-rate range test: suggest a learning rate.")
     lr_find.add_argument("--start-lr", type=float, default=1e-7, help="Rate of the first step.")
     lr_find.add_argument("--end-lr", type=float, default=10.0, help="Rate of the last step.")
@@ -91,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"train": _train, "resume": _resume, "runs": _runs, "datasets": _datasets, "tune": _tune, "cv": _cv,
+        return {"train": _train, "plan": _plan, "resume": _resume, "runs": _runs, "datasets": _datasets, "tune": _tune, "cv": _cv,
                 "repeat": _repeat, "lr-find": _lr_find, "quality": _quality, **APPLICATIONS,
                 **DEPLOYMENT}[args.command](args)
     except (ConfigError, ValueError, FileNotFoundError) as err:
@@ -114,22 +127,38 @@ def _follow(handle, as_json: bool) -> int:
     from tqdm import tqdm
 
     bar = tqdm(total=1, unit="step", disable=as_json, dynamic_ncols=True)
+    shown = {"notes": 0, "diagnoses": 0}
     try:
         while not handle.done:
-            _update_bar(bar, handle.snapshot())
+            _update_bar(bar, handle.snapshot(), shown, as_json)
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping after the current step ...", file=sys.stderr)
         handle.stop()
     snap = handle.wait()
-    _update_bar(bar, snap)
+    _update_bar(bar, snap, shown, as_json)
     bar.close()
     summary = run_summary(snap)
     print(json.dumps(summary) if as_json else _format_summary(summary))
     return 0 if snap["status"] == "finished" else 1
 
 
-def _update_bar(bar, snap: dict) -> None:
+def note_lines(snap: dict, shown: dict) -> list[str]:
+    """The run's notes (set-up choices, out-of-memory retries, unfreezing) and live diagnoses not yet in `shown`
+    (counts per kind, updated)."""
+    lines = []
+    for note in snap.get("notes", [])[shown["notes"]:]:
+        lines.append(f"note (step {note['step']}): {note['message']}")
+    for d in snap.get("diagnoses", [])[shown["diagnoses"]:]:
+        lines.append(f"diagnosis (step {d['step']}, {d['kind']}): {d['message']} {d.get('advice') or ''}".rstrip())
+    shown.update(notes=len(snap.get("notes", [])), diagnoses=len(snap.get("diagnoses", [])))
+    return lines
+
+
+def _update_bar(bar, snap: dict, shown: dict, quiet: bool) -> None:
+    for line in note_lines(snap, shown):
+        if not quiet:
+            bar.write(line, file=sys.stderr)
     if snap["total_steps"] and bar.total != snap["total_steps"]:
         bar.total = snap["total_steps"]
     bar.n = snap["step"]
@@ -146,7 +175,10 @@ def run_summary(snap: dict) -> dict:
             "metrics": {k: test[k] for k in ("accuracy", "f1_macro", "balanced_accuracy", "log_loss",
                                              "majority_baseline") if k in test},
             "train_seconds": m.get("train_seconds"), "eval_seconds": m.get("eval_seconds"),
-            "precision": snap.get("precision"), "steps": snap["step"]}
+            "precision": snap.get("precision"), "steps": snap["step"],
+            "notes": [n["message"] for n in snap.get("notes", [])],
+            "diagnoses": [{k: d.get(k) for k in ("step", "kind", "message", "advice")}
+                          for d in snap.get("diagnoses", [])]}
 
 
 def _format_summary(s: dict) -> str:
@@ -159,6 +191,28 @@ def _format_summary(s: dict) -> str:
         lines.append(f"  train {s['train_seconds']:.1f} s, eval {s['eval_seconds'] or 0:.1f} s, "
                      f"precision {s['precision']}")
     return "\n".join(lines)
+
+
+def _plan(args) -> int:
+    from .planning import format_bytes, plan_run
+    plan = plan_run(config_from_args(args))
+    memory = plan["memory"]
+    if args.json:
+        print(json.dumps({k: v for k, v in plan.items() if not k.startswith("schedule_")}))
+        return 0
+    params = plan["parameters"]
+    print(f"{plan['kind']} model, {plan['train_size']} training examples "
+          f"({', '.join(f'{k} {v}' for k, v in plan['splits'].items())}), {plan['total_steps']} optimizer steps")
+    print(f"parameters: {params['total']:,} total, {params['trainable']:,} trainable")
+    print(f"peak lr {plan['lr']:g}; precision {plan['precision']} ({plan['precision_reason']})")
+    print(f"estimated training time: {plan['estimated_seconds']:.0f} s (a rough estimate from the arithmetic; "
+          "the first run on a machine also loads and tokenizes)")
+    print(f"estimated memory: {format_bytes(memory['total'])} ("
+          + ", ".join(f"{k.replace('_', ' ')} {format_bytes(v)}" for k, v in memory["parts"].items() if v)
+          + f") of {format_bytes(memory['available'])} {memory['available_where']}")
+    if memory["warning"]:
+        print(f"warning: {memory['warning']}")
+    return 0
 
 
 def _runs(args) -> int:
@@ -199,31 +253,78 @@ def _tune(args) -> int:
 
 def _cv(args) -> int:
     from .repeats import cross_validate
-    return _print_repeats(cross_validate(config_from_args(args), folds=args.folds), args.json)
+    return _repeated(args, lambda cfg: cross_validate(cfg, folds=args.folds))
 
 
 def _repeat(args) -> int:
     from .repeats import repeat_seeds
-    return _print_repeats(repeat_seeds(config_from_args(args), seeds=args.seeds), args.json)
+    return _repeated(args, lambda cfg: repeat_seeds(cfg, seeds=args.seeds))
 
 
-def _print_repeats(result, as_json: bool) -> int:
-    table = result.table()
-    finished = table["status"].eq("finished").all()
-    summaries = {m: result.summary(m) for m in ("accuracy", "f1_macro", "eval_loss") if len(result.scores(m))}
-    if as_json:
-        print(json.dumps({"kind": result.kind, "split": result.split, "summary": summaries,
-                          "runs": json.loads(table.to_json(orient="records"))}))
+def _repeated(args, run_setting) -> int:
+    """Run the setting (and the --against one, if given) over the same folds or seeds; print each summary and,
+    for two settings, whether they differ by more than the noise."""
+    base = config_from_args(args).validate()
+    against = against_config(base, args.against) if args.against else None
+    results = {"A": run_setting(base)}
+    if against is not None:
+        results["B"] = run_setting(against)
+    finished = all(r.table()["status"].eq("finished").all() for r in results.values())
+    reports = {name: _repeat_report(r) for name, r in results.items()}
+    verdict = None
+    if against is not None and finished:
+        from .repeats import within_noise
+        names = ("A (as given)", "B (" + ", ".join(args.against) + ")")
+        verdict = within_noise(results["A"], results["B"], "accuracy", names)
+    if args.json:
+        print(json.dumps({**(reports if against is not None else reports["A"]),
+                          **({"verdict": {"difference": verdict.difference, "spread": verdict.spread,
+                                          "p_value": verdict.p_value, "within_noise": verdict.within_noise,
+                                          "sentence": verdict.sentence}} if verdict else {})}))
     else:
-        print(table.to_string(index=False))
-        for metric, s in summaries.items():
-            source = "validation eval" if metric == "eval_loss" else {"val": "validation", "test": "test"}[result.split]
-            print(f"{metric} ({source}): {s['text']}")
+        for name, result in results.items():
+            if against is not None:
+                print(f"\nsetting {name}: " + ("as given" if name == "A" else ", ".join(args.against)))
+            print(_format_repeat_report(result, reports[name]))
+        if verdict:
+            print("\n" + verdict.sentence)
     return 0 if finished else 1
+
+
+def against_config(base, items: list[str]):
+    """The base config with the --against NAME=VALUE options changed (one value each)."""
+    from .tuning import parse_space
+    space = parse_space(items)
+    ranges = [name for name, values in space.items() if not isinstance(values, list) or len(values) != 1]
+    if ranges:
+        raise ConfigError(f"--against takes one value per option (NAME=VALUE); {', '.join(ranges)} got a range or "
+                          "several values.")
+    return base.replace(**{name: values[0] for name, values in space.items()}).validate()
+
+
+def _repeat_report(result) -> dict:
+    summaries = {m: result.summary(m) for m in ("accuracy", "f1_macro", "eval_loss") if len(result.scores(m))}
+    return {"kind": result.kind, "split": result.split, "summary": summaries,
+            "runs": json.loads(result.table().to_json(orient="records"))}
+
+
+def _format_repeat_report(result, report: dict) -> str:
+    lines = [result.table().to_string(index=False)]
+    for metric, s in report["summary"].items():
+        source = "validation eval" if metric == "eval_loss" else {"val": "validation", "test": "test"}[result.split]
+        lines.append(f"{metric} ({source}): {s['text']}")
+    return "\n".join(lines)
+
+
+LR_FINDER_SETS = ("lr", "schedule", "warmup_ratio", "epochs", "max_steps")
 
 
 def _lr_find(args) -> int:
     from .lr_finder import find_lr
+    given = [name for name in LR_FINDER_SETS if getattr(args, name, None) is not None]
+    if given:
+        raise ConfigError(f"lr-find sets {', '.join(given)} itself (an exponential ramp from --start-lr to "
+                          f"--end-lr over --steps steps); leave {'it' if len(given) == 1 else 'them'} out.")
     result = find_lr(config_from_args(args), start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps)
     if args.json:
         print(json.dumps({"suggestion": result.suggestion, "minimum_lr": result.minimum_lr,
@@ -259,11 +360,12 @@ def _add_quality_parser(sub) -> None:
 
 
 def _quality(args) -> int:
-    from .data_quality import find_duplicates, make_encoder, precision_at_k, rank_label_noise
+    from .data_quality import check_folds, find_duplicates, make_encoder, precision_at_k, rank_label_noise
     from .runner import prepare_splits
 
     cfg = config_from_args(args).validate()
     splits = prepare_splits(cfg)
+    check_folds(splits.train, args.folds)   # before the slow duplicate scan
     encoder = make_encoder(args.encoder) if splits.train.kind == "text" else None
     duplicates = find_duplicates(splits, None if args.no_near else args.near_threshold, encoder)
     print(_format_duplicates(cfg.data.dataset, duplicates.summary, splits.report.summary()))
@@ -376,9 +478,12 @@ def _search(args) -> int:
 def _recommend(args) -> int:
     from .embeddings import Encoder
     from .movielens import load_movielens_100k
-    from .recommend import LMRecommender, evaluate_recommender
+    from .recommend import LMRecommender, check_evaluation_settings, evaluate_recommender, keep_liked
 
+    check_evaluation_settings(args.k, args.holdout, args.max_users)
     interactions, items = load_movielens_100k()
+    if args.min_rating is not None:
+        keep_liked(interactions, args.min_rating)
     recommender = LMRecommender(items, Encoder(args.model), half_life=args.half_life)
     if args.user is None:
         table = evaluate_recommender(interactions, items, k=args.k, holdout=args.holdout, half_life=args.half_life,
@@ -404,7 +509,11 @@ def _qa(args) -> int:
     context = Path(args.context_file).read_text(encoding="utf-8") if args.context_file else args.context
     if not args.question or not context:
         raise ValueError("qa needs --question and --context (or --context-file), or --compare.")
-    got = QuestionAnswerer.load(model).answer(args.question, context)
+    answerer = QuestionAnswerer.load(model)
+    if answerer.untrained_head:
+        print(f"warning: {model!r} has no trained question-answering head; a random one was added, so the answer "
+              "below is noise (`qa --compare` shows the difference a trained head makes).", file=sys.stderr)
+    got = answerer.answer(args.question, context)
     print(f"{got.text}\n  score {got.score:.3f}, characters {got.start}-{got.end}")
     return 0
 
@@ -434,7 +543,7 @@ def _add_deployment_parsers(sub) -> None:
     long_text = sub.add_parser("long-text", help="Score a text run on long reviews built from its test split: "
                                "truncation, head+tail and sliding windows.", formatter_class=defaults)
     long_text.add_argument("--run", required=True, help="Id of a finished text run.")
-    long_text.add_argument("--lengths", type=lambda text: tuple(int(v) for v in text.split(",")),
+    long_text.add_argument("--lengths", type=int_list,
                            default=(32, 64, 128), help="Comma-separated max_length values.")
     long_text.add_argument("--reviews", type=int, default=200, help="How many long reviews.")
     long_text.add_argument("--snippets", type=int, default=8, help="Test snippets joined into one review.")

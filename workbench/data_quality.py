@@ -167,7 +167,7 @@ def rank_label_noise(data: Splits | Dataset, folds: int = 5, encoder=None, seed:
     ds = data.train if isinstance(data, Splits) else data
     if flipped_ids is None and len(getattr(getattr(data, "report", None), "flipped_ids", [])):
         flipped_ids = data.report.flipped_ids
-    _check_folds(ds, folds)
+    check_folds(ds, folds)
     features = _noise_features(ds, encoder)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=NOISE_MODEL_C, max_iter=2000))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -187,7 +187,7 @@ def rank_label_noise(data: Splits | Dataset, folds: int = 5, encoder=None, seed:
     return frame
 
 
-def _check_folds(ds: Dataset, folds: int) -> None:
+def check_folds(ds: Dataset, folds: int) -> None:
     if folds < 2:
         raise ValueError(f"folds must be at least 2 (got {folds}); 5 is usual.")
     counts = np.bincount(ds.y, minlength=len(ds.label_names))

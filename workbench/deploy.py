@@ -103,6 +103,11 @@ def export_onnx(run_id: str, path: Path | str | None = None, store: RunStore | N
     return Deployment("ONNX Runtime", _with_module(base, module), path, {"max_abs_diff": diff})
 
 
+def check_sparsity(sparsity: float) -> None:
+    if not 0.0 <= sparsity < 1.0:
+        raise ConfigError(f"sparsity must be in [0, 1) (the share of weights set to zero); got {sparsity}.")
+
+
 def prune_magnitude(run_id: str, sparsity: float, store: RunStore | None = None) -> Deployment:
     """Zero the `sparsity` share of smallest-magnitude weights across all Linear and Conv layers together
     (global L1 unstructured pruning), made permanent. `details` holds the sparsity reached in those layers and
@@ -110,8 +115,7 @@ def prune_magnitude(run_id: str, sparsity: float, store: RunStore | None = None)
     from safetensors.torch import save_model
     from torch.nn.utils import prune
 
-    if not 0.0 <= sparsity < 1.0:
-        raise ConfigError(f"sparsity must be in [0, 1) (the share of weights set to zero); got {sparsity}.")
+    check_sparsity(sparsity)
     store = store or RunStore()
     base = _fp32_predictor(run_id, store)
     module = base.built.module
@@ -138,6 +142,10 @@ def compare_deployments(run_id: str, sparsity: float = 0.5, max_examples: int = 
     accuracy and agreement with the fp32 model on the first `max_examples` test examples."""
     import pandas as pd
 
+    check_sparsity(sparsity)    # before the slow exports, not after them
+    if max_examples < 1 or latency_examples < 1:
+        raise ValueError(f"max_examples and latency_examples must be at least 1; got {max_examples} and "
+                         f"{latency_examples}.")
     store = store or RunStore()
     items, labels = stored_test_examples(run_id, max_examples, store)
     variants = [original(run_id, store), quantize_dynamic_int8(run_id, store), export_onnx(run_id, store=store),

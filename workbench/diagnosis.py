@@ -10,7 +10,9 @@ The rules, with the defaults of `Thresholds` in brackets:
 - plateau: the lowest smoothed training loss of the last `plateau_logs` [10] logs is not `plateau_improvement`
   [1 %] below the lowest before them (not reported while the run is diverging: a rising loss is no plateau).
 - exploding_gradient: a gradient norm above `explode_factor` [10] times the median of the previous
-  `explode_window` [20] norms (judged once at least `explode_min_history` [5] earlier norms exist).
+  `explode_window` [20] norms and the median of the first ones (judged once at least `explode_min_history` [5]
+  earlier norms exist). Near convergence the norms shrink, so a hard batch can be 10x the recent median while
+  no larger than the norms at the start; that is not an explosion.
 "Smoothed" is the mean of the last `smooth` [3] logged training losses, so one hard batch does not count.
 
 Rows are dicts with "step" and any of train_loss, eval_loss, grad_norm, as a run snapshot's history holds them.
@@ -194,7 +196,8 @@ def check_exploding_gradient(rows: list[dict], t: Thresholds = Thresholds()) -> 
         return None
     step, norm = norms[-1]
     median = statistics.median(v for _, v in norms[-1 - t.explode_window:-1])
-    if median <= 0 or norm <= t.explode_factor * median:
+    first = statistics.median(v for _, v in norms[:min(t.explode_window, len(norms) - 1)])
+    if median <= 0 or norm <= t.explode_factor * max(median, first):
         return None
     return Diagnosis(
         "exploding_gradient", step,

@@ -122,6 +122,8 @@ def long_reviews(texts, labels, n: int = 200, snippets: int = 8, opening: str = 
         raise ValueError(f"Unknown opening {opening!r}; pick one of {', '.join(OPENINGS)}.")
     if snippets < 2:
         raise ValueError(f"A long review needs at least 2 snippets; got {snippets}.")
+    if n < 1:
+        raise ValueError(f"Build at least one long review; got {n}.")
     texts, labels = list(texts), np.asarray(labels)
     classes = np.unique(labels)
     if len(texts) < snippets or len(classes) < 2:

@@ -2,17 +2,22 @@
 memory estimate set against the memory the device has free."""
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
 
 from .config import RunConfig
 
-# Sustained training throughput seen on this project's 2-core CPU (PERF_NOTES: MiniLM reaches about a third of
-# the matmul peak). Deliberately rough: the estimate is for "seconds or minutes?", not a promise.
-EFFECTIVE_FLOPS = {("cpu", "bf16"): 180e9, ("cpu", "fp32"): 60e9, ("cuda", "bf16"): 60e12,
+# Sustained training throughput of matrix-product models (FLOPs counted as 6 x weights outside the embedding
+# table x tokens). Measured on this project's 2-core CPU with MiniLM at batch 16: 0.112 s per step in bf16 and
+# about 0.27 s in fp32 for ~27-token snippets. Deliberately rough: the estimate answers "seconds or minutes?".
+EFFECTIVE_FLOPS = {("cpu", "bf16"): 240e9, ("cpu", "fp32"): 100e9, ("cuda", "bf16"): 60e12,
                    ("cuda", "fp16"): 60e12, ("cuda", "fp32"): 15e12}
 IMAGE_FLOPS_PER_PIXEL = 400e6 / (224 * 224)   # EfficientNet-Lite0: about 0.4 GFLOPs forward at 224 px
+# Depthwise convolutions run far below the matrix-product rate: EfficientNet-Lite0 measured 0.23 s per training
+# step of 16 images at 128 px in bf16 here, about 27 GFLOP/s.
+IMAGE_EFFICIENCY = 0.11
 
 # ---- memory: an order-of-magnitude estimate of the training tensors (not the Python process around them).
 # Weights, gradients and optimizer state stay fp32 under bf16/fp16 autocast; the optimizer keeps this many floats
@@ -49,6 +54,7 @@ def _model_facts(model_cfg, kind: str, num_labels: int, image_size: int, in_feat
     outside = [p for p in params if p is not embedding]
     every_block = model_cfg.strategy == "gradual"   # gradual ends with every block training
     facts["parameters"] = parameter_counts(built.module)
+    facts["matmul_parameters"] = sum(p.numel() for p in outside)
     facts["trainable_peak"] = sum(p.numel() for p in params if p.requires_grad or every_block)
     facts["matmul_trainable_peak"] = sum(p.numel() for p in outside if p.requires_grad or every_block)
     return facts
@@ -71,17 +77,35 @@ def plan_run(cfg: RunConfig) -> dict:
     lr = cfg.train.lr or DEFAULT_LR[kind]
     precision, reason = resolve_precision(cfg.train.precision)
     steps, lrs = lr_schedule_preview(cfg.train, total, lr)
-    examples = total * cfg.train.batch_size * cfg.train.grad_accum
-    flops = 6 * params["total"] * examples * _units_per_example(cfg, train)
-    if cfg.model.strategy in ("frozen", "lora"):
-        flops *= 0.5   # no weight gradients for the frozen backbone
-    device = "cuda" if _cuda() else "cpu"
-    speed = EFFECTIVE_FLOPS.get((device, precision), EFFECTIVE_FLOPS[(device, "fp32")])
     per_example = activation_bytes_per_example(cfg, kind, facts, train)
+    seconds = estimate_seconds(cfg, kind, facts, train, total, len(splits.val), precision)
     return {"kind": kind, "train_size": len(train), "splits": splits.sizes(), "total_steps": total,
             "parameters": params, "lr": lr, "precision": precision, "precision_reason": reason,
-            "schedule_steps": steps, "schedule_lrs": lrs, "estimated_seconds": float(flops / speed),
+            "schedule_steps": steps, "schedule_lrs": lrs, "estimated_seconds": seconds,
             "memory": estimate_memory(cfg, kind, facts, per_example, precision)}
+
+
+def estimate_seconds(cfg: RunConfig, kind: str, facts: dict, train, total_steps: int, n_val: int,
+                     precision: str) -> float:
+    """Training steps plus the validation passes, from the work per example and the measured throughput."""
+    forward = _forward_flops_per_example(cfg, kind, facts, train)
+    backward = 2 * forward if cfg.model.strategy not in ("frozen", "lora") else forward  # no weight gradients
+    examples = total_steps * cfg.train.batch_size * cfg.train.grad_accum
+    evaluations = (math.ceil(total_steps / cfg.train.eval_every) if cfg.train.eval_every
+                   else max(1, math.ceil(cfg.train.epochs)))
+    device = "cuda" if _cuda() else "cpu"
+    speed = EFFECTIVE_FLOPS.get((device, precision), EFFECTIVE_FLOPS[(device, "fp32")])
+    if kind == "image":
+        speed *= IMAGE_EFFICIENCY
+    return float(((forward + backward) * examples + forward * n_val * evaluations) / speed)
+
+
+def _forward_flops_per_example(cfg: RunConfig, kind: str, facts: dict, train) -> float:
+    if kind == "text":   # 2 FLOPs per weight per token; the embedding table is a lookup, not a product
+        return 2 * facts["matmul_parameters"] * float(np.mean(_token_estimates(cfg, train)))
+    if kind == "image":
+        return IMAGE_FLOPS_PER_PIXEL * cfg.data.image_size ** 2
+    return 2 * facts["parameters"]["total"]
 
 
 def activation_bytes_per_example(cfg: RunConfig, kind: str, facts: dict, train) -> float:
@@ -152,15 +176,6 @@ def _token_estimates(cfg: RunConfig, train) -> np.ndarray:
     """Rough token counts of up to 500 training texts (1.3 tokens a word plus [CLS] and [SEP]), capped at
     max_length."""
     return np.array([min(len(str(t).split()) * 1.3 + 2, cfg.data.max_length) for t in train.x[:500]])
-
-
-def _units_per_example(cfg: RunConfig, train) -> float:
-    """Work per example relative to one parameter pass: tokens for text, pixel-scaled passes for images."""
-    if train.kind == "text":
-        return float(np.mean(_token_estimates(cfg, train)))
-    if train.kind == "image":
-        return IMAGE_FLOPS_PER_PIXEL * cfg.data.image_size ** 2 / 2 / 4.6e6   # per-parameter units
-    return 1.0
 
 
 def _cuda() -> bool:

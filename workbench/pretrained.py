@@ -32,9 +32,35 @@ def resolve_source(name: str) -> str:
     return name
 
 
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the hub's host answers a TCP connection within `timeout` seconds. Offline, from_pretrained would
+    otherwise retry for about a minute before failing. Behind a proxy the direct probe proves nothing, so a
+    configured proxy counts as reachable."""
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants, is_offline_mode
+
+    if is_offline_mode():
+        return False
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY")):
+        return True
+    url = urlparse(constants.ENDPOINT)
+    try:
+        socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)),
+                                 timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def load_pretrained(loader, name: str, purpose: str, **kwargs):
-    """`loader.from_pretrained` on the resolved source; failures become a ModelUnavailableError naming the fix."""
+    """`loader.from_pretrained` on the resolved source; failures become a ModelUnavailableError naming the fix.
+    A hub name with the hub out of reach is read from the local cache only (fails at once when not cached)."""
     source = resolve_source(name)
+    if not Path(source).is_dir() and not hub_reachable():
+        kwargs = {**kwargs, "local_files_only": True}
     try:
         return loader.from_pretrained(source, **kwargs)
     except ImportError as err:
@@ -51,7 +77,7 @@ def _unavailable_message(name: str, purpose: str, err: OSError) -> str:
     if Path(name).expanduser().exists():
         return f"The folder {name!r} is not a saved Hugging Face model ({err}); save one with save_pretrained()."
     why = ("the hub is switched off here (HF_HUB_OFFLINE=1)" if is_offline_mode()
-           else "it could not be fetched from the hub (without internet, HF_HUB_OFFLINE=1 skips the retries)")
+           else "it could not be fetched from the hub (no connection to it from here)")
     return (f"Model {name!r} for {purpose} is not on this machine and {why}. Hub models need internet once "
             "(they are cached afterwards); offline, pass a local folder saved with save_pretrained() or a run id. "
             f"Details: {str(err).splitlines()[0]}")

@@ -62,6 +62,7 @@ class QuestionAnswerer:
             raise ValueError(f"stride must be in [0, max_length / 2); got stride={stride}, max_length={max_length}.")
         self.tokenizer, self.model = tokenizer, model.eval()
         self.max_length, self.stride, self.max_answer_tokens = max_length, stride, max_answer_tokens
+        self.untrained_head = False   # set by load() when the checkpoint had no QA head (random answers)
 
     @classmethod
     def load(cls, model: str = TRAINED_QA_MODEL, **options) -> "QuestionAnswerer":
@@ -69,8 +70,10 @@ class QuestionAnswerer:
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
         purpose = "question answering"
-        return cls(load_pretrained(AutoTokenizer, model, purpose),
-                   load_pretrained(AutoModelForQuestionAnswering, model, purpose), **options)
+        network, info = load_pretrained(AutoModelForQuestionAnswering, model, purpose, output_loading_info=True)
+        answerer = cls(load_pretrained(AutoTokenizer, model, purpose), network, **options)
+        answerer.untrained_head = any("qa_outputs" in key for key in info.get("missing_keys", ()))
+        return answerer
 
     def answer(self, question: str, context: str) -> Answer:
         import torch
@@ -124,8 +127,10 @@ def untrained_head_answerer(encoder: str = "minilm", seed: int = 0) -> QuestionA
 
     torch.manual_seed(seed)
     purpose = "a QA head on an encoder"
-    return QuestionAnswerer(load_pretrained(AutoTokenizer, encoder, purpose),
-                            load_pretrained(AutoModelForQuestionAnswering, encoder, purpose))
+    answerer = QuestionAnswerer(load_pretrained(AutoTokenizer, encoder, purpose),
+                                load_pretrained(AutoModelForQuestionAnswering, encoder, purpose))
+    answerer.untrained_head = True
+    return answerer
 
 
 # ---------------------------------------------------------------- scoring

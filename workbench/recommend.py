@@ -148,6 +148,28 @@ def ranking_metrics(scores: np.ndarray, targets: list[np.ndarray], k: int) -> di
     return {f"hit_rate@{k}": float(np.mean(hits)), f"recall@{k}": float(np.mean(recalls))}
 
 
+def check_evaluation_settings(k: int, holdout: int, max_users: int | None) -> None:
+    """The cheap checks, so a bad value fails before every item is embedded."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1; got {k}.")
+    if holdout < 1:
+        raise ValueError(f"holdout must be at least 1; got {holdout}.")
+    if max_users is not None and max_users < 1:
+        raise ValueError(f"max_users must be at least 1 (or left out for every user); got {max_users}.")
+
+
+def keep_liked(interactions: pd.DataFrame, min_rating: float) -> pd.DataFrame:
+    """Only the interactions rated at least `min_rating`."""
+    if "rating" not in interactions:
+        raise DatasetError("min_rating needs a 'rating' column in the interactions table.")
+    kept = interactions[interactions["rating"] >= min_rating]
+    if kept.empty:
+        low, high = interactions["rating"].min(), interactions["rating"].max()
+        raise ValueError(f"min_rating {min_rating:g} keeps no interactions: the ratings run from {low:g} to "
+                         f"{high:g}.")
+    return kept
+
+
 def evaluate_recommender(interactions: pd.DataFrame, items: pd.DataFrame, encoder: Encoder | None = None,
                          k: int = 10, holdout: int = 1, how: str = "last", half_life: float | None = 10.0,
                          min_rating: float | None = None, max_users: int | None = None, seed: int = 0,
@@ -158,14 +180,11 @@ def evaluate_recommender(interactions: pd.DataFrame, items: pd.DataFrame, encode
     Popularity counts the profile interactions of all users. Pass `recommender` (built on `items`) to reuse its
     item embeddings across calls. Also reported: the users evaluated and how many items each could be recommended.
     """
-    if k < 1:
-        raise ValueError(f"k must be at least 1; got {k}.")
+    check_evaluation_settings(k, holdout, max_users)
     recommender = recommender or LMRecommender(items, encoder)
     interactions = check_interactions(interactions, recommender.items)
     if min_rating is not None:
-        if "rating" not in interactions:
-            raise DatasetError("min_rating needs a 'rating' column in the interactions table.")
-        interactions = interactions[interactions["rating"] >= min_rating]
+        interactions = keep_liked(interactions, min_rating)
     everyone = hold_out(interactions, recommender.positions, holdout, how, seed)
     popularity = np.bincount(np.concatenate(everyone.histories), minlength=len(recommender.items)).astype(float)
     held = everyone.sample(max_users, seed)

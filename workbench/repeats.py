@@ -54,7 +54,9 @@ class RepeatResult:
             raise ValueError(f"No run has a {metric!r} value; did the runs finish? Statuses: "
                              f"{[s['status'] for s in self.snapshots]}.")
         stats = cv_summary([{metric: float(v)} for v in values])[metric]
-        return {**stats, "text": f"{stats['mean']:.3f} ± {stats['std']:.3f} (n={stats['n']})"}
+        text = (f"{stats['mean']:.3f} (one run: no spread)" if stats["n"] == 1
+                else f"{stats['mean']:.3f} ± {stats['std']:.3f} (n={stats['n']})")
+        return {**stats, "text": text}
 
     def band(self, key: str = "eval_loss") -> pd.DataFrame:
         """Per step: mean and std of `key` over the runs that logged it at that step, and mean ± std."""

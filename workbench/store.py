@@ -109,6 +109,9 @@ class RunStore:
 
     def load_predictions(self, run_id: str, split: str = "test") -> dict:
         path = self.folder(run_id) / f"predictions_{split}.npz"
+        if not (self.folder(run_id) / "config.json").exists():
+            raise FileNotFoundError(f"There is no run {run_id!r} under {self.root}; `python -m workbench runs` "
+                                    "lists them.")
         if not path.exists():
             raise FileNotFoundError(f"Run {run_id} has no saved {split} predictions (it did not finish); "
                                     "pick a finished run.")

@@ -158,6 +158,23 @@ def default_storage() -> str:
     return f"sqlite:///{home / 'studies.db'}"
 
 
+def open_storage(url: str):
+    """An Optuna storage for `url`, or a ConfigError that names the problem (a bad URL, a missing database
+    driver, a folder that does not exist) instead of a SQLAlchemy traceback."""
+    import optuna
+
+    try:
+        return optuna.storages.RDBStorage(url)
+    except ImportError as err:
+        raise ConfigError(f"The storage {url!r} needs a database driver that is not installed ({err}); for "
+                          "PostgreSQL: pip install psycopg2-binary; for MySQL: pip install pymysql.") from err
+    except Exception as err:   # SQLAlchemy raises several unrelated types for a bad URL or an unreachable database
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ConfigError(f"Cannot open the Optuna storage {url!r}: {first_line}. Examples: "
+                          "sqlite:////absolute/path/studies.db (the folder must exist), "
+                          "postgresql://user:password@host/database.") from err
+
+
 def tune(base: RunConfig, space: dict, *, sampler: str = "tpe", n_trials: int = 10, metric: str = "accuracy",
          storage: str | None = None, study_name: str | None = None, prune=True, runner=None, seed: int = 0,
          on_start=None):
@@ -175,7 +192,7 @@ def tune(base: RunConfig, space: dict, *, sampler: str = "tpe", n_trials: int = 
     base.validate()
     space = check_space(space, base)
     study = optuna.create_study(
-        storage=storage or default_storage(), sampler=_sampler(sampler, space, seed), pruner=_pruner(prune),
+        storage=open_storage(storage) if storage else default_storage(), sampler=_sampler(sampler, space, seed), pruner=_pruner(prune),
         study_name=study_name or f"{base.data.dataset}-{base.model.model}-{time.strftime('%Y%m%d-%H%M%S')}",
         direction="minimize" if metric == "eval_loss" else "maximize", load_if_exists=True)
     _check_study_matches(study, metric, space)
