@@ -109,8 +109,11 @@ def test_cli_tune_prints_the_best_params_and_uses_the_default_storage(capsys):
     args = ["tune", "--dataset", "wine", "--model", "mlp", "--max-steps", "3", "--eval-every", "3",
             "--no-save-checkpoints", "--hidden-sizes", "8", "--space", "lr=0.001,0.05", "--sampler", "grid",
             "--study", "cli-study"]
-    assert main([*args, "--json"]) == 0
+    assert main([*args, "--json", "--plots", str(Path(os.environ["WORKBENCH_HOME"]) / "plots")]) == 0
     best = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [Path(p).name for p in best["plots"]] == ["history.html", "parallel.html", "importances.html"]
+    assert all(Path(p).stat().st_size > 1000 for p in best["plots"])
+    assert (Path(best["plots"][0]).parent / "plotly.min.js").exists()     # offline: no CDN
     assert best["study"] == "cli-study" and best["best_params"]["lr"] in (0.001, 0.05)
     assert best["trials"] == {"complete": 2}
     assert (Path(os.environ["WORKBENCH_HOME"]) / "studies.db").exists()

@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite under WORKBENCH_HOME).")
     tune.add_argument("--study", default=None, help="Study name; an existing study gets more trials.")
     tune.add_argument("--no-prune", dest="prune", action="store_false", help="Never stop a trial early.")
+    tune.add_argument("--plots", metavar="FOLDER", default=None,
+                      help="Also write Optuna's plots (history, parallel coordinates, importances) as HTML here.")
     cv = config_command(sub, "cv", "Cross-validate: one run per stratified fold; mean ± spread.")
     cv.add_argument("--folds", type=int, default=5, help="Number of folds.")
     repeat = config_command(sub, "repeat", "Repeat a run with several seeds; mean ± spread.")
@@ -242,13 +244,30 @@ def _tune(args) -> int:
     study = tune(config_from_args(args), parse_space(args.space), sampler=args.sampler, n_trials=args.trials,
                  metric=args.metric, storage=args.storage, study_name=args.study, prune=args.prune)
     best = best_summary(study)
+    if args.plots:
+        best["plots"] = write_study_plots(study, args.plots)
     if args.json:
         print(json.dumps(best))
     else:
         print(trials_table(study).to_string(index=False))
         print(f"study {best['study']}: best {best['metric']} {best['best_value']} with {best['best_params']} "
               f"(run {best['best_run_id']})")
+        if args.plots:
+            print("plots: " + ", ".join(best["plots"]))
     return 0 if best["best_value"] is not None else 1
+
+
+def write_study_plots(study, folder: str) -> list[str]:
+    from pathlib import Path
+
+    from .tuning import study_figures
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, figure in study_figures(study).items():
+        figure.write_html(out / f"{name}.html", include_plotlyjs="directory")   # works offline
+        paths.append(str(out / f"{name}.html"))
+    return paths
 
 
 def _cv(args) -> int:
