@@ -18,6 +18,9 @@ IMAGE_FLOPS_PER_PIXEL = 400e6 / (224 * 224)   # EfficientNet-Lite0: about 0.4 GF
 # Depthwise convolutions run far below the matrix-product rate: EfficientNet-Lite0 measured 0.23 s per training
 # step of 16 images at 128 px in bf16 here, about 27 GFLOP/s.
 IMAGE_EFFICIENCY = 0.11
+# What the arithmetic leaves out: the Trainer's set-up and its bookkeeping per step (measured with a tiny MLP,
+# whose own arithmetic is negligible: about 0.3 s, plus about 1 ms a step).
+START_SECONDS, STEP_OVERHEAD_SECONDS = 0.3, 0.001
 
 # ---- memory: an order-of-magnitude estimate of the training tensors (not the Python process around them).
 # Weights, gradients and optimizer state stay fp32 under bf16/fp16 autocast; the optimizer keeps this many floats
@@ -97,7 +100,8 @@ def estimate_seconds(cfg: RunConfig, kind: str, facts: dict, train, total_steps:
     speed = EFFECTIVE_FLOPS.get((device, precision), EFFECTIVE_FLOPS[(device, "fp32")])
     if kind == "image":
         speed *= IMAGE_EFFICIENCY
-    return float(((forward + backward) * examples + forward * n_val * evaluations) / speed)
+    arithmetic = ((forward + backward) * examples + forward * n_val * evaluations) / speed
+    return float(START_SECONDS + STEP_OVERHEAD_SECONDS * total_steps + arithmetic)
 
 
 def _forward_flops_per_example(cfg: RunConfig, kind: str, facts: dict, train) -> float:
