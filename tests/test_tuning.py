@@ -151,6 +151,8 @@ def test_open_storage_takes_a_sqlite_url(tmp_path):
     from workbench.tuning import open_storage
     storage = open_storage(f"sqlite:///{tmp_path / 'studies.db'}")
     assert isinstance(storage, optuna.storages.RDBStorage) and (tmp_path / "studies.db").exists()
+    in_memory = optuna.storages.InMemoryStorage()
+    assert open_storage(in_memory) is in_memory
 
 
 def test_a_missing_database_driver_names_the_package():

@@ -158,11 +158,13 @@ def default_storage() -> str:
     return f"sqlite:///{home / 'studies.db'}"
 
 
-def open_storage(url: str):
+def open_storage(url):
     """An Optuna storage for `url`, or a ConfigError that names the problem (a bad URL, a missing database
     driver, a folder that does not exist) instead of a SQLAlchemy traceback."""
     import optuna
 
+    if not isinstance(url, str):
+        return url              # already a storage object (in-memory, journal ...)
     try:
         return optuna.storages.RDBStorage(url)
     except ImportError as err:
