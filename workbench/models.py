@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from .config import DEFAULT_MODEL, ConfigError, ModelConfig
+from .fast_dropout import use_fast_dropout
 
 DEFAULT_LR = {"text": 5e-5, "image": 5e-4, "tabular": 1e-2}
 REGISTRY_KIND = {name: kind for kind, name in DEFAULT_MODEL.items()}
@@ -183,6 +184,7 @@ def _build_text(cfg: ModelConfig, num_labels: int) -> BuiltModel:
     except OSError as err:
         raise ConfigError(f"Could not load model {cfg.model!r}: {err}. Hub models need internet; offline, use "
                           "'minilm' or a local folder saved with save_pretrained().") from err
+    use_fast_dropout(hf)   # same dropout, cheaper masks on the CPU (about 9 % of a MiniLM step)
     return BuiltModel(TextClassifier(hf), "text", tokenizer, info={"num_labels": num_labels, "source": source})
 
 
