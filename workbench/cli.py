@@ -63,7 +63,8 @@ def config_command(sub, name: str, help_text: str) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workbench", description=" ".join(__doc__.split("\n\n")[0].split()))
+    summary = " ".join(__doc__.split("\n\n")[0].split())   # the docstring's first paragraph, on one line
+    parser = argparse.ArgumentParser(prog="python -m workbench", description=summary)
     sub = parser.add_subparsers(dest="command", required=True)
     config_command(sub, "train", "Fine-tune a model (defaults: MiniLM on Rotten Tomatoes).")
     config_command(sub, "plan", "Before launch: steps, parameters, precision, and estimates of memory and time.")
@@ -106,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"train": _train, "plan": _plan, "resume": _resume, "runs": _runs, "datasets": _datasets, "tune": _tune, "cv": _cv,
+        return {"train": _train, "plan": _plan, "resume": _resume, "runs": _runs, "datasets": _datasets,
+                "tune": _tune, "cv": _cv,
                 "repeat": _repeat, "lr-find": _lr_find, "quality": _quality, **APPLICATIONS,
                 **DEPLOYMENT}[args.command](args)
     except (ConfigError, ValueError, FileNotFoundError) as err:

@@ -194,7 +194,8 @@ def tune(base: RunConfig, space: dict, *, sampler: str = "tpe", n_trials: int = 
     base.validate()
     space = check_space(space, base)
     study = optuna.create_study(
-        storage=open_storage(storage) if storage else default_storage(), sampler=_sampler(sampler, space, seed), pruner=_pruner(prune),
+        storage=open_storage(storage) if storage else default_storage(),
+        sampler=_sampler(sampler, space, seed), pruner=_pruner(prune),
         study_name=study_name or f"{base.data.dataset}-{base.model.model}-{time.strftime('%Y%m%d-%H%M%S')}",
         direction="minimize" if metric == "eval_loss" else "maximize", load_if_exists=True)
     _check_study_matches(study, metric, space)
