@@ -109,3 +109,10 @@ def test_save_and_reload_give_the_same_outputs(tmp_path, kind, tiny_text_model):
     again = load_model(tmp_path / "m")
     with torch.no_grad():
         assert torch.allclose(built.module(**inputs)["logits"], again.module(**inputs)["logits"], atol=1e-5)
+
+
+def test_a_hub_model_that_is_not_here_names_the_way_out():
+    with pytest.raises(ConfigError, match="not on this machine.*local folder saved with save_pretrained"):
+        build_model(ModelConfig(model="someone/not-cached-anywhere"), 2, "text")
+    with pytest.raises(ConfigError, match="not on this machine"):
+        build_model(ModelConfig(model="someone/not-cached-anywhere", pretrained=False), 2, "text")
