@@ -837,7 +837,9 @@ def mnist_pixels_csv() -> str:
 
 def _architectures(ctx: LessonContext) -> Outcome:
     s = ctx.settings
-    cnn = RunConfig.from_flat(dataset="mnist", model="efficientnet_lite0", image_size=s["image_size"],
+    # MNIST's 28-pixel digits upscaled to 96 px, and a higher rate than the image default: at 64 px and 5e-4 the
+    # pretrained CNN reached 0.47 on 600 digits (below the MLP), at 96 px and 2e-3 0.84, at 128 px 0.94 (slower).
+    cnn = RunConfig.from_flat(dataset="mnist", model="efficientnet_lite0", image_size=s["image_size"], lr=s["lr"],
                               max_train_samples=s["train_examples"], max_eval_samples=500, epochs=s["epochs"],
                               log_every=5, save_checkpoints=False, save_model=False)
     mlp = cnn.replace(dataset=mnist_pixels_csv(), model="mlp", lr=None, hidden_sizes=(256, 128))
@@ -895,7 +897,7 @@ CONCEPT_7 = Lesson(
     quiz=Quiz(T("On a few hundred handwritten digits, which model will classify best?",
                 "只有几百张手写数字图像时，哪个模型分类最准？"),
               dict(ARCH_LABELS), lambda o: o.best("accuracy")),
-    settings={"train_examples": 600, "epochs": 2, "image_size": 64}, repeats=2,
+    settings={"train_examples": 600, "epochs": 2, "image_size": 128, "lr": 2e-3}, repeats=2,
 )
 
 LESSONS = [CONCEPT_1, CONCEPT_2, CONCEPT_3, CONCEPT_4, CONCEPT_5, CONCEPT_6, CONCEPT_7]
