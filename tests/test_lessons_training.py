@@ -381,3 +381,21 @@ def test_sigmoid_stacks_lose_their_gradient_and_relu_stacks_keep_it():
     sigmoid = probes.layer_gradient_norms(x, y, 3, "sigmoid", depth=8, width=16)
     relu = probes.layer_gradient_norms(x, y, 3, "relu", depth=8, width=16)
     assert sigmoid[0] / sigmoid[-1] < 1e-3 < relu[0] / relu[-1]
+
+
+def test_a_head_init_probe_reports_its_handle_and_stops_at_the_next_step():
+    from conftest import tiny_tabular
+
+    heard = []
+
+    def stop_at_once(variant, handle):
+        heard.append((variant, handle.id))
+        handle.stop()
+
+    cfg = tiny_tabular(max_steps=40, log_every=1)
+    stopped = probes.train_with_head_init(cfg, "xavier", on_start=stop_at_once)
+    assert heard == [("xavier", "head init xavier, seed 0 (probe, not stored)")]
+    steps = [r["step"] for r in stopped["history"] if "train_loss" in r]
+    assert stopped["stopped"] and steps == [1]                       # one step, then the Stop took effect
+    full = probes.train_with_head_init(cfg, "xavier")
+    assert not full["stopped"] and max(r["step"] for r in full["history"]) == 40

@@ -4,6 +4,7 @@ study rebuilt from stored trials. Each returns plain values, so lesson outcomes 
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -184,10 +185,27 @@ def init_head(layer, scheme: str, seed: int = 0, large_std: float = 1.0) -> None
             layer.bias.zero_()
 
 
-def train_with_head_init(cfg, scheme: str, large_std: float = 1.0) -> dict:
+class ProbeHandle:
+    """Stands in for a run handle in a lesson's `on_start` for training that bypasses the runner: the Lessons page
+    lists it by `id`, and the lesson's Stop reaches it through `stop()` (training ends at the next step)."""
+
+    def __init__(self, label: str):
+        self.id = label
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+
+def train_with_head_init(cfg, scheme: str, large_std: float = 1.0, on_start=None) -> dict:
     """Build the run's model exactly as the runner does, re-initialise its head, then train with the run's
     Trainer: the validation loss before training, the curves (loss and gradient norm), the head's weight scale
-    before and after, and test accuracy. Nothing is stored."""
+    before and after, and test accuracy. Nothing is stored. `on_start(scheme, handle)` receives a ProbeHandle
+    that can stop the training."""
     from transformers import TrainerCallback
 
     from ..inputs import torch_split
@@ -203,12 +221,19 @@ def train_with_head_init(cfg, scheme: str, large_std: float = 1.0) -> dict:
     init_head(head, scheme, cfg.train.seed, large_std)
     head_std_before = float(head.weight.detach().std())
     rows = []
+    handle = ProbeHandle(f"head init {scheme}, seed {cfg.train.seed} (probe, not stored)")
+    if on_start is not None:
+        on_start(scheme, handle)
 
     class Recorder(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kw):
             for key, name in (("loss", "train_loss"), ("eval_loss", "eval_loss"), ("grad_norm", "grad_norm")):
                 if logs and logs.get(key) is not None:
                     rows.append({"step": state.global_step, name: float(logs[key])})
+
+        def on_step_end(self, args, state, control, **kw):
+            if handle.stopped:
+                control.should_training_stop = True
 
     with tempfile.TemporaryDirectory(prefix="head_init_") as scratch:
         trainer = build_trainer(cfg, built, splits, scratch, [Recorder()]).trainer
@@ -226,6 +251,7 @@ def train_with_head_init(cfg, scheme: str, large_std: float = 1.0) -> dict:
             "final_train_loss": train_losses[-1] if train_losses else None,
             "first_grad_norm": grad_norms[0] if grad_norms else None,
             "head_std_before": head_std_before, "head_std_after": float(head.weight.detach().std()),
+            "stopped": handle.stopped,
             "history": [{"step": 0, "eval_loss": initial}, *rows]}
 
 

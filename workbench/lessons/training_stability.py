@@ -197,7 +197,7 @@ def _head_init_runs(ctx: LessonContext) -> Outcome:
     for seed in ctx.seeds:
         for scheme in schemes:
             result = probes.train_with_head_init(sized(ctx, base.replace(seed=seed), **QUICK_TEXT), scheme,
-                                                 s["large_std"])
+                                                 s["large_std"], on_start=ctx.on_start)
             for metric in ("accuracy", "initial_loss", "final_train_loss", "train_seconds", "first_grad_norm",
                            "head_std_before", "head_std_after"):
                 if result[metric] is not None:
