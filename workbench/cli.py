@@ -298,10 +298,9 @@ def _repeated(args, run_setting) -> int:
         names = ("A (as given)", "B (" + ", ".join(args.against) + ")")
         verdict = within_noise(results["A"], results["B"], "accuracy", names)
     if args.json:
+        from dataclasses import asdict
         print(json.dumps({**(reports if against is not None else reports["A"]),
-                          **({"verdict": {"difference": verdict.difference, "spread": verdict.spread,
-                                          "p_value": verdict.p_value, "within_noise": verdict.within_noise,
-                                          "sentence": verdict.sentence}} if verdict else {})}))
+                          **({"verdict": asdict(verdict)} if verdict else {})}))
     else:
         for name, result in results.items():
             if against is not None:
@@ -499,21 +498,18 @@ def _search(args) -> int:
 def _recommend(args) -> int:
     from .embeddings import Encoder
     from .movielens import load_movielens_100k
-    from .recommend import LMRecommender, check_evaluation_settings, evaluate_recommender, keep_liked
+    from .recommend import LMRecommender, evaluate_recommender
 
-    check_evaluation_settings(args.k, args.holdout, args.max_users)
     interactions, items = load_movielens_100k()
-    if args.min_rating is not None:
-        keep_liked(interactions, args.min_rating)
-    recommender = LMRecommender(items, Encoder(args.model), half_life=args.half_life)
     if args.user is None:
-        table = evaluate_recommender(interactions, items, k=args.k, holdout=args.holdout, half_life=args.half_life,
-                                     min_rating=args.min_rating, max_users=args.max_users, recommender=recommender)
+        table = evaluate_recommender(interactions, items, Encoder(args.model), k=args.k, holdout=args.holdout,
+                                     half_life=args.half_life, min_rating=args.min_rating, max_users=args.max_users)
         print(table.to_string(float_format="{:.4f}".format))
         return 0
     history = interactions[interactions["user"] == args.user].sort_values("timestamp", kind="stable")
     if history.empty:
         raise ValueError(f"User {args.user} has no interactions; MovieLens 100k users are 1 to 943.")
+    recommender = LMRecommender(items, Encoder(args.model), half_life=args.half_life)
     print(recommender.recommend(history["item"].tolist(), args.k).to_string(index=False,
                                                                             float_format="{:.3f}".format))
     return 0

@@ -32,21 +32,35 @@ def resolve_source(name: str) -> str:
     return name
 
 
+_PROBE_SECONDS = 60.0     # one probe serves the tokenizer and model loads that follow it
+_last_probe: tuple[float, str, bool] | None = None     # (time, endpoint, reachable)
+
+
 def hub_reachable(timeout: float = 3.0) -> bool:
-    """Whether the hub's host answers a TCP connection within `timeout` seconds. Offline, from_pretrained would
-    otherwise retry for about a minute before failing. Behind a proxy the direct probe proves nothing, so a
-    configured proxy counts as reachable."""
+    """Whether the hub's host answers a TCP connection within `timeout` seconds (remembered for a minute).
+    Offline, from_pretrained would otherwise retry for about a minute before failing. Behind a proxy the direct
+    probe proves nothing, so a configured proxy counts as reachable."""
     import os
-    import socket
-    from urllib.parse import urlparse
+    import time
 
     from huggingface_hub import constants, is_offline_mode
 
+    global _last_probe
     if is_offline_mode():
         return False
     if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY")):
         return True
-    url = urlparse(constants.ENDPOINT)
+    endpoint = constants.ENDPOINT
+    if _last_probe is None or _last_probe[1] != endpoint or time.time() - _last_probe[0] > _PROBE_SECONDS:
+        _last_probe = (time.time(), endpoint, _connects(endpoint, timeout))
+    return _last_probe[2]
+
+
+def _connects(endpoint: str, timeout: float) -> bool:
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(endpoint)
     try:
         socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)),
                                  timeout=timeout).close()

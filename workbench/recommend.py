@@ -180,11 +180,11 @@ def evaluate_recommender(interactions: pd.DataFrame, items: pd.DataFrame, encode
     Popularity counts the profile interactions of all users. Pass `recommender` (built on `items`) to reuse its
     item embeddings across calls. Also reported: the users evaluated and how many items each could be recommended.
     """
-    check_evaluation_settings(k, holdout, max_users)
-    recommender = recommender or LMRecommender(items, encoder)
-    interactions = check_interactions(interactions, recommender.items)
+    check_evaluation_settings(k, holdout, max_users)     # the cheap checks before every item is embedded
     if min_rating is not None:
         interactions = keep_liked(interactions, min_rating)
+    recommender = recommender or LMRecommender(items, encoder)
+    interactions = check_interactions(interactions, recommender.items)
     everyone = hold_out(interactions, recommender.positions, holdout, how, seed)
     popularity = np.bincount(np.concatenate(everyone.histories), minlength=len(recommender.items)).astype(float)
     held = everyone.sample(max_users, seed)
