@@ -8,6 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .allocator import keep_freed_memory
 from .config import RunConfig, TrainConfig
 from .datasets import Splits
 from .inputs import collator, torch_split
@@ -212,6 +213,7 @@ class PreparedTraining:
 def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir: str, callbacks=()) -> PreparedTraining:
     from transformers import EarlyStoppingCallback, PrinterCallback, TrainingArguments
 
+    keep_freed_memory()
     t, d = cfg.train, cfg.data
     lr = t.lr or DEFAULT_LR[built.kind]
     precision, reason = resolve_precision(t.precision)
