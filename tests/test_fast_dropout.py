@@ -1,9 +1,11 @@
-"""FastDropout keeps nn.Dropout's meaning (keep rate, scaling, eval mode, gradients) with cheaper CPU masks."""
+"""FastDropout and the attention with cheap masks keep dropout's meaning (keep rate, scaling, eval mode, gradients)."""
 import pytest
 import torch
 from torch import nn
 
-from workbench.fast_dropout import FastDropout, keep_mask, use_fast_dropout
+from workbench import fast_dropout
+from workbench.fast_dropout import (ATTENTION_NAME, FastDropout, attention_with_fast_dropout, keep_mask,
+                                    use_fast_dropout)
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5])
@@ -55,3 +57,65 @@ def test_text_models_use_it(tiny_text_model):
     built = build_model(ModelConfig(model=tiny_text_model), 2, "text")
     dropouts = [m for m in built.module.modules() if isinstance(m, nn.Dropout)]
     assert dropouts and all(isinstance(m, FastDropout) for m in dropouts)
+
+
+class _Attention(nn.Module):
+    is_causal = False
+
+
+def _qkv_and_padding_mask():
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(2, 3, 5, 4, requires_grad=True) for _ in range(3))
+    mask = torch.ones(2, 1, 5, 5, dtype=torch.bool)
+    mask[0, ..., 3:] = False                        # the first sequence has two padding positions
+    return q, k, v, mask
+
+
+def test_attention_is_softmax_attention_with_a_keep_mask():
+    q, k, v, mask = _qkv_and_padding_mask()
+    torch.manual_seed(1)
+    out, weights = attention_with_fast_dropout(_Attention().train(), q, k, v, mask, dropout=0.2, scaling=0.5)
+    torch.manual_seed(1)
+    keep = keep_mask((2, 3, 5, 5), 0.2)             # the same draw
+    scores = (q @ k.transpose(-2, -1) * 0.5).masked_fill(~mask, float("-inf"))
+    expected = (torch.softmax(scores, -1) * keep / 0.8 @ v).transpose(1, 2)
+    assert weights is None and out.shape == (2, 5, 3, 4)
+    assert torch.allclose(out, expected, atol=1e-6)
+    out.sum().backward()
+    assert q.grad is not None and torch.isfinite(q.grad).all()
+
+
+def test_attention_without_training_or_dropout_is_sdpa():
+    q, k, v, mask = _qkv_and_padding_mask()
+    expected = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=0.5).transpose(1, 2)
+    for module in (_Attention().eval(), _Attention().train()):     # models pass dropout=0 in eval mode
+        out, _ = attention_with_fast_dropout(module, q, k, v, mask, dropout=0.0, scaling=0.5)
+        assert torch.allclose(out, expected, atol=1e-6)
+
+
+def test_attention_hands_anything_unusual_to_sdpa(monkeypatch):
+    import transformers.integrations.sdpa_attention as sdpa
+    calls = []
+    monkeypatch.setattr(sdpa, "sdpa_attention_forward", lambda *a, **kw: calls.append(kw) or ("sdpa", None))
+    q, k, v, mask = _qkv_and_padding_mask()
+    causal = _Attention().train()
+    causal.is_causal = True
+    assert attention_with_fast_dropout(causal, q, k, v, None, dropout=0.1)[0] == "sdpa"             # causal
+    assert attention_with_fast_dropout(_Attention().train(), q, k, v, mask, dropout=0.1,
+                                       sliding_window=2)[0] == "sdpa"                               # extra option
+    assert len(calls) == 2 and calls[1]["sliding_window"] == 2
+
+
+def test_text_models_train_with_the_fast_attention(tiny_text_model, monkeypatch, tmp_path):
+    from workbench.config import ModelConfig
+    from workbench.models import build_model, load_model, save_model
+
+    built = build_model(ModelConfig(model=tiny_text_model), 2, "text")
+    assert built.module.hf.config._attn_implementation == ATTENTION_NAME
+    shapes = []
+    monkeypatch.setattr(fast_dropout, "keep_mask", lambda shape, p: shapes.append(tuple(shape)) or keep_mask(shape, p))
+    enc = built.tokenizer(["a fine film", "dull"], padding=True, return_tensors="pt")
+    built.module.train()(**enc)["logits"].sum().backward()
+    assert (2, 2, enc["input_ids"].shape[1], enc["input_ids"].shape[1]) in shapes   # attention weights' masks
+    save_model(built, tmp_path)                     # the choice is not saved: the reloaded model uses plain SDPA
+    assert load_model(tmp_path).module.hf.config._attn_implementation == "sdpa"

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .config import DEFAULT_MODEL, ConfigError, ModelConfig
-from .fast_dropout import use_fast_dropout
+from .fast_dropout import use_fast_attention_dropout, use_fast_dropout
 from .pretrained import load_pretrained
 
 DEFAULT_LR = {"text": 5e-5, "image": 5e-4, "tabular": 1e-2}
@@ -185,6 +185,7 @@ def _build_text(cfg: ModelConfig, num_labels: int) -> BuiltModel:
     else:
         hf = AutoModelForSequenceClassification.from_config(load_pretrained(AutoConfig, source, purpose, **overrides))
     use_fast_dropout(hf)   # same dropout, cheaper masks on the CPU (about 9 % of a MiniLM step)
+    use_fast_attention_dropout(hf)
     return BuiltModel(TextClassifier(hf), "text", tokenizer, info={"num_labels": num_labels, "source": source})
 
 
