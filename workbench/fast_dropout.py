@@ -2,9 +2,10 @@
 
 PyTorch draws one random number per mask entry; on two CPU cores that made dropout about 16 % of a MiniLM
 training step (its 13 hidden-state dropouts at 0.7-0.9 ms each, and the attention-weight dropout inside SDPA, which
-on the CPU falls back to plain softmax attention with one such draw per weight). Here each 64-bit draw gives four 16-bit numbers,
-so a mask costs a quarter of the draws: 0.3 ms instead of 0.9 ms on a [16, 30, 384] batch. An entry is kept with
-probability 1 - p rounded to a multiple of 2^-16, and the kept values are scaled by 1 / (1 - p) as in nn.Dropout.
+on the CPU falls back to plain softmax attention with one such draw per weight). Here each 64-bit draw gives four
+16-bit numbers, so a mask costs a quarter of the draws: 0.3 ms instead of 0.9 ms on a [16, 30, 384] batch. An entry
+is kept with probability 1 - p rounded to a multiple of 2^-16, and the kept values are scaled by 1 / (1 - p) as in
+nn.Dropout.
 """
 from __future__ import annotations
 
