@@ -3,7 +3,8 @@
 Each step frees and reallocates the same tens of megabytes: autocast's bf16 copies of the weights and the fp32
 gradients. glibc's malloc hands the top of its heap back to the kernel once more than a few hundred kilobytes are
 free there, so the next step faults every page in again, zero-filled: about 7,700 page faults and 8 ms per MiniLM
-forward and backward pass on this project's 2-core machines, whatever the batch size. Raising the trim threshold
+forward and backward pass on this project's 2-core machines (measured on a two-token batch; the tensors are the
+size of the weights, so the cost does not shrink with the batch). Raising the trim threshold
 and the top pad keeps those pages; raising the mmap threshold to its maximum keeps tensors up to 32 MB on the heap
 instead of in their own mappings, which are unmapped on free. The cost is that the process keeps its peak heap.
 This is what jemalloc or tcmalloc would give, without preloading a library before Python starts. Measured on the
