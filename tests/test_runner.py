@@ -156,12 +156,28 @@ def test_predictors_across_training_and_explanations(runner):
     stages = predictors_across_training(handle.id, runner.store)
     names = list(stages)
     assert names[0] == "before fine-tuning" and names[-1] == "final" and len(names) == 4   # 2 checkpoints kept
+    epoch_steps = handle.snapshot()["total_steps"] // 3
+    # The final model is saved on its own, so the checkpoints are the first two epochs, not a copy of it.
+    assert names[1:3] == [f"step {epoch_steps}", f"step {2 * epoch_steps}"]
     row = stages["final"].background[0]
     probs = [stages[n].predict_proba([row])[0] for n in names]
     assert not np.allclose(probs[0], probs[-1])          # training changed the model
-    assert np.allclose(probs[-2], probs[-1], atol=1e-5)  # the last checkpoint is the final model
     explained = explain_across_checkpoints(stages, row, method="shap")
     assert list(explained) == names and len({e.target for e in explained.values()}) == 1
+
+
+def test_final_checkpoint_kept_only_when_the_model_is_not_saved(runner, store):
+    cfg = tiny_tabular(max_steps=None, epochs=2, eval_every=None, save_checkpoints=True)
+    saved = runner.start(cfg).wait(120)
+    unsaved = runner.start(cfg.replace(save_model=False)).wait(120)
+    assert saved["status"] == unsaved["status"] == "finished"
+    total = saved["total_steps"]
+
+    def checkpoint_steps(snap):
+        return sorted(int(p.name.split("-")[-1]) for p in store.checkpoints_folder(snap["id"]).glob("checkpoint-*"))
+
+    assert checkpoint_steps(saved) == [total // 2]
+    assert checkpoint_steps(unsaved) == [total // 2, total]    # there the last checkpoint is the only final copy
 
 
 @pytest.fixture
