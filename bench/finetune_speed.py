@@ -6,6 +6,7 @@ warmed-up allocator or kernel caches). Run:
 
     .venv/bin/python bench/finetune_speed.py            # full size (about 4 minutes on 2 cores)
     .venv/bin/python bench/finetune_speed.py --train 200 --test 100   # a quick check
+    .venv/bin/python bench/finetune_speed.py --repeats 2   # each setup twice, in order A B C then C B A
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def shared_split(n_train: int, n_test: int):
     return split_dataset(ds, val_fraction=0.1, test_fraction=n_test / len(ds), seed=0, max_train_samples=n_train)
 
 
-def plain_trainer(splits, tuned: bool, out: str) -> dict:
+def plain_trainer(splits, tuned: bool, out: str, seed: int = 0) -> dict:
     """The tutorial recipe: tokenizer + AutoModelForSequenceClassification + Trainer, no workbench code."""
     import datasets
     import torch
@@ -39,7 +40,7 @@ def plain_trainer(splits, tuned: bool, out: str) -> dict:
 
     from workbench.models import minilm_path
 
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     tok = AutoTokenizer.from_pretrained(minilm_path())
     model = AutoModelForSequenceClassification.from_pretrained(minilm_path(), num_labels=2)
 
@@ -51,7 +52,7 @@ def plain_trainer(splits, tuned: bool, out: str) -> dict:
 
     train, test = encode(splits.train), encode(splits.test)
     args = TrainingArguments(output_dir=out, per_device_train_batch_size=16, per_device_eval_batch_size=32,
-                             num_train_epochs=1, learning_rate=5e-5, seed=0, report_to="none", save_strategy="no",
+                             num_train_epochs=1, learning_rate=5e-5, seed=seed, report_to="none", save_strategy="no",
                              eval_strategy="no", use_cpu=True, disable_tqdm=True, logging_steps=50,
                              train_sampling_strategy="group_by_length" if tuned else "random")
     trainer = Trainer(model=model, args=args, train_dataset=train,
@@ -84,18 +85,30 @@ def workbench_default(splits, n_train: int, n_test: int, home: str, overrides: d
             "accuracy": m["test"]["accuracy"], "precision": m["precision"]}
 
 
+def counterbalanced(runs: list, repeats: int) -> list[list]:
+    """The run order for each repeat: forward, then reversed, and so on. A machine that slows down (or speeds up)
+    over the session then weighs on every setup alike instead of on whichever always runs last."""
+    return [list(runs) if r % 2 == 0 else list(reversed(runs)) for r in range(repeats)]
+
+
+def averaged(rows: list[dict]) -> dict:
+    """The mean of each timing over the repeats; accuracy and precision are the same in every repeat (one seed)."""
+    mean = {key: float(np.mean([row[key] for row in rows])) for key in ("train_s", "eval_s", "accuracy")}
+    return {**rows[0], **mean, "repeats": len(rows)}
+
+
 SETUPS = {"classic": "classic pad-128 fp32 Trainer",
           "tuned": "tuned plain Trainer (dynamic padding, length groups, fp32)",
           "workbench": "workbench default"}
 
 
-def run_one(setup: str, n_train: int, n_test: int, overrides: dict | None = None) -> dict:
+def run_one(setup: str, n_train: int, n_test: int, overrides: dict | None = None, seed: int = 0) -> dict:
     with tempfile.TemporaryDirectory() as home:
         os.environ["WORKBENCH_HOME"] = home
         splits = shared_split(n_train, n_test)
         if setup == "workbench":
-            return workbench_default(splits, n_train, n_test, home, overrides)
-        return plain_trainer(splits, setup == "tuned", home)
+            return workbench_default(splits, n_train, n_test, home, {"seed": seed, **(overrides or {})})
+        return plain_trainer(splits, setup == "tuned", home, seed)
 
 
 def main() -> None:
@@ -105,22 +118,29 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--variant", action="append", default=[], metavar="JSON",
                         help='also time the workbench with these options, e.g. \'{"freeze_embeddings": false}\'')
+    parser.add_argument("--seed", type=int, default=0, help="training seed of every setup (the split stays fixed)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="time every setup this many times, in forward then reverse order (reported: the means)")
     parser.add_argument("--only", choices=list(SETUPS), help=argparse.SUPPRESS)   # one setup, in this process
     parser.add_argument("--overrides", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.only:
-        print("RESULT " + json.dumps(run_one(args.only, args.train, args.test, json.loads(args.overrides))))
+        print("RESULT " + json.dumps(run_one(args.only, args.train, args.test, json.loads(args.overrides),
+                                             args.seed)))
         return
 
-    results = {}
     runs = [(key, name, "{}") for key, name in SETUPS.items()]
     runs += [("workbench", f"workbench with {variant}", variant) for variant in args.variant]
-    for key, name, overrides in runs:
-        out = subprocess.run([sys.executable, __file__, "--only", key, "--train", str(args.train), "--test",
-                              str(args.test), "--overrides", overrides], capture_output=True, text=True,
-                             check=True).stdout
-        results[name] = json.loads(out.split("RESULT ", 1)[1])
-        print(f"{name}: {json.dumps(results[name])}", flush=True)
+    timings: dict[str, list[dict]] = {name: [] for _, name, _ in runs}
+    for order in counterbalanced(runs, args.repeats):
+        for key, name, overrides in order:
+            os.sync()   # no setup pays for writing back another one's files
+            out = subprocess.run([sys.executable, __file__, "--only", key, "--train", str(args.train), "--test",
+                                  str(args.test), "--overrides", overrides, "--seed", str(args.seed)],
+                                 capture_output=True, text=True, check=True).stdout
+            timings[name].append(json.loads(out.split("RESULT ", 1)[1]))
+            print(f"{name}: {json.dumps(timings[name][-1])}", flush=True)
+    results = {name: averaged(rows) for name, rows in timings.items()}
 
     names = list(results)
     ours = results[names[2]]
@@ -134,7 +154,7 @@ def main() -> None:
           f"accuracy {ours['accuracy']:.3f} vs {results[names[0]]['accuracy']:.3f} and "
           f"{results[names[1]]['accuracy']:.3f}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps({"mean": results, "runs": timings}, indent=2))
 
 
 if __name__ == "__main__":
