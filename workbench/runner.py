@@ -16,6 +16,7 @@ import numpy as np
 from . import events as ev
 from .config import RunConfig
 from .datasets import Splits, load_dataset, split_dataset, summarize
+from .openmp import release_thread_team
 from .state import RunState
 from .store import RunStore, new_run_id, write_json_atomic
 
@@ -140,6 +141,9 @@ class Runner:
     # ---- queue and worker
 
     def _enqueue(self, job: Job) -> RunHandle:
+        # The caller's thread (a notebook's main thread, say) may hold an OpenMP team from its own torch work,
+        # which would make the run take about 1.5x as long (workbench.openmp).
+        release_thread_team()
         with self._lock:
             self._jobs[job.run_id] = job
             self._pending.append(job)
@@ -171,6 +175,7 @@ class Runner:
             try:
                 execute(job, lambda e: self._publish(job, e), self.store)
             finally:
+                release_thread_team()   # an idle worker's team would slow the caller's own torch work
                 job.done.set()
 
     def _update_positions(self) -> None:
