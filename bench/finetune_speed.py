@@ -25,10 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 
-def shared_split(n_train: int, n_test: int):
+def shared_split(n_train: int, n_test: int, seed: int = 0):
     from workbench.datasets import load_dataset, split_dataset
     ds = load_dataset("rotten_tomatoes")
-    return split_dataset(ds, val_fraction=0.1, test_fraction=n_test / len(ds), seed=0, max_train_samples=n_train)
+    # the split the workbench makes for a run with this seed, so that all setups see the same examples
+    return split_dataset(ds, val_fraction=0.1, test_fraction=n_test / len(ds), seed=seed, max_train_samples=n_train)
 
 
 def plain_trainer(splits, tuned: bool, out: str, seed: int = 0) -> dict:
@@ -105,7 +106,7 @@ SETUPS = {"classic": "classic pad-128 fp32 Trainer",
 def run_one(setup: str, n_train: int, n_test: int, overrides: dict | None = None, seed: int = 0) -> dict:
     with tempfile.TemporaryDirectory() as home:
         os.environ["WORKBENCH_HOME"] = home
-        splits = shared_split(n_train, n_test)
+        splits = shared_split(n_train, n_test, seed)
         if setup == "workbench":
             return workbench_default(splits, n_train, n_test, home, {"seed": seed, **(overrides or {})})
         return plain_trainer(splits, setup == "tuned", home, seed)
@@ -118,9 +119,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--variant", action="append", default=[], metavar="JSON",
                         help='also time the workbench with these options, e.g. \'{"freeze_embeddings": false}\'')
-    parser.add_argument("--seed", type=int, default=0, help="training seed of every setup (the split stays fixed)")
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="time every setup this many times, in forward then reverse order (reported: the means)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the seed of every setup: the same split and the same initial head")
+    parser.add_argument("--repeats", type=int, default=1, choices=range(1, 101), metavar="N",
+                        help="time every setup N times, in forward then reverse order (reported: the means); "
+                             "an even N weighs every position alike")
     parser.add_argument("--only", choices=list(SETUPS), help=argparse.SUPPRESS)   # one setup, in this process
     parser.add_argument("--overrides", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -40,6 +40,19 @@ def test_finds_torchs_runtime():
     assert any("omp" in name for name in names)
 
 
+@linux_only
+def test_maps_paths_with_spaces_or_deleted_files_are_skipped_quietly(monkeypatch, tmp_path):
+    import torch  # noqa: F401
+    real = openmp._loaded_runtimes()
+    fake_maps = tmp_path / "maps"
+    fake_maps.write_text("".join(
+        f"7f00-7f01 r-xp 00000000 08:01 {i} {path}\n" for i, path in enumerate([
+            real[0]._name, "/opt/my libs/libgomp.so.1 (deleted)", "/usr/lib/libcomponents.so", "[heap]"])) +
+        "7f02-7f03 rw-p 00000000 00:00 0\n")
+    monkeypatch.setattr(openmp, "open", lambda path: fake_maps.open(), raising=False)
+    assert [runtime._name for runtime in openmp._loaded_runtimes()] == [real[0]._name]
+
+
 def test_without_proc_nothing_is_released(monkeypatch):
     monkeypatch.setattr(openmp.os, "getpid", lambda: 0)    # /proc/0/maps does not exist
     assert openmp._loaded_runtimes() == []

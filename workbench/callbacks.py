@@ -1,5 +1,5 @@
 """Trainer callbacks: the bridge from the Trainer to run events (with live diagnosis), cooperative stop, gradual
-unfreezing, no duplicate checkpoint at the end."""
+unfreezing."""
 from __future__ import annotations
 
 import math
@@ -75,17 +75,6 @@ class EventBridge(TrainerCallback):
     def on_save(self, args, state, control, **kw):
         self.publish(ev.CheckpointSaved(step=state.global_step,
                                         path=f"{args.output_dir}/checkpoint-{state.global_step}"))
-
-
-class NoFinalCheckpoint(TrainerCallback):
-    """Skips the checkpoint the Trainer would write at the run's last step, for runs whose final model the runner
-    saves anyway: a finished run has nothing to resume, and the copy cost a full write of weights and optimizer
-    state (172 MB for MiniLM, up to a second or more on a busy disk) before the run could report. The kept
-    checkpoints are then earlier epochs, which is what "explain across training" wants to compare."""
-
-    def on_epoch_end(self, args, state, control, **kw):
-        if state.global_step >= state.max_steps:
-            control.should_save = False
 
 
 class GradualUnfreezing(TrainerCallback):

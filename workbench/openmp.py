@@ -22,11 +22,21 @@ def _loaded_runtimes() -> list[ctypes.CDLL]:
     copy (scikit-learn ships one), each with its own teams. Empty where there is no /proc (macOS, Windows)."""
     try:
         with open(f"/proc/{os.getpid()}/maps") as maps:
-            paths = {line.split()[-1] for line in maps if _RUNTIME.search(line.strip())}
+            # the sixth field is the path, which may hold spaces; a file replaced since it was loaded (a pip
+            # upgrade in a running kernel) ends in " (deleted)" and cannot be opened by name
+            paths = {fields[5] for fields in (line.rstrip("\n").split(maxsplit=5) for line in maps)
+                     if len(fields) == 6 and _RUNTIME.search(fields[5])}
     except OSError:
         return []
-    runtimes = [_open(path) for path in sorted(paths)]
-    return [r for r in runtimes if hasattr(r, "omp_pause_resource_all")]
+    runtimes = []
+    for path in sorted(paths):
+        try:
+            runtime = _open(path)
+        except OSError:
+            continue
+        if hasattr(runtime, "omp_pause_resource_all"):
+            runtimes.append(runtime)
+    return runtimes
 
 
 @functools.lru_cache(maxsize=None)
@@ -36,7 +46,8 @@ def _open(path: str) -> ctypes.CDLL:
 
 def release_thread_team() -> bool:
     """Let go of the calling thread's OpenMP worker threads, in every loaded runtime. True when at least one runtime
-    did; False where none is loaded or all predate OpenMP 5."""
+    accepted the request (libgomp frees the thread's team; LLVM's libomp only marks its threads paused); False
+    where none is loaded or all predate OpenMP 5. Never raises: it only tunes speed."""
     import torch  # noqa: F401  (loads the runtime whose team matters most)
 
     results = [runtime.omp_pause_resource_all(ctypes.c_int(OMP_PAUSE_SOFT)) == 0 for runtime in _loaded_runtimes()]

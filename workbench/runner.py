@@ -288,6 +288,8 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
         if built.kind == "tabular":
             np.save(store.model_folder(job.run_id) / "background.npy", train_data.x[:100])
     store.write_metrics(job.run_id, metrics)
+    if job.config.train.save_model:
+        store.drop_checkpoint(job.run_id, step)   # the same weights as model/, and nothing is left to resume
     return ev.RunFinished(metrics=metrics)
 
 

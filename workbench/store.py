@@ -125,6 +125,10 @@ class RunStore:
     def checkpoints_folder(self, run_id: str) -> Path:
         return self.folder(run_id) / "checkpoints"
 
+    def drop_checkpoint(self, run_id: str, step: int) -> None:
+        """Delete the Trainer checkpoint at `step`, if there is one."""
+        shutil.rmtree(self.checkpoints_folder(run_id) / f"checkpoint-{step}", ignore_errors=True)
+
     def last_checkpoint(self, run_id: str) -> Path | None:
         folder = self.checkpoints_folder(run_id)
         found = sorted(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1])) if folder.exists() else []

@@ -213,8 +213,6 @@ class PreparedTraining:
 def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir: str, callbacks=()) -> PreparedTraining:
     from transformers import EarlyStoppingCallback, PrinterCallback, TrainingArguments
 
-    from .callbacks import NoFinalCheckpoint
-
     keep_freed_memory()
     t, d = cfg.train, cfg.data
     lr = t.lr or DEFAULT_LR[built.kind]
@@ -264,8 +262,6 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
     # An "improvement" must beat the last best validation loss by 1e-4, so float noise does not count.
     extra = ([EarlyStoppingCallback(early_stopping_patience=t.early_stopping, early_stopping_threshold=1e-4)]
              if t.early_stopping else [])
-    if t.save_checkpoints and t.save_model:
-        extra.append(NoFinalCheckpoint())
     trainer = _make_trainer_class()(
         model=built.module, args=args, train_dataset=train_ds, eval_dataset=val_ds,
         data_collator=collator(built), processing_class=built.tokenizer,
