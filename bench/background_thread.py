@@ -19,6 +19,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from finetune_speed import positive_int  # noqa: E402
 
 
 KINDS = {"plain": "plain", "touched": "after a product in the main thread",
@@ -26,7 +29,6 @@ KINDS = {"plain": "plain", "touched": "after a product in the main thread",
 
 
 def one_run(n_train: int, n_test: int, kind: str) -> float:
-    sys.path.insert(0, str(HERE))
     import torch
 
     import finetune_speed
@@ -44,7 +46,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=int, default=2000)
     parser.add_argument("--test", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=positive_int, default=2, metavar="N",
+                        help="how many times to time each setup (reported: the means)")
     parser.add_argument("--only", choices=list(KINDS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.only:
@@ -57,11 +60,11 @@ def main() -> None:
                                   "--test", str(args.test)], capture_output=True, text=True, check=True).stdout
             seconds[kind].append(json.loads(out.split("RESULT ", 1)[1]))
             print(f"{KINDS[kind]}: {seconds[kind][-1]:.1f} s", flush=True)
-    plain = sum(seconds["plain"]) / args.repeats
+    means = {kind: sum(values) / len(values) for kind, values in seconds.items()}
     print(f"\ntrain seconds, mean of {args.repeats}:")
-    for kind, values in seconds.items():
-        mean = sum(values) / len(values)
-        print(f"  {KINDS[kind]}: {mean:.1f} ({mean / plain:.2f}x)")
+    for kind, mean in means.items():
+        print(f"  {KINDS[kind]}: {mean:.1f} ({mean / means['plain']:.2f}x)")
+
 
 if __name__ == "__main__":
     main()

@@ -86,6 +86,14 @@ def workbench_default(splits, n_train: int, n_test: int, home: str, overrides: d
             "accuracy": m["test"]["accuracy"], "precision": m["precision"]}
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def counterbalanced(runs: list, repeats: int) -> list[list]:
     """The run order for each repeat: forward, then reversed, and so on. A machine that slows down (or speeds up)
     over the session then weighs on every setup alike instead of on whichever always runs last."""
@@ -121,7 +129,7 @@ def main() -> None:
                         help='also time the workbench with these options, e.g. \'{"freeze_embeddings": false}\'')
     parser.add_argument("--seed", type=int, default=0,
                         help="the seed of every setup: the same split and the same initial head")
-    parser.add_argument("--repeats", type=int, default=1, choices=range(1, 101), metavar="N",
+    parser.add_argument("--repeats", type=positive_int, default=1, metavar="N",
                         help="time every setup N times, in forward then reverse order (reported: the means); "
                              "an even N weighs every position alike")
     parser.add_argument("--only", choices=list(SETUPS), help=argparse.SUPPRESS)   # one setup, in this process

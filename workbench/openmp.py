@@ -50,5 +50,5 @@ def release_thread_team() -> bool:
     where none is loaded or all predate OpenMP 5. Never raises: it only tunes speed."""
     import torch  # noqa: F401  (loads the runtime whose team matters most)
 
-    results = [runtime.omp_pause_resource_all(ctypes.c_int(OMP_PAUSE_SOFT)) == 0 for runtime in _loaded_runtimes()]
-    return any(results)
+    # a list, not a generator: every runtime must be asked, not just the first that accepts
+    return any([runtime.omp_pause_resource_all(ctypes.c_int(OMP_PAUSE_SOFT)) == 0 for runtime in _loaded_runtimes()])
