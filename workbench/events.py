@@ -26,6 +26,12 @@ class RunQueued(Event):
 
 
 @dataclass(frozen=True)
+class DeviceBusy(Event):
+    """The run waits for the device, which a run in another process (or another runner) holds."""
+    holder: str             # e.g. "run 20261205-101500-ab12 (process 4242)"
+
+
+@dataclass(frozen=True)
 class RunStarted(Event):
     total_steps: int
     precision: str
@@ -98,9 +104,9 @@ class RunFailed(Event):
     hint: str = ""
 
 
-_NAME_OF = {RunQueued: "queued", RunStarted: "started", StepLogged: "step", Evaluated: "evaluated",
-            NoteAdded: "note", Diagnosed: "diagnosed", Retried: "retried", CheckpointSaved: "checkpoint",
-            RunFinished: "finished", RunStopped: "stopped", RunFailed: "failed"}
+_NAME_OF = {RunQueued: "queued", DeviceBusy: "device_busy", RunStarted: "started", StepLogged: "step",
+            Evaluated: "evaluated", NoteAdded: "note", Diagnosed: "diagnosed", Retried: "retried",
+            CheckpointSaved: "checkpoint", RunFinished: "finished", RunStopped: "stopped", RunFailed: "failed"}
 _CLASS_OF = {name: cls for cls, name in _NAME_OF.items()}
 
 

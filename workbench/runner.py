@@ -16,6 +16,7 @@ import numpy as np
 from . import events as ev
 from .config import RunConfig
 from .datasets import Splits, load_dataset, split_dataset, summarize
+from .device_queue import DeviceLock, StopSignal, describe_holder, queues_for_this_host
 from .openmp import release_thread_team
 from .state import RunState
 from .store import RunStore, new_run_id, write_json_atomic
@@ -82,6 +83,7 @@ class Runner:
         self._jobs: dict[str, Job] = {}
         self._wakeup = threading.Condition(self._lock)
         self._worker: threading.Thread | None = None
+        self._device = DeviceLock(self.store.root.parent / "locks")
 
     # ---- public API
 
@@ -112,10 +114,14 @@ class Runner:
         return self._enqueue(Job(run_id, cfg, prepare_splits(cfg), state, resume_from=str(checkpoint)))
 
     def stop(self, run_id: str) -> None:
+        """Stop a run of this process, or ask the process that owns it (through its stop file)."""
         with self._lock:
             job = self._jobs.get(run_id)
-            if job is None:
-                return
+        if job is None:
+            if self.store.owned_elsewhere(run_id, self.active_ids()):
+                self.store.request_stop(run_id)
+            return
+        with self._lock:
             job.stop_flag.set()
             queued = job in self._pending
             if queued:
@@ -144,6 +150,7 @@ class Runner:
         # The caller's thread (a notebook's main thread, say) may hold an OpenMP team from its own torch work,
         # which would make the run take about 1.5x as long (workbench.openmp).
         release_thread_team()
+        job.stop_flag = StopSignal(self.store.stop_file(job.run_id))
         with self._lock:
             self._jobs[job.run_id] = job
             self._pending.append(job)
@@ -173,10 +180,24 @@ class Runner:
                 job = self._pending.pop(0)
             self._update_positions()
             try:
-                execute(job, lambda e: self._publish(job, e), self.store)
+                if self._take_device(job):
+                    try:
+                        execute(job, lambda e: self._publish(job, e), self.store)
+                    finally:
+                        self._device.release()
+                else:
+                    self._publish(job, ev.RunStopped(step=0))
             finally:
                 release_thread_team()   # an idle worker's team would slow the caller's own torch work
                 job.done.set()
+
+    def _take_device(self, job: Job) -> bool:
+        """Wait for the host-wide device lock (another process may be training); False when stopped meanwhile.
+        Under torchrun only each host's local rank 0 queues: the other ranks wait for it in their collectives."""
+        if not queues_for_this_host():
+            return True
+        on_wait = lambda holder: self._publish(job, ev.DeviceBusy(holder=describe_holder(holder)))  # noqa: E731
+        return self._device.acquire(job.run_id, job.stop_flag.is_set, on_wait)
 
     def _update_positions(self) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ class RunState:
             "epoch": 0.0, "started_at": None, "ended_at": None, "run_seconds": 0.0, "samples_per_second": 0.0,
             "history": [], "metrics": {}, "error": None, "hint": None, "notes": [], "diagnoses": [], "config": {},
             "precision": None, "device": None, "parameters": {}, "dataset": {}, "created_at": None,
+            "waiting_for": None,
         }
         self._segment_start = None   # wall time this process started (or resumed) the run
         self._segment_base = 0.0     # run seconds accumulated by earlier segments
@@ -55,7 +56,11 @@ class RunState:
     def _queued(self, e: ev.RunQueued):
         self._s.update(status="queued", config=e.config, queue_position=e.position, created_at=e.time)
 
+    def _device_busy(self, e: ev.DeviceBusy):
+        self._s["waiting_for"] = e.holder
+
     def _started(self, e: ev.RunStarted):
+        self._s["waiting_for"] = None
         self._segment_base = self._s["run_seconds"]
         self._segment_start = e.time
         self._s.update(status="running", total_steps=e.total_steps, precision=e.precision, device=e.device,
@@ -92,7 +97,7 @@ class RunState:
         if self._segment_start is not None:
             self._s["run_seconds"] = self._segment_base + e.time - self._segment_start
         self._segment_start = None
-        self._s.update(status=status, ended_at=e.time, queue_position=None)
+        self._s.update(status=status, ended_at=e.time, queue_position=None, waiting_for=None)
 
     def _finished(self, e: ev.RunFinished):
         self._end("finished", e)
@@ -109,8 +114,9 @@ class RunState:
         self._s.update(error=e.error, hint=e.hint)
 
 
-_APPLY = {ev.RunQueued: RunState._queued, ev.RunStarted: RunState._started, ev.StepLogged: RunState._step,
-          ev.Evaluated: RunState._evaluated, ev.NoteAdded: RunState._note, ev.Diagnosed: RunState._diagnosed,
+_APPLY = {ev.RunQueued: RunState._queued, ev.DeviceBusy: RunState._device_busy, ev.RunStarted: RunState._started,
+          ev.StepLogged: RunState._step, ev.Evaluated: RunState._evaluated, ev.NoteAdded: RunState._note,
+          ev.Diagnosed: RunState._diagnosed,
           ev.Retried: RunState._retried, ev.CheckpointSaved: RunState._checkpoint,
           ev.RunFinished: RunState._finished, ev.RunStopped: RunState._stopped, ev.RunFailed: RunState._failed}
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .device_queue import process_alive, process_identity
 from .events import TERMINAL, Event, event_from_dict
 from .state import RunState
 
@@ -43,16 +44,6 @@ def json_default(value):
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class RunStore:
     def __init__(self, root: Path | str | None = None):
         self.root = Path(root) if root is not None else workbench_home() / "runs"
@@ -69,8 +60,21 @@ class RunStore:
         return folder
 
     def claim(self, run_id: str) -> None:
-        """Record that this process owns the run, so another process can tell a dead owner (interrupted)."""
-        write_json_atomic(self.folder(run_id) / "owner.json", {"pid": os.getpid(), "host": socket.gethostname()})
+        """Record that this process owns the run, so another process can tell a dead owner (interrupted). The
+        process's start time beside its PID keeps a reused PID from passing for the owner."""
+        write_json_atomic(self.folder(run_id) / "owner.json", process_identity())
+        self.clear_stop_request(run_id)
+
+    def stop_file(self, run_id: str) -> Path:
+        return self.folder(run_id) / "stop"
+
+    def request_stop(self, run_id: str) -> None:
+        """Ask the process that owns the run to stop it (it polls this file at every step)."""
+        if (self.folder(run_id) / "config.json").exists():
+            self.stop_file(run_id).touch()
+
+    def clear_stop_request(self, run_id: str) -> None:
+        self.stop_file(run_id).unlink(missing_ok=True)
 
     def append_event(self, run_id: str, event: Event) -> None:
         line = json.dumps(event.to_dict(), default=json_default)
@@ -149,13 +153,18 @@ class RunStore:
         return state
 
     def _owner_alive(self, run_id: str) -> bool:
-        path = self.folder(run_id) / "owner.json"
-        if not path.exists():
+        """Whether another live process owns the run (this process's own runs are known to its runner)."""
+        try:
+            owner = json.loads((self.folder(run_id) / "owner.json").read_text())
+        except (OSError, ValueError):
             return False
-        owner = json.loads(path.read_text())
-        if owner.get("host") != socket.gethostname():
-            return True  # cannot check another machine's processes; assume it is alive
-        return owner["pid"] != os.getpid() and _pid_alive(owner["pid"])
+        if owner.get("host") == socket.gethostname() and owner.get("pid") == os.getpid():
+            return False
+        return process_alive(owner)
+
+    def owned_elsewhere(self, run_id: str, active: set[str] = frozenset()) -> bool:
+        """A run that is not over and that another live process owns."""
+        return run_id not in active and self.load_state(run_id, active).status in ("queued", "running")
 
     def list_runs(self, active: set[str] = frozenset()) -> list[dict]:
         return [self.load_state(run_id, active).snapshot() for run_id in self.run_ids()]

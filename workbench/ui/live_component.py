@@ -61,7 +61,8 @@ function drawChart(svg, rows) {
 
 function render(root, s, rows) {
   const total = s.total_steps || 0;
-  const queued = s.status === "queued" && s.queue_position !== null ? ` (place ${s.queue_position} in the queue)` : "";
+  const place = s.status === "queued" && s.queue_position !== null ? ` (place ${s.queue_position} in the queue)` : "";
+  const queued = s.status === "queued" && s.waiting_for ? ` (waiting for ${s.waiting_for})` : place;
   root.querySelector(".wb-live-title").innerHTML = `<b>Run <code>${esc(s.id)}</code></b> — ${esc(s.status)}${esc(queued)}`;
   root.querySelector(".wb-live-fill").style.width = `${total ? Math.min(100, 100 * s.step / total) : 0}%`;
   root.querySelector(".wb-live-steps").textContent = `step ${s.step} / ${total || "?"}`;

@@ -19,7 +19,7 @@ from ..store import json_default
 LIVE_PATH = "/api/runs/{run_id}/live"
 RUN_ID = re.compile(r"[A-Za-z0-9_-]+")
 FIELDS = ("id", "status", "step", "total_steps", "elapsed", "eta", "samples_per_second", "queue_position",
-          "error", "hint")
+          "waiting_for", "error", "hint")
 
 
 def live_view(snap: dict, since: int = 0) -> dict:

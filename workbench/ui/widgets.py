@@ -150,6 +150,8 @@ class TrainingPanel:
             self.progress.max = max(snap["total_steps"], 1)
             self.progress.value = min(snap["step"], self.progress.max)
             queue = f" (place {snap['queue_position']} in the queue)" if status == "queued" else ""
+            if status == "queued" and snap.get("waiting_for"):
+                queue = f" (waiting for {snap['waiting_for']})"
             colour = {"failed": "#b00", "finished": "#070", "stopped": "#a60"}.get(status, "#000")
             self.status.value = f"<b style='color:{colour}'>{status}</b>{queue} · run {snap['id']}"
             eta = "—" if snap["eta"] is None else f"{snap['eta']:.0f} s"
