@@ -147,3 +147,34 @@ def test_cv_folds_need_enough_members_per_class(tmp_path):
     ds = load_dataset(write(tmp_path / "rare.csv", "x,label\n" + rows))
     with pytest.raises(DatasetError, match=r"rare \(\d\).*Lower cv_folds"):
         split_dataset(ds, seed=0, cv_folds=8, cv_fold=0)
+
+
+def customer_table(rows=200):
+    plans = ("basic", "plus", "pro")
+    return "customer,age,plan,comment,target\n" + "".join(
+        f"cust-{i:06d},{20 + i % 50},{plans[i % 3]},comment {i % 120},{i % 2}\n" for i in range(rows))
+
+
+def test_identifier_and_free_text_columns_are_set_aside_with_a_note(tmp_path):
+    ds = load_dataset(write(tmp_path / "customers.csv", customer_table()), label_column="target")
+    assert ds.feature_names == ["age", "plan_basic", "plan_plus", "plan_pro"] and ds.x.shape == (200, 4)
+    assert len(ds.notes) == 1
+    assert "'customer' (200 distinct values)" in ds.notes[0] and "'comment' (120 distinct values)" in ds.notes[0]
+    splits = split_dataset(ds)
+    assert splits.train.notes == ds.notes and summarize(splits.train, splits)["notes"] == ds.notes
+    assert summarize(load_dataset("wine"))["notes"] == []
+
+
+@pytest.mark.parametrize("limit, value, words", [
+    ("MAX_FEATURES", 3, r"200 rows x 4 features would need .*'plan' \(3 values\)"),
+    ("MAX_FEATURE_BYTES", 1000, r"200 rows x 4 features would need 0.0 GB"),
+])
+def test_too_wide_or_too_large_a_table_is_refused_before_it_is_encoded(tmp_path, monkeypatch, limit, value, words):
+    import workbench.datasets as datasets
+
+    def must_not_encode(*args, **kwargs):
+        raise AssertionError("one-hot encoded before the check")
+    monkeypatch.setattr(datasets, limit, value)
+    monkeypatch.setattr(datasets.pd, "get_dummies", must_not_encode)
+    with pytest.raises(DatasetError, match=words):
+        load_dataset(write(tmp_path / f"wide_{limit}.csv", customer_table()), label_column="target")

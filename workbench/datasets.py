@@ -6,7 +6,12 @@ example ids and the label names. Splitting is separate (`split_dataset`), seeded
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import importlib.util
+import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -33,6 +38,7 @@ class Dataset:
     ids: np.ndarray = None
     feature_names: list[str] = field(default_factory=list)
     source: str = ""
+    notes: list[str] = field(default_factory=list)   # what loading changed, e.g. columns set aside; shown to users
 
     def __post_init__(self):
         if self.ids is None:
@@ -47,8 +53,7 @@ class Dataset:
             x = [self.x[i] for i in index]
         else:
             x = self.x[index]
-        return Dataset(self.name, self.kind, x, self.y[index], self.label_names, self.ids[index],
-                       self.feature_names, self.source)
+        return dataclasses.replace(self, x=x, y=self.y[index], ids=self.ids[index])
 
 
 @dataclass
@@ -149,15 +154,72 @@ def list_datasets() -> list[dict]:
              "licence": e.licence} for e in REGISTRY.values()]
 
 
-_CACHE: dict[tuple, Dataset] = {}
+CACHED_DATASETS = 8               # loaded datasets kept in memory, least recently used dropped first
+HASHED_FILE_BYTES = 16 * 2**20    # files up to this size are fingerprinted by content as well as by stat
+FINGERPRINT_DEPTH = 3             # folder levels a folder's fingerprint lists
+_CACHE: OrderedDict[tuple, tuple[tuple, Dataset]] = OrderedDict()   # (name, columns) -> (fingerprint, dataset)
+_CACHE_LOCK = threading.Lock()    # the runner's worker thread and the UI load datasets concurrently
 
 
 def load_dataset(name: str, text_column: str | None = None, label_column: str | None = None) -> Dataset:
-    """Load a registry dataset, a CSV file, an image folder or (online) a hub dataset, and validate it."""
-    key = (name, text_column, label_column)
-    if key not in _CACHE:
-        _CACHE[key] = validate_dataset(_load_uncached(name, text_column, label_column))
-    return _CACHE[key]
+    """Load a registry dataset, a CSV file, an image folder or (online) a hub dataset, and validate it.
+
+    Loaded datasets are cached per (name, columns) together with the data's fingerprint, so a file or folder
+    changed on disk is loaded again."""
+    key, fingerprint = (name, text_column, label_column), dataset_fingerprint(name)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            _CACHE.move_to_end(key)
+            return cached[1]
+    ds = validate_dataset(_load_uncached(name, text_column, label_column))
+    with _CACHE_LOCK:
+        _CACHE[key] = (fingerprint, ds)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHED_DATASETS:
+            _CACHE.popitem(last=False)
+    return ds
+
+
+def dataset_fingerprint(name: str) -> tuple:
+    """What identifies the data behind `name` as it is now: a registry name by itself (package data does not
+    change), a file by size, mtime_ns and (up to HASHED_FILE_BYTES) a content hash, a folder by the names, sizes
+    and mtimes of every file below it, and a hub name by itself."""
+    if name in REGISTRY:
+        return ("registry", name)
+    path = Path(name).expanduser()
+    if path.is_file():
+        return ("file", str(path.resolve()), *_file_fingerprint(path))
+    if path.is_dir():
+        return ("folder", str(path.resolve()), _folder_fingerprint(path))
+    return ("hub", name)
+
+
+def _file_fingerprint(path: Path) -> tuple:
+    # A file rewritten in place within the clock's tick (a few ms) can keep its size and mtime; small files are
+    # hashed too. A file too big to hash takes longer than a tick to write, so its mtime does change.
+    stat = path.stat()
+    if stat.st_size > HASHED_FILE_BYTES:
+        return stat.st_size, stat.st_mtime_ns
+    with open(path, "rb") as file:
+        return stat.st_size, stat.st_mtime_ns, hashlib.file_digest(file, "blake2b").hexdigest()[:32]
+
+
+def _folder_fingerprint(path: Path) -> str:
+    """Listing digest down to FINGERPRINT_DEPTH levels (an image folder is root/class/file; a local hub folder
+    rarely nests deeper), so a path typed by mistake, such as a home folder, is not walked entirely."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder, dirs, files in os.walk(path):
+        depth = len(Path(folder).relative_to(path).parts)
+        dirs[:] = sorted(dirs) if depth < FINGERPRINT_DEPTH - 1 else []
+        for name in sorted(files):
+            try:
+                stat = os.stat(os.path.join(folder, name))
+            except FileNotFoundError:   # removed while listing; the next call sees the new state
+                continue
+            entry = f"{os.path.relpath(os.path.join(folder, name), path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
+            digest.update(entry.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def _load_uncached(name, text_column, label_column) -> Dataset:
@@ -217,13 +279,58 @@ def load_csv(path: Path, text_column: str | None = None, label_column: str | Non
             raise DatasetError(f"{len(empty)} empty text(s) in column {text!r} (file lines {rows}); "
                                "fill or remove those rows.")
         return _from_labels(Path(path).stem, "text", texts.astype(str).tolist(), frame[label], str(path))
-    features = frame.drop(columns=[label])
-    features = pd.get_dummies(features, dummy_na=False, dtype=np.float32)
+    features, notes = tabular_features(frame.drop(columns=[label]), Path(path).name)
     if features.shape[1] == 0:
-        raise DatasetError(f"{Path(path).name} has no feature columns besides {label!r}; for text data name "
-                           "the text column with --text-column.")
-    return _from_labels(Path(path).stem, "tabular", features.to_numpy(dtype=np.float32), frame[label],
-                        str(path), feature_names=[str(c) for c in features.columns])
+        raise DatasetError(f"{Path(path).name} has no usable feature columns besides {label!r}; for text data "
+                           "name the text column with --text-column.")
+    ds = _from_labels(Path(path).stem, "tabular", features.to_numpy(dtype=np.float32), frame[label],
+                      str(path), feature_names=[str(c) for c in features.columns])
+    ds.notes = notes
+    return ds
+
+
+MAX_CATEGORIES = 50                # a string column with more distinct values is not one-hot encoded ...
+MAX_DISTINCT_SHARE = 0.5           # ... nor one where more than this share of the rows are distinct
+MAX_FEATURES = 5000                # a wider table is refused ...
+MAX_FEATURE_BYTES = 2**30          # ... and so is one whose float32 feature matrix would need more memory
+
+
+def tabular_features(frame: pd.DataFrame, file_name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Numeric columns as they are and string columns one-hot encoded, plus notes for the user. String columns
+    with too many distinct values (identifiers, free text) are set aside: one-hot encoding a unique id makes a
+    column per row. The width and memory are checked before the encoded table is allocated."""
+    strings = list(frame.select_dtypes(include=["object", "string", "category"]).columns)
+    distinct = {c: int(frame[c].nunique(dropna=True)) for c in strings}
+    set_aside = [c for c in strings if _too_many_values(distinct[c], len(frame))]
+    encoded = [c for c in strings if c not in set_aside]
+    width = frame.shape[1] - len(strings) + sum(distinct[c] for c in encoded)
+    _check_feature_budget(len(frame), width, {c: distinct[c] for c in encoded}, file_name)
+    features = pd.get_dummies(frame.drop(columns=set_aside), columns=encoded, dummy_na=False, dtype=np.float32)
+    return features, [_set_aside_note(set_aside, distinct)] if set_aside else []
+
+
+def _too_many_values(distinct: int, rows: int) -> bool:
+    return distinct > MAX_CATEGORIES or distinct > rows * MAX_DISTINCT_SHARE
+
+
+def _set_aside_note(columns: list[str], distinct: dict[str, int]) -> str:
+    named = ", ".join(f"{c!r} ({distinct[c]:,} distinct values)" for c in columns[:5])
+    more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
+    return (f"Set aside {len(columns)} text column(s) with too many distinct values to use as categories "
+            f"(identifiers or free text): {named}{more}. They are not features; for free text, train a text "
+            "model with --text-column.")
+
+
+def _check_feature_budget(rows: int, width: int, categories: dict[str, int], file_name: str) -> None:
+    needed = rows * width * 4   # float32
+    if width <= MAX_FEATURES and needed <= MAX_FEATURE_BYTES:
+        return
+    widest = sorted(categories.items(), key=lambda item: -item[1])[:3]
+    blame = (f" One-hot encoding {len(categories)} string column(s) adds a feature per value; the widest: "
+             + ", ".join(f"{c!r} ({n} values)" for c, n in widest) + "." if widest else "")
+    raise DatasetError(f"{file_name}: {rows:,} rows x {width:,} features would need {needed / 2**30:.1f} GB as "
+                       f"float32; the limits are {MAX_FEATURES:,} features and {MAX_FEATURE_BYTES / 2**30:.0f} GB."
+                       f"{blame} Drop or merge columns, or use fewer rows.")
 
 
 def _looks_like_image_folder(path: Path) -> bool:
@@ -352,7 +459,7 @@ def summarize(ds: Dataset, splits: Splits | None = None) -> dict:
         "label_names": list(ds.label_names),
         "class_counts": {n: int(c) for n, c in zip(ds.label_names, counts)},
         "majority_share": float(counts.max() / counts.sum()),
-        "source": ds.source,
+        "source": ds.source, "notes": list(ds.notes),
     }
     if ds.kind == "text":
         words = np.array([len(str(t).split()) for t in ds.x])

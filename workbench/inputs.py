@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -9,16 +13,22 @@ import torch
 from .datasets import Dataset
 from .store import workbench_home
 
+TOKEN_CACHE_FILES = 64           # the token cache keeps at most this many tables ...
+TOKEN_CACHE_BYTES = 2 * 2**30    # ... and this many bytes, evicting the least recently used first
+_STALE_TEMP_SECONDS = 3600       # a temp file this old is left over from a crashed write
+
 
 def tokenize_cached(texts: list[str], labels: np.ndarray, tokenizer, max_length: int):
-    """Tokenize once per (texts, tokenizer, max_length); later runs load the Arrow cache from disk."""
+    """Tokenize once per (texts, labels, tokenizer, max_length); later runs load the Arrow cache from disk.
+
+    The table holds the labels, so they are part of the key: the same texts with other labels (label noise, a
+    corrected file, another label column) are a different table. `datasets` writes the file through a temp file
+    and a rename, so two processes tokenizing the same key at once both end up with a complete file."""
     import datasets
 
-    digest = hashlib.sha1()
-    for part in (tokenizer.name_or_path, str(len(tokenizer)), str(max_length), *texts):
-        digest.update(part.encode("utf-8", "replace") + b"\0")
-    cache = workbench_home() / "cache" / "tokens"
-    cache.mkdir(parents=True, exist_ok=True)
+    key = token_cache_key(texts, labels, tokenizer, max_length)
+    folder = token_cache_folder()
+    path = folder / f"{key}.arrow"
     table = datasets.Dataset.from_dict({"text": list(texts), "labels": np.asarray(labels).tolist()})
 
     def encode(batch):
@@ -26,9 +36,80 @@ def tokenize_cached(texts: list[str], labels: np.ndarray, tokenizer, max_length:
         enc["length"] = [len(ids) for ids in enc["input_ids"]]
         return enc
 
-    return table.map(encode, batched=True, remove_columns=["text"],
-                     cache_file_name=str(cache / f"{digest.hexdigest()}.arrow"), load_from_cache_file=True,
-                     desc="tokenizing")
+    # new_fingerprint: our key already names the content; without it `datasets` would hash the tokenizer again
+    tokenized = table.map(encode, batched=True, remove_columns=["text"], cache_file_name=str(path),
+                          load_from_cache_file=True, new_fingerprint=key, desc="tokenizing")
+    _mark_used(path)
+    evict_token_cache(folder, keep=path, max_files=TOKEN_CACHE_FILES, max_bytes=TOKEN_CACHE_BYTES)
+    return tokenized
+
+
+def token_cache_folder() -> Path:
+    folder = workbench_home() / "cache" / "tokens"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def token_cache_key(texts: list[str], labels: np.ndarray, tokenizer, max_length: int) -> str:
+    """A digest of everything the tokenized table depends on: tokenizer, max_length, texts and labels."""
+    digest = hashlib.sha256()
+    for part in (tokenizer_fingerprint(tokenizer), str(max_length), str(len(texts))):
+        digest.update(part.encode() + b"\0")
+    for text in texts:
+        digest.update(str(text).encode("utf-8", "replace") + b"\0")
+    digest.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
+    return digest.hexdigest()[:40]
+
+
+def tokenizer_fingerprint(tokenizer) -> str:
+    """Identifies what a tokenizer turns text into: its class, name, size, truncation side and a hash of its
+    vocabulary and rules. A fast tokenizer's backend JSON holds vocabulary, normalizer and special tokens (its
+    truncation/padding state is dropped: tokenizing changes it); a slow one is hashed by vocabulary and special
+    tokens. About 5 ms for MiniLM."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        rules = json.loads(backend.to_str())
+        rules.pop("truncation", None)
+        rules.pop("padding", None)
+    else:
+        rules = {"vocab": sorted(tokenizer.get_vocab().items()), "special": tokenizer.special_tokens_map,
+                 "lower": getattr(tokenizer, "do_lower_case", None)}
+    content = hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()
+    parts = (type(tokenizer).__name__, tokenizer.name_or_path, len(tokenizer), tokenizer.truncation_side, content)
+    return "|".join(map(str, parts))
+
+
+def _mark_used(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:   # evicted by another process in the meantime; the loaded table stays readable
+        pass
+
+
+def evict_token_cache(folder: Path, keep: Path | None = None, max_files: int = TOKEN_CACHE_FILES,
+                      max_bytes: int = TOKEN_CACHE_BYTES) -> list[Path]:
+    """Delete the least recently used tables beyond `max_files` or `max_bytes` (never `keep`), and temp files
+    left by crashed writes. Returns what was deleted. A process still reading a deleted table keeps its data:
+    the file stays readable through an open handle."""
+    tables, removed, now = [], [], time.time()
+    for entry in os.scandir(folder):
+        try:
+            stat = entry.stat()
+        except FileNotFoundError:   # deleted by another process since the listing
+            continue
+        if entry.name.endswith(".arrow"):
+            tables.append((stat.st_mtime, stat.st_size, Path(entry.path)))
+        elif entry.is_file() and now - stat.st_mtime > _STALE_TEMP_SECONDS:
+            removed.append(Path(entry.path))
+    kept_files = kept_bytes = 0
+    for _, size, path in sorted(tables, key=lambda t: (t[2] != keep, -t[0])):   # `keep` first, then newest
+        if path == keep or (kept_files < max_files and kept_bytes + size <= max_bytes):
+            kept_files, kept_bytes = kept_files + 1, kept_bytes + size
+        else:
+            removed.append(path)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 def image_array(item, size: int) -> np.ndarray:

@@ -23,9 +23,10 @@ def encoder():
     return Encoder("minilm")
 
 
-@st.cache_resource(show_spinner="Embedding the texts (once per dataset and size) ...")
-def similarity_index(dataset: str, limit: int):
-    """The first `limit` texts of a bundled text dataset, embedded, and their label names."""
+@st.cache_resource(max_entries=4, show_spinner="Embedding the texts (once per dataset and size) ...")
+def similarity_index(dataset: str, limit: int, fingerprint: tuple):   # noqa: ARG001 - part of the cache key
+    """The first `limit` texts of a text dataset, embedded, and their label names. `fingerprint`
+    (datasets.dataset_fingerprint) makes a changed file or folder embed again."""
     from ..datasets import load_dataset
     from ..embeddings import SimilarityIndex
 
@@ -49,7 +50,8 @@ def _search() -> None:
     query = st.text_input("query", "a warm, funny film with great acting", key="lab.sim.query")
     if st.button("Search", key="lab.sim.go") or st.session_state.get("lab.sim.shown") == (dataset, limit):
         try:
-            index, labels = similarity_index(dataset, int(limit))
+            from ..datasets import dataset_fingerprint
+            index, labels = similarity_index(dataset, int(limit), dataset_fingerprint(dataset))
             found = index.search(query, int(k))
             st.session_state["lab.sim.shown"] = (dataset, limit)
         except Exception as err:

@@ -5,6 +5,20 @@ from workbench.config import DEFAULT_MODEL
 from workbench.datasets import REGISTRY
 from workbench.ui.common import show_error
 
+
+def saved_upload(upload) -> str:
+    """The stored path of an uploaded file. Each upload (a new file_id, even for the same name) is hashed and
+    unpacked once per session, not on every rerun of this page."""
+    from pathlib import Path
+
+    from workbench.uploads import save_upload
+
+    saved = st.session_state.setdefault("data.saved_uploads", {})
+    if upload.file_id not in saved or not Path(saved[upload.file_id]).exists():
+        saved[upload.file_id] = str(save_upload(upload.name, upload.getvalue()))
+    return saved[upload.file_id]
+
+
 st.title("Data")
 source = st.radio("Source", ["bundled (offline)", "upload a CSV or an image zip", "hub name or local path"],
                   horizontal=True, key="data.source")
@@ -14,12 +28,11 @@ if source.startswith("bundled"):
                                       format_func=lambda n: f"{n} — {REGISTRY[n].description}")
 elif source.startswith("upload"):
     upload = st.file_uploader("CSV (text + label, or features + target) or a zip of class folders of images",
-                              type=["csv", "zip"], key="data.upload")
+                              type=["csv", "tsv", "zip"], key="data.upload")
     if upload is not None:
-        from workbench.uploads import save_upload
         try:
-            options["dataset"] = str(save_upload(upload.name, upload.getvalue()))
-        except ValueError as err:
+            options["dataset"] = saved_upload(upload)
+        except (ValueError, OSError) as err:   # OSError: the disk is full or the uploads folder not writable
             show_error(err)
 else:
     options["dataset"] = st.text_input("Hub dataset name (needs internet) or a path on this machine",
@@ -43,6 +56,8 @@ if options.get("dataset"):
                                         "model": DEFAULT_MODEL[ds.kind]}
     st.success(f"{summary['name']}: {summary['size']} {ds.kind} examples, {summary['classes']} classes; "
                "the Train page now uses it.")
+    for note in summary["notes"]:
+        st.info(note)
     cols = st.columns(4)
     cols[0].metric("examples", summary["size"])
     cols[1].metric("classes", summary["classes"])

@@ -11,14 +11,22 @@ if snap is None:
     st.stop()
 
 
+def model_stamp(run_id: str) -> tuple:
+    """(name, size, mtime_ns) of the run's model files, config and metrics: what `predictor_for` reads, so a run
+    id whose model was re-trained, or deleted and re-created, loads again."""
+    model = runner().store.model_folder(run_id)
+    files = [*sorted(model.glob("*")), model.parent / "config.json", model.parent / "metrics.json"]
+    return tuple((f.name, stat.st_size, stat.st_mtime_ns) for f in files if f.is_file() for stat in [f.stat()])
+
+
 @st.cache_resource(max_entries=3, show_spinner="Loading the run's model ...")
-def predictor_for(run_id: str):
+def predictor_for(run_id: str, stamp: tuple):   # noqa: ARG001 - stamp is part of the cache key
     from workbench.predict import load_predictor
     return load_predictor(run_id, runner().store)
 
 
 try:
-    predictor = predictor_for(snap["id"])
+    predictor = predictor_for(snap["id"], model_stamp(snap["id"]))
 except FileNotFoundError as err:
     st.error(str(err))
     st.stop()
