@@ -57,7 +57,7 @@ def test_stop_takes_effect_within_one_step(runner):
     handle = runner.start(tiny_tabular(max_steps=10_000, eval_every=None, epochs=1000), subscribers=[on_event])
     snap = handle.wait(120)
     assert snap["status"] == "stopped"
-    assert snap["step"] <= steps_at_stop[0] + 1
+    assert snap["step"] == steps_at_stop[0]      # the stop came while that step was logged: no step after it
 
 
 def test_nan_loss_fails_with_a_message_and_the_runner_keeps_serving(runner):
@@ -106,6 +106,11 @@ def test_dead_owner_shows_interrupted_and_resumes_from_checkpoint(runner, store)
     resumed = fresh.resume(handle.id)
     snap = resumed.wait(120)
     assert snap["status"] == "finished" and snap["step"] == snap["total_steps"]
+    # The second epoch ran twice (before the "crash" and after the resume) but shows once.
+    assert [r["step"] for r in snap["history"] if "train_loss" in r] == list(range(1, snap["total_steps"] + 1))
+    assert [r["step"] for r in snap["history"] if "eval_loss" in r] == [snap["total_steps"] // 2, snap["total_steps"]]
+    setup_notes = [n["message"] for n in snap["notes"] if n["kind"] == "setup"]
+    assert len(setup_notes) == len(set(setup_notes))
 
 
 def test_text_run_with_a_local_model_folder(runner, tiny_text_model):
@@ -230,6 +235,16 @@ def test_out_of_memory_gives_up_after_three_retries(runner, memory_limit):
     assert len([n for n in snap["notes"] if n["kind"] == "retry"]) == MAX_OOM_RETRIES == 3
     assert snap["config"]["train"]["batch_size"] == 2 and snap["config"]["train"]["grad_accum"] == 8
     assert halved_batch(tiny_tabular(batch_size=1)) is None
+
+
+def test_gradient_accumulation_trains_like_the_larger_batch(runner):
+    """Two micro-batches of 8 hold the same 16 examples as one batch of 16: the same losses at every step (the
+    out-of-memory retry relies on it)."""
+    losses = lambda snap: [r["train_loss"] for r in snap["history"] if "train_loss" in r]  # noqa: E731
+    whole = runner.start(tiny_tabular(batch_size=16, max_steps=3, eval_every=None)).wait(120)
+    accumulated = runner.start(tiny_tabular(batch_size=8, grad_accum=2, max_steps=3, eval_every=None)).wait(120)
+    assert len(losses(whole)) == 3
+    assert losses(accumulated) == pytest.approx(losses(whole), rel=1e-3)   # float summation order differs
 
 
 def test_which_errors_count_as_out_of_memory():

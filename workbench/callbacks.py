@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Callable
 
+import numpy as np
 from transformers import TrainerCallback
 
 from . import events as ev
@@ -15,12 +16,35 @@ from .models import BuiltModel, set_trainable_blocks
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
+    """The loss (or the model's output) became NaN or infinite."""
+
+
+class StopRequested(Exception):
+    """The user stopped the run; raised where the Trainer has no gentler exit (set-up, between steps, mid-way
+    through an evaluation or prediction pass) and caught by the runner."""
+
+
+class TrainingAlreadyComplete(Exception):
+    """A run resumed from the checkpoint of its last step: there is no step left to train."""
+
+
+def raise_if_stopped(stop_flag: threading.Event) -> None:
+    if stop_flag.is_set():
+        raise StopRequested()
+
+
+def raise_if_not_finite(values, what: str, where: str = "") -> None:
+    """TrainingDiverged when `values` (a number or an array) holds a NaN or an infinity."""
+    array = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(array)
+    if not finite.all():
+        raise TrainingDiverged(f"the {what} became {array[~finite].flat[0]}{where}")
 
 
 class EventBridge(TrainerCallback):
     """Turns the Trainer's logs into plain events, diagnoses the curves as they grow (a `Diagnosed` event per new
-    note), and honours a stop request at the next step end."""
+    note), and honours a stop request at the next step boundary or evaluation batch, with no evaluation or
+    checkpoint after it (the runner writes the one checkpoint a stopped run keeps)."""
 
     def __init__(self, publish: Callable[[ev.Event], None], stop_flag: threading.Event, batch_size: int,
                  diagnoser: Diagnoser | None = None):
@@ -29,17 +53,35 @@ class EventBridge(TrainerCallback):
         self.batch_size = batch_size
         self.diagnoser = diagnoser or Diagnoser()
         self._last = None           # (time, step) at the previous training log, for samples/s
-        self.stopped_at: int | None = None
 
     def on_train_begin(self, args, state, control, **kw):
+        raise_if_stopped(self.stop_flag)
         self._last = (time.time(), state.global_step)
+
+    def on_step_begin(self, args, state, control, **kw):
+        raise_if_stopped(self.stop_flag)    # a stop that came during the last step's logging, evaluation or save
+        if state.global_step >= state.max_steps:
+            # Only after resuming from a run's last step, in the middle of an epoch: the Trainer would train one
+            # step past the end.
+            raise TrainingAlreadyComplete()
 
     def on_step_end(self, args, state, control, **kw):
         if self.stop_flag.is_set():
-            control.should_training_stop = True
-            control.should_evaluate = False
-            control.should_save = False
-            self.stopped_at = state.global_step
+            self._end_training(control)
+
+    def on_epoch_end(self, args, state, control, **kw):
+        # The DefaultFlowCallback, which runs before this one, has just asked for the epoch's evaluation and save.
+        if self.stop_flag.is_set():
+            self._end_training(control)
+
+    def on_prediction_step(self, args, state, control, **kw):
+        raise_if_stopped(self.stop_flag)    # ends an evaluation or prediction pass after the current batch
+
+    @staticmethod
+    def _end_training(control) -> None:
+        control.should_training_stop = True
+        control.should_evaluate = False
+        control.should_save = False
 
     def on_log(self, args, state, control, logs=None, **kw):
         logs = dict(logs or {})
@@ -47,25 +89,33 @@ class EventBridge(TrainerCallback):
         if "eval_loss" in logs:
             values = {k: float(v) for k, v in logs.items()
                       if k.startswith("eval_") and not k.endswith(("_runtime", "per_second"))}
+            self._check_finite(values, "eval_loss", "validation loss", step, epoch)
             self.publish(ev.Evaluated(step=step, epoch=epoch, values=values))
             self._diagnose(step, epoch, values)
             return
         if "loss" not in logs:
-            return  # the final train summary; the runner reports it
+            # The final train summary, which the runner reports; its mean loss also covers the steps after the
+            # last log.
+            raise_if_not_finite(logs.get("train_loss", 0.0), "mean training loss", f" by step {step}")
+            return
         loss = float(logs["loss"])
         values = {"train_loss": loss}
         for key in ("learning_rate", "grad_norm"):
             if logs.get(key) is not None:
                 values[key] = float(logs[key])
-        if not math.isfinite(loss):
-            self._diagnose(step, epoch, values)
-            raise TrainingDiverged(f"the training loss became {loss} at step {step}")
+        self._check_finite(values, "train_loss", "training loss", step, epoch)
         now = time.time()
         t0, s0 = self._last
         rate = (step - s0) * self.batch_size * args.gradient_accumulation_steps / max(now - t0, 1e-9)
         self._last = (now, step)
         self.publish(ev.StepLogged(step=step, epoch=epoch, values=values, samples_per_second=rate))
         self._diagnose(step, epoch, values)
+
+    def _check_finite(self, values: dict, key: str, what: str, step: int, epoch: float) -> None:
+        """Diagnose (a `nan` note) and raise TrainingDiverged when values[key] is NaN or infinite."""
+        if not math.isfinite(values[key]):
+            self._diagnose(step, epoch, values)
+            raise_if_not_finite(values[key], what, f" at step {step}")
 
     def _diagnose(self, step: int, epoch: float, values: dict) -> None:
         for note in self.diagnoser.add({"step": step, "epoch": epoch, **values}):

@@ -45,7 +45,8 @@ class RunHandle:
         return self._job.run_id
 
     def stop(self) -> None:
-        """Ask the run to stop; it ends within one optimizer step (a queued run ends at once)."""
+        """Ask the run to stop: it ends within one optimizer step or evaluation batch, then writes one checkpoint
+        to resume from (when checkpoints are on); a queued run ends at once."""
         self._runner.stop(self.id)
 
     def wait(self, timeout: float | None = None) -> dict:
@@ -75,6 +76,21 @@ def prepare_splits(cfg: RunConfig) -> Splits:
     return apply_perturbations(splits, d, cfg.train.seed)
 
 
+RESUMABLE = ("stopped", "interrupted")
+
+
+def check_resumable(snap: dict) -> None:
+    """ValueError saying why a run cannot be resumed; only stopped and interrupted runs can."""
+    status, run_id = snap["status"], snap["id"]
+    if status in RESUMABLE:
+        return
+    if status == "finished":
+        raise ValueError(f"Run {run_id} already finished; start a new run.")
+    if status == "failed":
+        raise ValueError(f"Run {run_id} failed ({snap['error']}); fix and start a new run.")
+    raise ValueError(f"Run {run_id} is {status} in another process; stop it there first.")
+
+
 class Runner:
     def __init__(self, store: RunStore | None = None):
         self.store = store or RunStore()
@@ -101,17 +117,22 @@ class Runner:
         return self._enqueue(Job(run_id, cfg, splits, RunState(run_id), subscribers=list(subscribers)))
 
     def resume(self, run_id: str) -> RunHandle:
-        """Continue an interrupted (or stopped) run from its last checkpoint, in the same folder."""
+        """Continue a stopped or interrupted run from its newest complete checkpoint, in the same folder."""
         if run_id in self.active_ids():
             raise ValueError(f"Run {run_id} is still active.")
+        if not (self.store.folder(run_id) / "config.json").exists():
+            raise FileNotFoundError(f"There is no run {run_id!r} under {self.store.root}; `python -m workbench runs` "
+                                    "lists them.")
+        state = self.store.load_state(run_id)
+        check_resumable(state.snapshot())
         checkpoint = self.store.last_checkpoint(run_id)
         if checkpoint is None:
-            raise ValueError(f"Run {run_id} has no checkpoint to resume from (checkpoints are saved at the end "
-                             "of each epoch); start it again instead.")
+            raise ValueError(f"Run {run_id} has no checkpoint to resume from (checkpoints were off, or it ended "
+                             "before its first one); start it again instead.")
         cfg = RunConfig.from_dict(self.store.config(run_id))
-        state = self.store.load_state(run_id)
+        splits = prepare_splits(cfg)
         self.store.claim(run_id)
-        return self._enqueue(Job(run_id, cfg, prepare_splits(cfg), state, resume_from=str(checkpoint)))
+        return self._enqueue(Job(run_id, cfg, splits, state, resume_from=str(checkpoint)))
 
     def stop(self, run_id: str) -> None:
         """Stop a run of this process, or ask the process that owns it (through its stop file)."""
@@ -127,8 +148,10 @@ class Runner:
             if queued:
                 self._pending.remove(job)
         if queued:
-            self._publish(job, ev.RunStopped(step=0))
-            job.done.set()
+            try:
+                self._publish(job, stopped_before_training(job))
+            finally:
+                self._retire(job)
             self._update_positions()
 
     def active_ids(self) -> set[str]:
@@ -186,10 +209,13 @@ class Runner:
                     finally:
                         self._device.release()
                 else:
-                    self._publish(job, ev.RunStopped(step=0))
+                    self._publish(job, stopped_before_training(job))
+            except Exception as err:   # recording the outcome failed (disk full ...): the next run must still start
+                traceback.print_exc()
+                end_in_memory(job, err)
             finally:
                 release_thread_team()   # an idle worker's team would slow the caller's own torch work
-                job.done.set()
+                self._retire(job)
 
     def _take_device(self, job: Job) -> bool:
         """Wait for the host-wide device lock (another process may be training); False when stopped meanwhile.
@@ -208,7 +234,20 @@ class Runner:
 
     def _publish(self, job: Job, event: ev.Event) -> None:
         job.state.apply(event)
-        self.store.append_event(job.run_id, event)
+        try:
+            self.store.append_event(job.run_id, event)
+        finally:   # the subscribers hear of the event even when the disk write fails
+            self._notify(job, event)
+
+    def _retire(self, job: Job) -> None:
+        """Mark the job done and forget it: its state stays on disk, and in the RunHandles that hold the job."""
+        with self._lock:
+            if self._jobs.get(job.run_id) is job:
+                del self._jobs[job.run_id]
+        job.done.set()
+
+    @staticmethod
+    def _notify(job: Job, event: ev.Event) -> None:
         snap = None
         for callback in list(job.subscribers):
             try:
@@ -228,10 +267,14 @@ def execute(job: Job, publish: Callable[[ev.Event], None], store: RunStore) -> N
     """Train, evaluate and save one run; every outcome ends in exactly one terminal event. A run that runs out of
     memory starts again with half the batch and twice the accumulation (the same effective batch), at most
     MAX_OOM_RETRIES times; a resumed run is not retried, since its checkpoint holds the old batch layout."""
+    from .callbacks import StopRequested
+
     for attempt in range(MAX_OOM_RETRIES + 1):
         failure = None
         try:
             result = _train_and_evaluate(job, publish, store)
+        except StopRequested:   # during set-up
+            result = stopped_before_training(job)
         except Exception as err:  # the worker must survive anything a run throws
             failure = (*describe_failure(err), is_out_of_memory(err))
         # Past the except block the error's traceback, which holds the model and its activations, is released.
@@ -274,34 +317,30 @@ def _prepare_retry(job: Job, smaller: RunConfig, reason: str, attempt: int, publ
 
 
 def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
-    from .callbacks import EventBridge, GradualUnfreezing
-    from .models import build_for_training, parameter_counts, save_model
-    from .training import build_trainer, device_name
+    """One attempt. A stop during set-up raises StopRequested (no checkpoint: nothing was trained); a stop during
+    training or the final predictions ends in RunStopped, with one checkpoint to resume from."""
+    from .callbacks import StopRequested
+    from .models import parameter_counts, save_model
 
-    cfg, splits = job.config, job.splits
-    train_data = splits.train
-    built = build_for_training(cfg.model, train_data, cfg.data.image_size, cfg.train.seed)
-    bridge = EventBridge(publish, job.stop_flag, cfg.train.batch_size)
-    prepared = build_trainer(cfg, built, splits, str(store.checkpoints_folder(job.run_id)), [bridge])
-    if cfg.model.strategy == "gradual":
-        prepared.trainer.add_callback(GradualUnfreezing(built, prepared.total_steps, publish))
-    resumed_step = int(job.resume_from.rsplit("-", 1)[-1]) if job.resume_from else 0
-    publish(ev.RunStarted(
-        total_steps=prepared.total_steps, precision=prepared.precision, device=device_name(),
-        parameters=parameter_counts(built.module), dataset=summarize(train_data, splits),
-        resumed_from_step=resumed_step, notes=(prepared.precision_reason, *built.notes)))
+    earlier_seconds = job.state.train_seconds   # earlier segments of a resumed run
+    built, prepared = _set_up(job, publish, store)
+    trainer, train_data = prepared.trainer, job.splits.train
     started = time.time()
-    output = prepared.trainer.train(resume_from_checkpoint=job.resume_from)
-    train_seconds = time.time() - started
-    step = prepared.trainer.state.global_step
+    train_loss = _train(trainer, job.resume_from)
+    train_seconds = earlier_seconds + time.time() - started
+    step = trainer.state.global_step
     if job.stop_flag.is_set():
+        _checkpoint_after_stop(job, trainer, store, publish)
         return ev.RunStopped(step=step, metrics={"train_seconds": train_seconds})
 
     started = time.time()
-    metrics = _evaluate_and_save_predictions(job, prepared, built, store)
+    try:
+        metrics = _evaluate_and_save_predictions(job, prepared, built, store)
+    except StopRequested:   # training is over, so its last checkpoint is on disk (when checkpoints are on)
+        return ev.RunStopped(step=step, metrics={"train_seconds": train_seconds})
     eval_seconds = time.time() - started
     metrics.update(train_seconds=train_seconds, eval_seconds=eval_seconds, steps=step,
-                   train_loss=float(output.training_loss), precision=prepared.precision,
+                   train_loss=train_loss, precision=prepared.precision,
                    parameters=parameter_counts(built.module), lr=prepared.lr)
     built.info.update(label_names=list(train_data.label_names), feature_names=list(train_data.feature_names))
     if job.config.train.save_model:
@@ -312,6 +351,72 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
     if job.config.train.save_model:
         store.drop_checkpoint(job.run_id, step)   # the same weights as model/, and nothing is left to resume
     return ev.RunFinished(metrics=metrics)
+
+
+def _set_up(job: Job, publish, store: RunStore):
+    """Build the model and the Trainer, checking for a stop between the phases, and announce the start."""
+    from .callbacks import EventBridge, GradualUnfreezing, raise_if_stopped
+    from .models import build_for_training, parameter_counts
+    from .training import build_trainer, device_name
+
+    cfg, splits = job.config, job.splits
+    check_stop = lambda: raise_if_stopped(job.stop_flag)  # noqa: E731
+    check_stop()
+    built = build_for_training(cfg.model, splits.train, cfg.data.image_size, cfg.train.seed)
+    check_stop()
+    bridge = EventBridge(publish, job.stop_flag, cfg.train.batch_size)
+    prepared = build_trainer(cfg, built, splits, str(store.checkpoints_folder(job.run_id)), [bridge],
+                             check_stop=check_stop)
+    if cfg.model.strategy == "gradual":
+        prepared.trainer.add_callback(GradualUnfreezing(built, prepared.total_steps, publish))
+    resumed_step = int(job.resume_from.rsplit("-", 1)[-1]) if job.resume_from else 0
+    publish(ev.RunStarted(
+        total_steps=prepared.total_steps, precision=prepared.precision, device=device_name(),
+        parameters=parameter_counts(built.module), dataset=summarize(splits.train, splits),
+        resumed_from_step=resumed_step, notes=(prepared.precision_reason, *built.notes, *splits.train.notes)))
+    return built, prepared
+
+
+def _train(trainer, resume_from: str | None) -> float | None:
+    """Train to the end or to a stop; the run's mean training loss (None when a stop cut training short)."""
+    from .callbacks import StopRequested, TrainingAlreadyComplete
+
+    try:
+        output = trainer.train(resume_from_checkpoint=resume_from)
+    except StopRequested:
+        return None
+    except TrainingAlreadyComplete:   # resumed from the last step: the checkpoint already holds the final model
+        output = None
+    if resume_from is None:
+        return float(output.training_loss)
+    # The Trainer's mean covers this segment only; its log history, restored from the checkpoint, covers the run.
+    losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
+    return float(np.mean(losses)) if losses else None
+
+
+def _checkpoint_after_stop(job: Job, trainer, store: RunStore, publish) -> None:
+    """Write the one checkpoint a stopped run resumes from, at the step it stopped at; none when checkpoints are
+    off, nothing was trained, or that step's checkpoint is already on disk."""
+    step = trainer.state.global_step
+    last = store.last_checkpoint(job.run_id)
+    if not job.config.train.save_checkpoints or step == 0 or (last is not None and last.name == f"checkpoint-{step}"):
+        return
+    # The Trainer's own checkpoint (weights, optimizer, scheduler, RNG, trainer_state.json), as its
+    # train(resume_from_checkpoint=...) reads it back; the Trainer offers no public method that writes all of it.
+    trainer._save_checkpoint(trainer.model, trial=None)
+    publish(ev.CheckpointSaved(step=step, path=str(store.checkpoints_folder(job.run_id) / f"checkpoint-{step}")))
+
+
+def stopped_before_training(job: Job) -> ev.RunStopped:
+    """The end of a run stopped while queued or during set-up: where earlier segments left it."""
+    return ev.RunStopped(step=job.state.step, metrics={"train_seconds": job.state.train_seconds})
+
+
+def end_in_memory(job: Job, err: Exception) -> None:
+    """A run whose outcome could not be recorded still ends, in its in-memory state at least."""
+    if job.state.status not in ev.TERMINAL:
+        job.state.apply(ev.RunFailed(error=f"The run's outcome could not be saved: {type(err).__name__}: {err}",
+                                     hint="Check the free disk space and that WORKBENCH_HOME is writable."))
 
 
 def _evaluate_and_save_predictions(job: Job, prepared, built, store: RunStore) -> dict:

@@ -134,9 +134,11 @@ class RunStore:
         shutil.rmtree(self.checkpoints_folder(run_id) / f"checkpoint-{step}", ignore_errors=True)
 
     def last_checkpoint(self, run_id: str) -> Path | None:
+        """The newest complete Trainer checkpoint. The Trainer writes trainer_state.json last, so a folder without
+        it was cut off mid-save (a kill) and is skipped."""
         folder = self.checkpoints_folder(run_id)
-        found = sorted(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1])) if folder.exists() else []
-        return found[-1] if found else None
+        complete = [p for p in folder.glob("checkpoint-*") if (p / "trainer_state.json").exists()]
+        return max(complete, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
     def run_ids(self) -> list[str]:
         if not self.root.exists():

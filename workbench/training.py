@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -157,9 +158,15 @@ def rebalance(index: np.ndarray, labels: np.ndarray, how: str, seed: int) -> np.
 
 
 def compute_eval_metrics(eval_pred) -> dict:
+    """Accuracy and macro F1 of an evaluation or prediction pass; TrainingDiverged if a logit is NaN or infinite
+    (metrics of such a model would be meaningless)."""
     from sklearn.metrics import accuracy_score, f1_score
+
+    from .callbacks import raise_if_not_finite
+
     logits, labels = eval_pred.predictions, eval_pred.label_ids
     logits = logits[0] if isinstance(logits, tuple) else logits
+    raise_if_not_finite(logits, "model's output (a logit)", " on an evaluation or prediction pass")
     preds = np.asarray(logits).argmax(-1)
     return {"accuracy": float(accuracy_score(labels, preds)),
             "f1": float(f1_score(labels, preds, average="macro", zero_division=0))}
@@ -191,6 +198,11 @@ def _make_trainer_class():
     from transformers import Trainer
 
     class WorkbenchTrainer(Trainer):
+        # make_loss returns each micro-batch's mean loss. With a compute_loss_func the Trainer would assume the loss
+        # is already divided for gradient accumulation and sum the micro-batches' losses: grad_accum times the
+        # gradient and the logged loss. False makes it divide, so accumulation matches the larger batch.
+        loss_is_scaled_for_ga = False
+
         # transformers 5 applies the length-grouped (shuffled) sampler to evaluation as well when
         # train_sampling_strategy="group_by_length", so predict() would return rows in a random order.
         # Evaluate in a known order instead, and undo it in predict_probs.
@@ -210,7 +222,9 @@ class PreparedTraining:
     train_size: int
 
 
-def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir: str, callbacks=()) -> PreparedTraining:
+def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir: str, callbacks=(),
+                  check_stop: Callable[[], None] = lambda: None) -> PreparedTraining:
+    """`check_stop()` is called after each split is tokenized (it raises to abandon the set-up)."""
     from transformers import EarlyStoppingCallback, PrinterCallback, TrainingArguments
 
     keep_freed_memory()
@@ -221,7 +235,9 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
     if t.sampling != "none":
         train_split = train_split.take(rebalance(np.arange(len(train_split)), train_split.y, t.sampling, t.seed))
     train_ds = torch_split(train_split, built, d.max_length, d.image_size, augment=d.augment)
+    check_stop()
     val_ds = torch_split(splits.val, built, d.max_length, d.image_size)
+    check_stop()
     total = planned_steps(len(train_split), t)
     eval_steps = t.eval_every
     args = TrainingArguments(

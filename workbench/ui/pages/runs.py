@@ -3,6 +3,7 @@ import json
 
 import streamlit as st
 
+from workbench.runner import RESUMABLE
 from workbench.runs_table import config_diff, metrics_csv, metrics_frame, runs_frame
 from workbench.ui.common import runner, show_error
 
@@ -35,7 +36,7 @@ run_id = st.selectbox("Run", list(by_id), key="runs.one")
 snap = by_id[run_id]
 store = runner().store
 cols = st.columns(4)
-if snap["status"] == "interrupted" and cols[0].button("Resume", key="runs.resume"):
+if snap["status"] in RESUMABLE and cols[0].button("Resume", key="runs.resume"):
     try:
         st.session_state["watching"] = runner().resume(run_id).id
         st.success("Resumed; follow it on the Home or Train page.")
