@@ -160,5 +160,5 @@ def test_a_missing_database_driver_names_the_package():
     if importlib.util.find_spec("psycopg2"):
         pytest.skip("psycopg2 is installed here")
     from workbench.tuning import open_storage
-    with pytest.raises(ConfigError, match="pip install psycopg2-binary"):
-        open_storage("postgresql://user:pw@localhost/db")
+    with pytest.raises(ConfigError, match="psycopg2.*pip install -r requirements-postgres.txt"):
+        open_storage("postgresql+psycopg2://user:pw@localhost/db")

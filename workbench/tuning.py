@@ -9,7 +9,10 @@ default; any Optuna storage URL works, so several machines can add trials to one
 """
 from __future__ import annotations
 
+import os
+import socket
 import time
+import warnings
 from typing import Iterable
 
 import pandas as pd
@@ -158,23 +161,53 @@ def default_storage() -> str:
     return f"sqlite:///{home / 'studies.db'}"
 
 
+HEARTBEAT_SECONDS = 5     # a running trial's worker writes a heartbeat this often ...
+GRACE_SECONDS = 20        # ... and a trial whose heartbeat is this old (its worker was killed) is marked failed
+SCHEMA_ATTEMPTS = 5
+
+
 def open_storage(url):
     """An Optuna storage for `url`, or a ConfigError that names the problem (a bad URL, a missing database
-    driver, a folder that does not exist) instead of a SQLAlchemy traceback."""
+    driver, a folder that does not exist) instead of a SQLAlchemy traceback.
+
+    Trials send heartbeats, so a trial whose worker was killed is marked failed by the next worker that starts a
+    trial (instead of showing as running forever). Workers that open a fresh database at the same moment race to
+    create Optuna's tables; the loser of that race tries again."""
     import optuna
 
     if not isinstance(url, str):
         return url              # already a storage object (in-memory, journal ...)
-    try:
-        return optuna.storages.RDBStorage(url)
-    except ImportError as err:
-        raise ConfigError(f"The storage {url!r} needs a database driver that is not installed ({err}); for "
-                          "PostgreSQL: pip install psycopg2-binary; for MySQL: pip install pymysql.") from err
-    except Exception as err:   # SQLAlchemy raises several unrelated types for a bad URL or an unreachable database
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError(f"Cannot open the Optuna storage {url!r}: {first_line}. Examples: "
-                          "sqlite:////absolute/path/studies.db (the folder must exist), "
-                          "postgresql://user:password@host/database.") from err
+    for attempt in range(SCHEMA_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():   # heartbeats are marked experimental; they are what we need here
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS,
+                                                  grace_period=GRACE_SECONDS)
+        except ImportError as err:
+            raise ConfigError(f"The storage {url!r} needs a database driver that is not installed ({err}); for "
+                              "PostgreSQL: pip install -r requirements-postgres.txt (psycopg 3, which a plain "
+                              "postgresql:// URL uses); for MySQL: pip install pymysql.") from err
+        except Exception as err:
+            if attempt + 1 < SCHEMA_ATTEMPTS and _lost_schema_race(err):
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            raise _storage_error(url, err) from err
+
+
+def _lost_schema_race(err: Exception) -> bool:
+    """Another worker created the same table or type at the same moment (PostgreSQL: UniqueViolation on
+    pg_type, DuplicateTable; SQLite: 'table ... already exists')."""
+    text = f"{type(err).__name__}: {err}".lower()
+    return any(sign in text for sign in ("uniqueviolation", "duplicatetable", "already exists",
+                                          "pg_type_typname_nsp_index"))
+
+
+def _storage_error(url: str, err: Exception) -> ConfigError:
+    """SQLAlchemy raises several unrelated types for a bad URL or an unreachable database: one clear message."""
+    first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return ConfigError(f"Cannot open the Optuna storage {url!r}: {first_line}. Examples: "
+                       "sqlite:////absolute/path/studies.db (the folder must exist), "
+                       "postgresql://user:password@host/database.")
 
 
 def tune(base: RunConfig, space: dict, *, sampler: str = "tpe", n_trials: int = 10, metric: str = "accuracy",
@@ -194,7 +227,7 @@ def tune(base: RunConfig, space: dict, *, sampler: str = "tpe", n_trials: int = 
     base.validate()
     space = check_space(space, base)
     study = optuna.create_study(
-        storage=open_storage(storage) if storage else default_storage(),
+        storage=open_storage(storage or default_storage()),
         sampler=_sampler(sampler, space, seed), pruner=_pruner(prune),
         study_name=study_name or f"{base.data.dataset}-{base.model.model}-{time.strftime('%Y%m%d-%H%M%S')}",
         direction="minimize" if metric == "eval_loss" else "maximize", load_if_exists=True)
@@ -202,7 +235,31 @@ def tune(base: RunConfig, space: dict, *, sampler: str = "tpe", n_trials: int = 
     runner = runner or get_runner()
     study.optimize(lambda trial: _run_trial(trial, base, space, metric, runner, on_start), n_trials=n_trials,
                    catch=(TrialRunFailed,))
+    wait_for_running_trials(study)
     return study
+
+
+def wait_for_running_trials(study, poll_seconds: float = 1.0) -> None:
+    """Wait until no trial of the study is running, so that every worker's summary covers the same trials. Other
+    workers' trials send heartbeats; one whose worker died is marked failed once its heartbeat is GRACE_SECONDS
+    old (Optuna's fail_stale_trials), so a killed worker never makes this wait forever."""
+    import optuna
+
+    while True:
+        optuna.storages.fail_stale_trials(study)
+        if not study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+            return
+        time.sleep(poll_seconds)
+
+
+def load_study(storage: str, study_name: str):
+    """An existing study, for watching it while workers (here or on other machines) add trials."""
+    import optuna
+
+    try:
+        return optuna.load_study(study_name=study_name, storage=open_storage(storage))
+    except KeyError as err:
+        raise ConfigError(f"No study named {study_name!r} in {storage}; start a search first.") from err
 
 
 def _sampler(name: str, space: dict, seed: int):
@@ -280,6 +337,7 @@ def _run_trial(trial, base: RunConfig, space: dict, metric: str, runner, on_star
     except ConfigError as err:
         trial.set_user_attr("error", str(err))
         raise TrialRunFailed(f"trial {trial.number}: {err}") from err
+    trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
     reporter = _EvaluationReporter(trial, METRIC_KEYS[metric], runner)
     handle = runner.start(cfg, subscribers=[reporter])
     trial.set_user_attr("run_id", handle.id)
@@ -307,7 +365,7 @@ def trials_table(study) -> pd.DataFrame:
     rows = []
     for t in study.trials:
         rows.append({"trial": t.number, "state": t.state.name.lower(), "value": t.value, **t.params,
-                     "run_id": t.user_attrs.get("run_id"),
+                     "run_id": t.user_attrs.get("run_id"), "worker": t.user_attrs.get("worker"),
                      "seconds": t.duration.total_seconds() if t.duration else None})
     return pd.DataFrame(rows)
 
