@@ -14,9 +14,61 @@ SETUP = """\
 import os, sys
 sys.path.insert(0, os.path.abspath(".."))   # the repository root, when run from notebooks/
 import workbench
-from workbench.experiments import Experiment, quick_mode, sized, compare_sentence, best_variant
+from workbench.experiments import Experiment, quick_mode, sized, compare_sentence, best_variant, conclusion
 from workbench import plots as P
 print("quick mode" if quick_mode() else "full-size runs", "- set WORKBENCH_QUICK=1 for a fast pass")"""
+
+
+def interview_walkthrough_cells() -> list[tuple[str, str]]:
+    """Notebook 10: a section per topic of the lesson bank (workbench.lessons.TOPICS) that walks its representative
+    lesson (walkthrough.REPRESENTATIVES) from question to answer and lists the topic's other questions. Only ids
+    and topic names are written here; every question, quiz, takeaway and answer is rendered from the bank when the
+    notebook runs, so the cells cannot drift from the lessons."""
+    import sys
+    sys.path.insert(0, str(ROOT))
+    from workbench.lessons import TOPICS
+    from workbench.lessons.walkthrough import REPRESENTATIVES
+
+    cells = [
+        ("md", "# Interview walkthroughs\n\nEach classic question about pre-training and fine-tuning is answered by a "
+               "small controlled experiment, and the takeaway quotes the numbers you measure. Every section below "
+               "takes one topic of the interview map: it walks one representative question in full (the question, "
+               "your guess, the run, its figures, the takeaway computed from the run, the reference answer, a "
+               "30-second spoken answer and the follow-ups an interviewer is likely to ask), then lists the topic's "
+               "other questions, each with a one-line `walk(...)` that does the same for it.\n\n"
+               "Why one per topic: running all 43 lessons in full mode takes about 25 minutes of experiments on 2 "
+               "cores (`bench/lessons_time.py`), while the seven walked here take about 3 minutes in full mode and "
+               "about a minute in quick mode (`WORKBENCH_QUICK=1`: tiny smoke runs, no conclusions drawn). The "
+               "representatives are classic questions with short experiments.\n\n"
+               "中文：把下一个单元格里的 `LANG` 改成 `'zh'`，所有题目、结论和回答都会以中文显示。"),
+        ("code", SETUP + "\n"
+                 "from workbench import lessons\n"
+                 "from workbench.lessons.walkthrough import (run_lesson, show_contents, show_figures, show_others,\n"
+                 "                                           show_question, show_result, walk)\n"
+                 "LANG = 'en'   # or 'zh'"),
+        ("code", "show_contents(LANG)"),
+    ]
+    for number, (topic, name) in enumerate(TOPICS.items(), 1):
+        lesson_id = REPRESENTATIVES[topic]
+        cells += [
+            ("md", f"## {number} · {name.en} · {name.zh}"),
+            ("code", f"show_question('{lesson_id}', LANG)"),
+            ("code", "GUESS = None   # your guess: one of the quoted keys listed above (None: no guess, just show me)"),
+            ("code", f"outcome = run_lesson('{lesson_id}')   # quick mode when WORKBENCH_QUICK=1, else full size over "
+                     "seeds\noutcome.table()"),
+            ("code", f"show_figures('{lesson_id}', outcome, LANG)"),
+            ("code", f"show_result('{lesson_id}', outcome, GUESS, LANG)"),
+            ("code", f"show_others('{topic}', LANG)"),
+        ]
+    cells += [
+        ("md", "## Any lesson in one call\n\n`walk(lesson_id, LANG, guess=...)` shows the question, runs the "
+               "experiment and shows the table, the figures, the takeaway and the answers; "
+               "`lessons.search('leak')` finds lessons by a word."),
+        ("md", "## Or use the panel\n\nPick any lesson and language, choose a guess, press **Run the experiment**."),
+        ("code", "from workbench.ui.widgets import LessonPanel\npanel = LessonPanel('concept.2', lang=LANG)\npanel"),
+    ]
+    return cells
+
 
 NOTEBOOKS = {
     "01_quickstart": [
@@ -32,11 +84,19 @@ NOTEBOOKS = {
                  "print(f\"status {snap['status']}: test accuracy {test['accuracy']:.3f} against "
                  "{test['majority_baseline']:.3f} for always guessing the majority class, after \"\n"
                  "      f\"{snap['step']} steps in {snap['metrics']['train_seconds']:.0f} s\")"),
-        ("md", "## Conclusion\n\nThe cell below turns the measured numbers into the takeaway."),
-        ("code", "gain = test['accuracy'] - test['majority_baseline']\n"
-                 "print(f\"Fine-tuning lifted accuracy {gain:+.3f} above the majority-class baseline \"\n"
-                 "      + (\"- the pretrained encoder learned the task.\" if gain > 0.05 else "
-                 "\"- too little training to learn much; run without quick mode.\"))"),
+        ("md", "## Conclusion\n\nThe cell below turns the measured numbers into the takeaway. One run says how "
+               "precisely it measured its accuracy through the size of its test set: the 95% Wilson interval. "
+               "The run learned something only if that interval lies above the majority-class baseline."),
+        ("code", "from workbench.repeats import wilson_interval\n"
+                 "n = sum(c['support'] for c in test['per_class'])\n"
+                 "low, high = wilson_interval(test['accuracy'], n)\n"
+                 "print(f\"Test accuracy {test['accuracy']:.3f} (95% CI {low:.3f} to {high:.3f} over {n} \"\n"
+                 "      f\"test examples) against {test['majority_baseline']:.3f} for always guessing the \"\n"
+                 "      f\"majority class.\")\n"
+                 "print(conclusion(\n"
+                 "    'The interval lies above the baseline, so the fine-tuned encoder learned the task.'\n"
+                 "    if low > test['majority_baseline'] else\n"
+                 "    'The interval includes the baseline, so this run cannot tell whether it learned the task.'))"),
     ],
     "02_pretrained_vs_scratch": [
         ("md", "# Pretrained vs from scratch\n\nSame architecture, same data, same seed: one copy starts from the "
@@ -48,7 +108,7 @@ NOTEBOOKS = {
                  "table = exp.run()\ntable[['accuracy', 'train_seconds', 'final_val_loss']]"),
         ("code", "P.fig_training_curves(exp.histories(), metrics=('train_loss', 'eval_loss'))"),
         ("md", "## Conclusion"),
-        ("code", "print(compare_sentence(table, 'pretrained', 'from scratch'))"),
+        ("code", "print(conclusion(compare_sentence(table, 'pretrained', 'from scratch')))"),
     ],
     "03_finetuning_strategies": [
         ("md", "# Fine-tuning strategies\n\nFull fine-tuning, a frozen backbone (only the new head learns), the "
@@ -66,9 +126,10 @@ NOTEBOOKS = {
         ("md", "## Conclusion"),
         ("code", "best = best_variant(table)\nfastest = best_variant(table, 'train_seconds', higher_is_better=False)\n"
                  "share = table['trainable_parameters'] / table.loc['full', 'trainable_parameters']\n"
-                 "print(f'Most accurate: {best} ({table.loc[best, \"accuracy\"]:.3f}); fastest: {fastest}; '\n"
-                 "      f'LoRA trained {share[\"LoRA r=8\"]:.1%} of the parameters and reached '\n"
-                 "      f'{table.loc[\"LoRA r=8\", \"accuracy\"]:.3f} vs {table.loc[\"full\", \"accuracy\"]:.3f} for full.')"),
+                 "print(f'Highest measured accuracy: {best} ({table.loc[best, \"accuracy\"]:.3f}); '\n"
+                 "      f'shortest training: {fastest}; LoRA trained {share[\"LoRA r=8\"]:.1%} of the parameters '\n"
+                 "      '(one run each).')\n"
+                 "print(conclusion(compare_sentence(table, 'LoRA r=8', 'full')))"),
     ],
     "04_learning_rates_and_optimizers": [
         ("md", "# Learning rates and optimizers\n\nThe learning rate is the setting that matters most. Here the "
@@ -85,8 +146,9 @@ NOTEBOOKS = {
                  "opt_table = opts.run()\nopt_table[['accuracy', 'final_train_loss']]"),
         ("code", "P.fig_training_curves({**lrs.histories(), **opts.histories()}, metrics=('train_loss',), log_y=True)"),
         ("md", "## Conclusion"),
-        ("code", "print(f'Best learning rate here: {best_variant(lr_table)}; best optimizer: {best_variant(opt_table)}.')\n"
-                 "print(compare_sentence(lr_table, 'lr 0.0001', 'lr 0.001'))"),
+        ("code", "print(f'Highest measured accuracy: {best_variant(lr_table)} among the rates, '\n"
+                 "      f'{best_variant(opt_table)} among the optimizers (one run each).')\n"
+                 "print(conclusion(compare_sentence(lr_table, 'lr 0.0001', 'lr 0.001')))"),
     ],
     "05_overfitting_and_regularisation": [
         ("md", "# Overfitting and regularisation\n\nA tiny training set and many epochs: training loss keeps "
@@ -104,9 +166,9 @@ NOTEBOOKS = {
         ("md", "## Conclusion"),
         ("code", "row = table.loc['no regularisation']\n"
                  "gap = row['final_val_loss'] - row['best_val_loss']\n"
-                 "print(f'Without regularisation validation loss ended {gap:.3f} above its best - '\n"
-                 "      + ('a sign of overfitting.' if gap > 0.01 else 'no clear overfitting in this run.'))\n"
-                 "print(compare_sentence(table, 'weight decay + dropout', 'no regularisation'))"),
+                 "print(f'Without regularisation validation loss ended {gap:.3f} above its best.')\n"
+                 "print(conclusion('A sign of overfitting.' if gap > 0.01 else 'No clear overfitting in this run.'))\n"
+                 "print(conclusion(compare_sentence(table, 'weight decay + dropout', 'no regularisation')))"),
     ],
     "06_class_imbalance": [
         ("md", "# Class imbalance\n\nSMS spam: about 13% of messages are spam. Accuracy looks fine even for a "
@@ -120,8 +182,9 @@ NOTEBOOKS = {
                  "table = exp.run()\ntable[['accuracy', 'balanced_accuracy', 'f1_macro']]"),
         ("md", "## Conclusion"),
         ("code", "best = best_variant(table, 'balanced_accuracy')\n"
-                 "print(f'Best balanced accuracy: {best} ({table.loc[best, \"balanced_accuracy\"]:.3f}).')\n"
-                 "print(compare_sentence(table, 'class weights', 'plain', 'balanced_accuracy'))"),
+                 "print(f'Highest measured balanced accuracy: {best} '\n"
+                 "      f'({table.loc[best, \"balanced_accuracy\"]:.3f}).')\n"
+                 "print(conclusion(compare_sentence(table, 'class weights', 'plain', 'balanced_accuracy')))"),
     ],
     "07_evaluation_metrics": [
         ("md", "# Evaluation metrics\n\nOne fine-tuned spam model, many views: the confusion matrix, ROC and PR "
@@ -170,44 +233,11 @@ NOTEBOOKS = {
                  "                                  save_checkpoints=False), max_steps=30, max_train_samples=None)})\n"
                  "tab_table = tables.run()\ntab_table[['accuracy', 'balanced_accuracy']]"),
         ("md", "## Conclusion"),
-        ("code", "print(compare_sentence(img_table, 'full fine-tune', 'head only'))\n"
+        ("code", "print(conclusion(compare_sentence(img_table, 'full fine-tune', 'head only')))\n"
                  "print(f\"The MLP on standardised features reached {tab_table.loc['MLP', 'accuracy']:.3f} accuracy \"\n"
                  "      f\"on held-out tumours.\")"),
     ],
-    "10_interview_walkthroughs": [
-        ("md", "# Interview walkthroughs\n\nEach classic question about pre-training and fine-tuning is answered by a "
-               "small controlled experiment; the takeaway quotes the numbers you measure. Pick a lesson id (see the "
-               "list below), commit to a guess, run it, and compare. 中文：把 `LANG` 改成 `'zh'`。"),
-        ("code", SETUP),
-        ("code", "from workbench import lessons\n"
-                 "for lesson_id, lesson in lessons.all_lessons().items():\n"
-                 "    print(f'{lesson_id:10} {lesson.title.en}')"),
-        ("md", "## Run one lesson by id"),
-        ("code", "LESSON_ID, LANG = 'concept.2', 'en'\n"
-                 "lesson = lessons.get(LESSON_ID)\n"
-                 "print(lesson.question(LANG))\n"
-                 "if lesson.quiz:\n"
-                 "    print(lesson.quiz.prompt(LANG))\n"
-                 "    for key, choice in lesson.quiz.choices.items():\n"
-                 "        print(f'  {key}: {choice(LANG)}')"),
-        ("code", "GUESS = next(iter(lesson.quiz.choices)) if lesson.quiz else None   # put your guess here\n"
-                 "outcome = lesson.run()   # quick mode when WORKBENCH_QUICK=1, else the full experiment over seeds\n"
-                 "outcome.table()"),
-        ("code", "for title, fig in lesson.figures(outcome, LANG):\n"
-                 "    fig.update_layout(title=title)\n"
-                 "    fig.show()"),
-        ("md", "## Takeaway, computed from the run"),
-        ("code", "print(lesson.takeaway(outcome, LANG))\n"
-                 "if lesson.quiz:\n"
-                 "    print(lesson.quiz.reveal(outcome, GUESS, LANG)['text'])\n"
-                 "print(lesson.answer(LANG))"),
-        ("code", "for correction in lesson.corrections:   # where the source notes were wrong\n"
-                 "    print(correction.source, '-', correction.right(LANG))\n"
-                 "    if correction.demo:\n"
-                 "        print('  ', correction.verdict(correction.demo(), LANG))"),
-        ("md", "## Or use the panel\n\nPick any lesson and language, choose a guess, press **Run the experiment**."),
-        ("code", "from workbench.ui.widgets import LessonPanel\npanel = LessonPanel('concept.2', lang=LANG)\npanel"),
-    ],
+    "10_interview_walkthroughs": interview_walkthrough_cells(),
     "11_the_lab": [
         ("md", "# The lab\n\nThe workbench's tools for deciding with evidence: a hyper-parameter search, repeats that "
                "measure the noise, the learning-rate range test, data checks for leakage and wrong labels, "
@@ -245,19 +275,21 @@ print(f"The best of {len(trials)} trials reached validation accuracy {best['best
       f"ranged from {done['value'].min():.3f} to {done['value'].max():.3f}.")"""),
         ("md", "## 2. Repeats: is a difference real?\n\nTwo learning rates, each run with several seeds (the seed "
                "moves the split, the initialisation and the batch order), then k-fold cross-validation of one "
-               "setting. The verdict compares the gap with the seed-to-seed spread."),
+               "setting. The verdict pairs the two settings' runs by seed (same split, same initialisation seed) and "
+               "names a winner only when the 95% confidence interval of the per-seed difference excludes 0; the "
+               "shaded bands are 95% confidence intervals of the mean loss."),
         ("code", """\
-from workbench.repeats import cross_validate, repeat_seeds, within_noise
+from workbench.repeats import compare_paired, cross_validate, repeat_seeds
 seeds = (0, 1) if quick_mode() else (0, 1, 2, 3, 4)
 slow, fast = repeat_seeds(base.replace(lr=1e-3), seeds), repeat_seeds(base.replace(lr=1e-2), seeds)
-verdict = within_noise(slow, fast, names=('lr 1e-3', 'lr 1e-2'))
+verdict = compare_paired(slow, fast, names=('lr 1e-3', 'lr 1e-2'))
 slow.table()"""),
         ("code", "P.fig_band({'lr 1e-3': slow.band(), 'lr 1e-2': fast.band()})"),
         ("code", """\
 folds = cross_validate(base.replace(lr=1e-2), folds=2 if quick_mode() else 5)
 folds.table()"""),
         ("code", """\
-print(verdict.sentence)
+print(conclusion(verdict.sentence))
 print(f"Across {len(folds.snapshots)} folds, lr 1e-2 scored {folds.summary()['text']} on the held-out folds; over "
       f"seeds it scored {fast.summary()['text']} on the test split.")"""),
         ("md", "## 3. The learning-rate range test\n\nA few steps with the rate growing exponentially; the loss falls "

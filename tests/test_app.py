@@ -126,10 +126,12 @@ def test_explain_page_on_a_table_row(finished_run):
 
 def test_lessons_page_runs_a_lesson_reveals_the_guess_and_keeps_state_in_the_url():
     at = page("lessons")
-    at.query_params.update({"lesson": "concept.2", "lang": "zh", "mode": "quick", "guess": "large"})
+    at.query_params.update({"lesson": "concept.2", "lang": "zh", "mode": "quick", "guess": "shrinks"})
     no_exceptions(at.run())
     assert at.title[0].value == "面试题实验讲解"
-    assert at.radio(key="lessons.concept.2.guess").value == "large"
+    assert at.radio(key="lessons.concept.2.guess").value == "shrinks"
+    assert at.button(key="lessons.run").disabled, "the experiment waits for a locked guess"
+    no_exceptions(at.button(key="lessons.lock").click().run())
     at.button(key="lessons.run").click().run()
     deadline = time.time() + 600
     while time.time() < deadline:
@@ -140,8 +142,10 @@ def test_lessons_page_runs_a_lesson_reveals_the_guess_and_keeps_state_in_the_url
     assert any("结论" in m.value for m in at.markdown), "the takeaway appears when the experiment ends"
     assert at.success, "the computed takeaway is shown"
     assert at.get("plotly_chart")
-    assert at.query_params["lesson"] == "concept.2" and at.query_params["s.train_examples"] == "300"
+    assert at.query_params["lesson"] == "concept.2" and at.query_params["s.lr"] == "0.0001"
     again = no_exceptions(_reopen({"lesson": "concept.2", "lang": "en", "mode": "quick"}))
+    assert not any("Takeaway" in m.value for m in again.markdown), "a new visitor guesses before seeing it"
+    again = no_exceptions(again.button(key="lessons.skip").click().run())
     assert any("Takeaway" in m.value for m in again.markdown), "a reopened link shows the saved result"
 
 
@@ -159,9 +163,9 @@ def test_lessons_page_search_and_topic_filter():
 
 def test_lessons_page_keeps_list_settings_as_json():
     at = page("lessons")
-    at.query_params.update({"lesson": "data.5", "lang": "en", "mode": "quick", "s.lengths": "[16, 32]"})
+    at.query_params.update({"lesson": "concept.2", "lang": "en", "mode": "quick", "s.sizes": "[100, 300]"})
     no_exceptions(at.run())
-    assert at.text_input(key="lessons.data.5.lengths").value == "[16, 32]"
-    assert at.query_params["s.lengths"] == "[16, 32]"
-    at.text_input(key="lessons.data.5.lengths").input("[16, oops").run()
+    assert at.text_input(key="lessons.concept.2.sizes").value == "[100, 300]"
+    assert at.query_params["s.sizes"] == "[100, 300]"
+    at.text_input(key="lessons.concept.2.sizes").input("[100, oops").run()
     assert at.error, "invalid JSON is reported, not passed to the lesson"

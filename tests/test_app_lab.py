@@ -85,7 +85,7 @@ def test_seed_repeats_against_a_second_setting_give_a_noise_verdict():
     at = wait_for(no_exceptions(at), lambda at: tables_with(at, "seed"))
     assert [list(t["status"]) for t in tables_with(at, "seed")] == [["finished"] * 2] * 2, "A and B, two seeds each"
     assert any("A (base)" in m.value and "(n=2)" in m.value for m in at.markdown)
-    assert any("spread" in v.value for v in [*at.success, *at.info]), "the within-noise sentence"
+    assert any("paired over 2 seeds" in v.value for v in [*at.success, *at.info]), "the paired verdict"
 
 
 def test_data_quality_finds_the_leaked_rows():
@@ -143,3 +143,44 @@ def test_setting_b_takes_one_value_per_option(text, words):
     assert parse_overrides("lr=1e-3\nstrategy=frozen") == {"lr": 1e-3, "strategy": "frozen"}
     with pytest.raises(ConfigError, match=words):
         parse_overrides(text)
+
+
+def test_server_wide_job_registries_keep_only_the_newest_ended_jobs():
+    from types import SimpleNamespace
+
+    from workbench.ui.lab_jobs import FINISHED_JOBS_KEPT, remember_job
+
+    jobs = {}
+    remember_job(jobs, "running", SimpleNamespace(status="running"))
+    for i in range(FINISHED_JOBS_KEPT + 5):
+        remember_job(jobs, f"done-{i}", SimpleNamespace(status="finished"))
+    assert "running" in jobs                                   # a running job is never dropped
+    ended = [k for k in jobs if k != "running"]
+    assert ended == [f"done-{i}" for i in range(5, FINISHED_JOBS_KEPT + 5)]
+
+
+def test_the_search_tab_adds_to_a_shared_study_and_shows_every_workers_trials(tmp_path):
+    from workbench.runner import Runner
+    from workbench.store import RunStore
+    from workbench.tuning import parse_space, tune
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    other_worker = Runner(RunStore(tmp_path / "runs"))
+    tune(tiny_tabular(), parse_space(["lr=log:1e-3:1e-1"]), n_trials=1, storage=url, study_name="shared",
+         runner=other_worker)
+    at = lab()
+    at.text_area(key="lab.search.space").input("lr=log:1e-3:1e-1").run()
+    at.text_input(key="lab.search.study").input("shared").run()
+    at.text_input(key="lab.search.storage").input(url).run()
+    at.toggle(key="lab.search.live").set_value(True).run()
+
+    def live_caption(at):   # the live view's own line (another test's search job may also show a trials table)
+        return next((c.value for c in no_exceptions(at).caption if c.value.startswith("Study shared:")), "")
+
+    assert live_caption(at) == "Study shared: 1 trials, 0 running.", "the other worker's trial, before this page ran any"
+    at.number_input(key="lab.search.trials").set_value(1).run()
+    at.button(key="lab.search.start").click().run()
+    at = wait_for(at, lambda at: live_caption(at).startswith("Study shared: 2 trials"))
+    at = wait_for(at, lambda at: live_caption(at) == "Study shared: 2 trials, 0 running.")
+    table = next(t for t in tables_with(at, "worker") if len(t) == 2)
+    assert sorted(table["trial"]) == [0, 1] and set(table["state"]) == {"complete"}

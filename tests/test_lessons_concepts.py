@@ -30,7 +30,8 @@ def test_concept_1_takeaway_and_quiz_follow_the_probe_gap():
     assert en.startswith("pretrained MiniLM reached accuracy 0.790 against 0.590")
     assert "20 points better" in en and "Even random features beat" in en and "高出 20 个百分点" in zh
     en_flat, _ = takeaways("concept.1", flat)
-    assert "no better than random ones" in en_flat and "stay near the rate" in en_flat
+    assert "not clearly better than random ones" in en_flat and "not clearly above always guessing" in en_flat
+    assert "cannot be told apart" in en_flat and "beat" not in en_flat
     quiz = lessons.get("concept.1").quiz
     assert quiz.reveal(helped, None)["correct"] == "big" and quiz.reveal(flat, None)["correct"] == "none"
 
@@ -74,12 +75,15 @@ def test_concept_3_genre_datasets_hold_one_genre_each_with_hub_label_order(tmp_p
 
 def test_concept_4_takeaway_names_the_winning_combination():
     both = Outcome("concept.4", accuracy(pretrain_only=[0.70, 0.71], finetune_only=[0.55, 0.56], both=[0.80, 0.81]))
-    frozen = Outcome("concept.4", accuracy(pretrain_only=[0.74, 0.75], finetune_only=[0.55, 0.52], both=[0.70, 0.71]))
+    frozen = Outcome("concept.4", accuracy(pretrain_only=[0.74, 0.75], finetune_only=[0.55, 0.56], both=[0.70, 0.71]))
+    noisy = Outcome("concept.4", accuracy(pretrain_only=[0.70, 0.76], finetune_only=[0.55, 0.56], both=[0.78, 0.72]))
     en, zh = takeaways("concept.4", both)
     assert en.startswith("Ranked by accuracy: pre-training + fine-tuning 0.805")
     assert "Together they beat either alone" in en and "迁移" in zh
     en_frozen, _ = takeaways("concept.4", frozen)
     assert "frozen pretrained features alone did best" in en_frozen
+    en_noisy, _ = takeaways("concept.4", noisy)
+    assert "No setting is clearly ahead" in en_noisy and "beat" not in en_noisy
     quiz = lessons.get("concept.4").quiz
     assert quiz.reveal(both, None)["correct"] == "both" and quiz.reveal(frozen, None)["correct"] == "pretrain_only"
 
@@ -89,8 +93,9 @@ def strategies(full, lora, frozen=0.65, others=0.7) -> Outcome:
     for name, acc in dict(full=full, frozen=frozen, last_n=others, gradual=others, discriminative=others,
                           lora=lora).items():
         params = {"full": 22_700_000, "lora": 74_000, "frozen": 770}.get(name, 3_000_000)
-        samples[name] = {"accuracy": [acc, acc + 0.01], "trainable_parameters": [params, params],
-                         "train_seconds": [10.0 if name == "full" else 5.0] * 2}
+        seeds = [acc + 0.01, acc - 0.01, acc + 0.005] if name == "lora" else [acc, acc + 0.01, acc + 0.005]
+        samples[name] = {"accuracy": seeds, "trainable_parameters": [params] * 3,
+                         "train_seconds": [10.0 if name == "full" else 5.0] * 3}
     return Outcome("concept.5", samples)
 
 
@@ -99,12 +104,14 @@ def test_concept_5_takeaway_weighs_accuracy_against_trainable_parameters():
     en, zh = takeaways("concept.5", close)
     assert en.startswith("Ranked by accuracy: full fine-tuning 0.805")
     assert "LoRA trained 74,000 parameters (0.3% of full fine-tuning's 22,700,000)" in en
-    assert "within 1.0 points" in en and "from 5.0 s" in en and "10.0 s (full fine-tuning)" in en
+    assert "could not be told apart from it at this budget (mean gap 1.3 points)" in en
+    assert "from 5.0 s" in en and "10.0 s (full fine-tuning)" in en
     assert "74,000" in zh
     en_lora, _ = takeaways("concept.5", lora_wins)
-    assert "beat it by 10.0 points" in en_lora
+    assert "beat it by 9.7 points" in en_lora
     quiz = lessons.get("concept.5").quiz
-    assert quiz.reveal(close, None)["correct"] == "full" and quiz.reveal(lora_wins, None)["correct"] == "lora"
+    assert quiz.reveal(close, None)["correct"] == "tie" and quiz.reveal(lora_wins, None)["correct"] == "lora"
+    assert quiz.reveal(strategies(full=0.9, lora=0.7), None)["correct"] == "full"
     assert quiz.reveal(strategies(full=0.7, lora=0.7, others=0.9), None)["correct"] == "layerwise"
 
 
@@ -135,9 +142,10 @@ def test_concept_5_adapter_correction_counts_parameters_on_minilm():
 def sizes(l1: float, l1_balanced: float = 0.7) -> Outcome:
     samples = {}
     for layers, acc, params, seconds in ((6, 0.80, 22.7e6, 12.0), (3, 0.79, 17.4e6, 7.0), (1, l1, 13.8e6, 4.0)):
-        samples[f"minilm_L{layers}"] = {"accuracy": [acc, acc + 0.004], "trainable_parameters": [params] * 2,
-                                        "train_seconds": [seconds] * 2,
-                                        "balanced_accuracy": [l1_balanced if layers == 1 else 0.8] * 2}
+        seeds = [acc + 0.01, acc - 0.006, acc + 0.002] if layers == 1 else [acc, acc + 0.004, acc + 0.002]
+        samples[f"minilm_L{layers}"] = {"accuracy": seeds, "trainable_parameters": [params] * 3,
+                                        "train_seconds": [seconds] * 3,
+                                        "balanced_accuracy": [l1_balanced if layers == 1 else 0.8] * 3}
     return Outcome("concept.6", samples)
 
 
@@ -149,8 +157,20 @@ def test_concept_6_takeaway_trades_size_against_accuracy():
     en_big, _ = takeaways("concept.6", big_loss)
     assert "worth 10.0 points" in en_big
     quiz = lessons.get("concept.6").quiz
-    assert quiz.reveal(small_loss, None)["correct"] == "small" and quiz.reveal(big_loss, None)["correct"] == "large"
-    assert "never learned" not in en_big
+    assert quiz.reveal(small_loss, None)["correct"] == "small" and quiz.reveal(big_loss, None)["correct"] == "medium"
+    assert quiz.reveal(sizes(0.60), None)["correct"] == "large", "graded by the interval, not the mean gap"
+    assert "never learned" not in en_big and "its own rate" not in en_big
+    small_loss.extra["lrs"] = {"minilm_L6": 1e-4, "minilm_L3": 3e-4, "minilm_L1": 3e-4}
+    en_rates, zh_rates = takeaways("concept.6", small_loss)
+    assert "Each size trained at its own rate: 0.0001 for the whole encoder, 0.0003 for the truncated" in en_rates
+    assert "截断版本 0.0003" in zh_rates
+
+
+def test_concept_6_gives_each_size_a_rate_that_works_for_it():
+    from workbench.lessons.concepts import size_lr
+    settings = lessons.get("concept.6").settings
+    assert size_lr(6, settings) == 1e-4 and size_lr(3, settings) == size_lr(2, settings) == 3e-4
+    assert settings["fewest_layers"] == 2 and "3e-4" in lessons.get("concept.6").answer.en
 
 
 def test_concept_6_says_when_a_truncated_encoder_never_learned_instead_of_blaming_capacity():
@@ -183,14 +203,30 @@ def test_concept_7_takeaway_separates_architecture_from_pretraining():
     assert en.startswith("Ranked by accuracy: CNN pretrained on ImageNet 0.955")
     assert "beat the MLP by 6.0 points" in en and "6.0 个百分点" in zh
     en_other, _ = takeaways("concept.7", pretraining_only)
-    assert "Neither CNN beat the MLP" in en_other and "came from pre-training" not in en_other
+    assert "Neither CNN was clearly ahead of the MLP" in en_other and "came from pre-training" not in en_other
     from_pretraining = Outcome("concept.7", accuracy(mlp=[0.80, 0.81], cnn_scratch=[0.75, 0.76],
                                                      cnn_pretrained=[0.95, 0.96]))
     en_pre, _ = takeaways("concept.7", from_pretraining)
-    assert "was not ahead of the MLP (-5.0 points)" in en_pre and "came from pre-training" in en_pre
+    assert "was not clearly ahead of the MLP (-5.0 points)" in en_pre and "came from pre-training" in en_pre
     quiz = lessons.get("concept.7").quiz
     assert quiz.reveal(prior_helps, None)["correct"] == "cnn_pretrained"
     assert quiz.reveal(pretraining_only, None)["correct"] == "mlp"
+    assert "vision transformer" not in en, "an outcome without the transformer says nothing about it"
+
+
+def test_concept_7_places_the_vision_transformer_by_the_verdicts():
+    base = dict(mlp=[0.80, 0.81, 0.82], cnn_scratch=[0.75, 0.76, 0.74], cnn_pretrained=[0.95, 0.96, 0.94])
+    behind = Outcome("concept.7", accuracy(**base, vit_scratch=[0.40, 0.45, 0.42]))
+    en, zh = takeaways("concept.7", behind)
+    assert "vision transformer from scratch reached 0.423, clearly below the MLP" in en and "明显低于 MLP" in zh
+    level = Outcome("concept.7", accuracy(**base, vit_scratch=[0.85, 0.78, 0.80]))
+    en_level, _ = takeaways("concept.7", level)
+    assert "not clearly different from the MLP" in en_level
+    quiz = lessons.get("concept.7").quiz
+    assert {"mlp", "vit_scratch", "cnn_scratch", "cnn_pretrained", "tie"} == set(quiz.choices)
+    assert quiz.correct(behind) == "cnn_pretrained"
+    close = Outcome("concept.7", accuracy(**{**base, "cnn_pretrained": [0.95, 0.80, 0.83]}, vit_scratch=[0.4] * 3))
+    assert quiz.correct(close) == "tie", "no clear best at this budget"
 
 
 def test_mnist_pixels_csv_splits_into_the_same_examples_as_mnist(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ def imbalance(rare: dict[str, list[float]]) -> Outcome:
 
 def test_data_3_ranks_the_remedies_by_rare_class_recall():
     weights_win = imbalance({"none": [0.05, 0.08, 0.06], "class_weights": [0.55, 0.6, 0.5],
-                             "oversample": [0.5, 0.52, 0.48], "focal": [0.08, 0.1, 0.06]})
+                             "oversample": [0.3, 0.32, 0.28], "focal": [0.08, 0.1, 0.06]})
     focal_win = imbalance({"none": [0.3, 0.32, 0.31], "class_weights": [0.33, 0.35, 0.3],
                            "oversample": [0.32, 0.3, 0.31], "focal": [0.36, 0.38, 0.37]})
     w_en, w_zh = both("data.3", weights_win)
@@ -30,11 +30,12 @@ def test_data_3_ranks_the_remedies_by_rare_class_recall():
     assert "Class 8 kept 6 training example(s) against about 113" in w_en
     assert ("The best remedy against none: class weights reached recall of the rare class 0.550 against 0.063 for "
             "no remedy") in w_en
-    assert "Class weights lifted the rare class's recall by 0.49" in w_en and "Focal loss alone barely helped" in w_en
-    assert "No remedy lifted the rare class by more than 0.1" in f_en and "Focal loss also helped" in f_en
+    assert "Class weights lifted the rare class's recall by 0.49" in w_en
+    assert "Focal loss alone did not clearly help" in w_en
+    assert "No remedy clearly lifted the rare class by more than 0.1" in f_en and "Focal loss also helped" in f_en
     assert "类别加权" in w_zh
     quiz = BANK["data.3"].quiz
-    assert (quiz.correct(weights_win), quiz.correct(focal_win)) == ("class_weights", "focal")
+    assert (quiz.correct(weights_win), quiz.correct(focal_win)) == ("class_weights", "tie")   # focal: not clearly
 
 
 def noise(clean, noisy, smooth, precision=0.8) -> Outcome:
@@ -68,46 +69,71 @@ def test_data_4_correction_demo_and_verdict():
     assert CHINESE.search(correction.verdict(values, "zh"))
 
 
-def long_text(scores: dict[str, tuple[float, float]]) -> Outcome:
-    samples = {m: {"accuracy@32": [s[0], s[0] + 0.01], "accuracy@128": [s[1], s[1] - 0.01]} for m, s in scores.items()}
-    seconds = {"truncate": {"32": 0.5}, "sliding_window (mean)": {"32": 2.0}}
-    return Outcome("data.5", samples, {"lengths": [32, 128], "mean_tokens": [160.0], "seconds": seconds})
+def long_text(scores: dict[str, dict[str, list[float]]]) -> Outcome:
+    """scores[mode][position]: accuracy per seed."""
+    samples = {m: {f"accuracy@{p}": v for p, v in by_position.items()} for m, by_position in scores.items()}
+    return Outcome("data.5", samples, {"max_length": 64, "positions": ["start", "middle", "end"], "snippets": 7,
+                                       "mean_tokens": [160.0], "seconds": {"truncate": 0.5,
+                                                                           "sliding_window (mean)": 2.0},
+                                       "windows_per_text": 4.0})
 
 
-def test_data_5_names_the_best_mode_and_the_length_effect():
-    windows = long_text({"truncate": (0.52, 0.70), "head_tail": (0.75, 0.78), "sliding_window (mean)": (0.80, 0.81),
-                         "sliding_window (max)": (0.78, 0.80)})
-    head = long_text({"truncate": (0.80, 0.80), "head_tail": (0.70, 0.72), "sliding_window (mean)": (0.75, 0.76),
-                      "sliding_window (max)": (0.74, 0.75)})
-    w_en, w_zh = both("data.5", windows)
-    h_en, _ = both("data.5", head)
-    assert "about 160 tokens" in w_en and "Sliding windows, mean beat truncation by 0.280" in w_en
-    assert "from 0.525 to 0.695 (+0.170)" in w_en and "4.0 times as long" in w_en
-    assert "Truncation was as good as any other mode" in h_en and "did not reach the verdict" in h_en
-    assert "滑动窗口，取平均比截断高 0.280" in w_zh
+def test_data_5_reports_the_winner_per_position():
+    clear = long_text({
+        "truncate": {"start": [0.80, 0.82, 0.81], "middle": [0.52, 0.50, 0.51], "end": [0.50, 0.52, 0.51]},
+        "head_tail": {"start": [0.70, 0.71, 0.69], "middle": [0.51, 0.50, 0.52], "end": [0.79, 0.80, 0.81]},
+        "sliding_window (mean)": {"start": [0.70, 0.72, 0.70], "middle": [0.75, 0.76, 0.74],
+                                  "end": [0.74, 0.75, 0.73]},
+        "sliding_window (max)": {"start": [0.71, 0.70, 0.72], "middle": [0.73, 0.75, 0.74],
+                                 "end": [0.73, 0.74, 0.72]}})
+    noisy = long_text({m: {p: [0.6, 0.7, 0.65] if i % 2 else [0.7, 0.6, 0.66] for p in ("start", "middle", "end")}
+                       for i, m in enumerate(data_lab.MODE_LABELS)})
+    c_en, c_zh = both("data.5", clear)
+    n_en, _ = both("data.5", noisy)
+    assert "about 160 tokens" in c_en and "max_length 64" in c_en
+    assert "Deciding snippet at the start: truncate (head only) 0.810" in c_en
+    assert "truncation came out clearly ahead" in c_en and "sliding windows came out clearly ahead" in c_en
+    assert "head + tail came out clearly ahead" in c_en
+    assert "The winner changed with where the deciding part sat" in c_en
+    assert "took 2.00 s vs 0.50 s (4.0 windows per text)" in c_en
+    assert "came out clearly ahead" not in n_en and "no mode was clearly ahead" in n_en and "winner changed" not in n_en
+    assert "决定性片段在中间" in c_zh
     quiz = BANK["data.5"].quiz
-    assert (quiz.correct(windows), quiz.correct(head)) == ("sliding_window", "truncate")
+    assert (quiz.correct(clear), quiz.correct(noisy)) == ("sliding_window", "tie")
+    assert "7 snippets" in quiz.prompt_for(BANK["data.5"].settings)
 
 
-def leak(leaky_acc, seen, unseen, natural) -> Outcome:
-    samples = {"clean": {"accuracy": [0.90, 0.91, 0.90]},
-               "leaky": {"accuracy": leaky_acc, "accuracy_leaked": seen, "accuracy_unseen": unseen,
-                         "copies_found": [1.0, 1.0, 1.0]}}
-    return Outcome("data.7", samples, {"leak_fraction": 0.3, "copies": {"clean": natural}})
+def leak(unseen, word, natural=0) -> Outcome:
+    """Per-seed accuracy on unseen rows and on one-word-changed copies; the other copies score 1.0."""
+    samples = {"all": {"accuracy": [u + 0.05 for u in unseen]}, "unseen": {"accuracy": unseen},
+               "exact": {"accuracy": [1.0] * 3}, "casing": {"accuracy": [1.0] * 3},
+               "punctuation": {"accuracy": [0.99, 1.0, 1.0]}, "word": {"accuracy": word}}
+    detection = {"exact": {"raw": 1.0, "normalised": 1.0, "near": 1.0},
+                 "casing": {"raw": 0.0, "normalised": 1.0, "near": 1.0},
+                 "punctuation": {"raw": 0.0, "normalised": 1.0, "near": 1.0},
+                 "word": {"raw": 0.0, "normalised": 0.0, "near": 0.8}, "natural": natural}
+    example = {"word": {"original": "a dull and tedious film", "copy": "a dull and tiresome film"}}
+    return Outcome("data.7", samples, {"leak_fraction": 0.3, "threshold": 0.95, "detection": detection,
+                                       "example": example})
 
 
-def test_data_7_separates_memorised_copies_from_unseen_rows():
-    memorised = leak([0.94, 0.95, 0.94], [1.0, 1.0, 1.0], [0.91, 0.92, 0.91], [2, 2, 2])
-    general = leak([0.905, 0.91, 0.9], [0.91, 0.92, 0.9], [0.905, 0.91, 0.9], [0, 0, 0])
+def test_data_7_scores_each_kind_of_copy_against_unseen_rows():
+    memorised = leak([0.78, 0.80, 0.79], [0.97, 0.96, 0.98], natural=2)
+    unclear = leak([0.78, 0.80, 0.79], [0.80, 0.77, 0.81])
     m_en, m_zh = both("data.7", memorised)
-    g_en, _ = both("data.7", general)
-    assert "training: the leaky split (test rows copied into training) reached accuracy 0.943 against 0.903" in m_en
-    assert "copied test rows scored 1.000 and the unseen ones 0.913" in m_en and "memorised" in m_en
-    assert "found 100% of the copied rows" in m_en and "2 test row(s) with an identical training row" in m_en
-    assert "generalises well" in g_en and "none in the clean split" in g_en
-    assert "被复制的测试样本准确率为 1.000" in m_zh
+    u_en, _ = both("data.7", unclear)
+    assert "all test rows (the reported score) reached accuracy 0.840 against 0.790 for unseen test rows" in m_en
+    assert "rows copied with one word changed 0.970, against 0.790 on unseen rows" in m_en
+    assert "a near-duplicate leaks the answer as well as an exact copy does" in m_en
+    assert "near-duplicate leaks" not in u_en and "Clearly above the unseen rows" in u_en
+    assert "comparing raw text found rows copied exactly 100%, rows copied re-cased 0%" in m_en
+    assert "adding embedding similarity (cosine ≥ 0.95) found" in m_en
+    assert "rows copied with one word changed 80%" in m_en
+    assert "\"a dull and tiresome film\", which no exact check matches" in m_en
+    assert "2 test row(s) had a duplicate in training" in m_en and "had a duplicate" not in u_en
+    assert "改了一个词" in m_zh
     quiz = BANK["data.7"].quiz
-    assert (quiz.correct(memorised), quiz.correct(general)) == ("perfect", "same")
+    assert (quiz.correct(memorised), quiz.correct(unclear)) == ("higher", "same")
 
 
 def augmentation(none, mixed) -> Outcome:
@@ -128,3 +154,25 @@ def test_data_8_direction_of_the_augmentation_effect():
     assert "不做增强" in h_zh
     quiz = BANK["data.8"].quiz
     assert (quiz.correct(helped), quiz.correct(hurt)) == ("up", "down")
+    assert "Images:" not in h_en       # no image part measured, nothing said about it
+
+
+def test_data_8_image_part_follows_the_verdicts():
+    crops_help = augmentation([0.70, 0.71, 0.70], [0.70, 0.72, 0.69])
+    crops_help.samples.update({"image_none": {"accuracy": [0.60, 0.62, 0.61]},
+                               "image_crop": {"accuracy": [0.70, 0.71, 0.72]},
+                               "image_flip": {"accuracy": [0.62, 0.64, 0.63]}})
+    crops_help.extra.update(image_examples=200, image_size=48, views=3)
+    unclear = augmentation([0.70, 0.71, 0.70], [0.70, 0.72, 0.69])
+    unclear.samples.update({v: {"accuracy": [0.6, 0.7, 0.65][i:] + [0.6, 0.7, 0.65][:i]}
+                            for i, v in enumerate(data_lab.IMAGE_VARIANTS)})
+    unclear.extra.update(image_examples=200, image_size=48, views=3)
+    c_en, c_zh = both("data.8", crops_help)
+    u_en, _ = both("data.8", unclear)
+    assert "features of 200 MNIST digits at 48 px" in c_en and "with 3 augmented copies of each" in c_en
+    assert "images: crops and brightness reached accuracy 0.710 against 0.610" in c_en
+    assert "taught the head what may vary" in c_en and "Flips hurt" in c_en
+    assert "made no difference this budget can detect" in u_en and "Flips hurt" not in u_en
+    assert "taught the head" not in u_en and "镜像翻转" in c_zh
+    titles = [t for t, _ in BANK["data.8"].figures(crops_help, "en")]
+    assert len(titles) == 2 and titles[1].startswith("Images")

@@ -116,3 +116,31 @@ def test_a_hub_model_that_is_not_here_names_the_way_out():
         build_model(ModelConfig(model="someone/not-cached-anywhere"), 2, "text")
     with pytest.raises(ConfigError, match="not on this machine"):
         build_model(ModelConfig(model="someone/not-cached-anywhere", pretrained=False), 2, "text")
+
+
+def test_the_tiny_vision_transformer_is_an_image_model_that_trains_saves_and_reloads(tmp_path):
+    from workbench.models import VIT, model_kind
+    assert model_kind(VIT) == "image"
+    built = build_model(ModelConfig(model=VIT, pretrained=False), 10, "image", image_size=28)
+    assert 50_000 < parameter_counts(built.module)["total"] < 500_000 and not built.notes
+    assert any("no pretrained weights" in n for n in build_model(ModelConfig(model=VIT), 10, "image", 28).notes)
+    assert len(built.blocks()) == 5      # patch embedding + 4 encoder layers
+    apply_strategy(built, ModelConfig(model=VIT, strategy="frozen"))
+    assert trainable_names(built) == {"norm.weight", "norm.bias", "head.weight", "head.bias"}
+    apply_strategy(built, ModelConfig(model=VIT))
+    torch.manual_seed(0)
+    x, y = torch.randn(8, 3, 28, 28), torch.arange(8) % 10
+    opt = torch.optim.AdamW(built.module.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(20):
+        loss = torch.nn.functional.cross_entropy(built.module(pixel_values=x)["logits"], y)
+        opt.zero_grad(), loss.backward(), opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] / 2, losses      # it can fit a handful of images
+    built.module.eval()
+    save_model(built, tmp_path / "vit")
+    again = load_model(tmp_path / "vit")
+    with torch.no_grad():
+        assert torch.allclose(built.module(pixel_values=x)["logits"], again.module(pixel_values=x)["logits"], atol=1e-5)
+    with pytest.raises(ConfigError, match="image model"):
+        build_model(ModelConfig(model=VIT), 2, "tabular", in_features=3)

@@ -86,6 +86,8 @@ def test_text_augmentation_adds_labelled_copies_with_new_ids_reproducibly():
     (dict(reduce_to=0.5), "needs reduce_class"),
     (dict(augment="text_swap"), "tabular data"),
     (dict(augment="image_basic"), "tabular data"),
+    (dict(augment="image_crop"), "tabular data"),
+    (dict(leak_fraction=0.1, leak_edit="mixed"), "edits texts"),
 ])
 def test_perturbations_that_do_not_fit_raise_a_clear_error(options, message):
     with pytest.raises(ConfigError, match=message):
@@ -131,6 +133,41 @@ def test_text_augmentation_is_seeded():
 def test_synonym_groups_do_not_overlap():
     assert all(word not in others for word, others in SYNONYMS.items())
     assert all(word in SYNONYMS[other] for word, others in SYNONYMS.items() for other in others)
+
+
+def test_near_duplicate_leakage_edits_the_copies_in_turn_and_records_their_kinds():
+    from workbench.data_quality import normalize_text
+
+    clean = _splits("rotten_tomatoes", max_train_samples=60, max_eval_samples=40)
+    leaky = _splits("rotten_tomatoes", max_train_samples=60, max_eval_samples=40, leak_fraction=0.2,
+                    leak_edit="mixed")
+    leaked, kinds = leaky.report.leaked_ids, leaky.report.leak_kinds
+    assert len(kinds) == len(leaked) == 8 and kinds[:4] == ["exact", "casing", "punctuation", "word"]
+    original = dict(zip(clean.test.ids.tolist(), clean.test.x))
+    copies = dict(zip(leaky.train.ids.tolist(), leaky.train.x))
+    for i, kind in zip(leaked.tolist(), kinds):
+        before, after = original[i], copies[i]
+        if kind == "exact":
+            assert after == before
+        elif kind == "casing":
+            assert after == before.upper() != before
+        elif kind == "punctuation":
+            assert after != before and normalize_text(after) == normalize_text(before)
+        else:
+            assert normalize_text(after) != normalize_text(before)
+            assert sum(a != b for a, b in zip(after.split(), before.split())) == 1
+    _assert_eval_splits_clean(clean, leaky)
+
+
+def test_image_crops_without_flips_never_mirror():
+    image = torch.zeros(1, 3, 16, 16)
+    image[..., :8] = 1.0                                          # bright left half
+    kept = augment_images(image.repeat(32, 1, 1, 1), torch.Generator().manual_seed(0), min_scale=1.0, brightness=0,
+                          flip=False)
+    mirrored = augment_images(image.repeat(32, 1, 1, 1), torch.Generator().manual_seed(0), min_scale=1.0,
+                              brightness=0)
+    assert all(img[..., :4].mean() > img[..., 12:].mean() for img in kept)
+    assert any(img[..., :4].mean() < img[..., 12:].mean() for img in mirrored)
 
 
 def test_image_augmentation_is_seeded_and_stays_in_range():

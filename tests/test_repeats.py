@@ -2,11 +2,12 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import tiny_tabular
 from workbench.plots import fig_band
-from workbench.repeats import cross_validate, repeat_seeds, within_noise
+from workbench.repeats import compare_paired, cross_validate, repeat_seeds, t_half_widths, t_interval
 
 
 def test_cross_validation_runs_one_fold_each_and_scores_validation(runner):
@@ -25,6 +26,8 @@ def test_cross_validation_runs_one_fold_each_and_scores_validation(runner):
     band = result.band("eval_loss")
     assert list(band["step"]) == [3, 6] and list(band["n"]) == [3, 3]
     assert (band["lower"] <= band["mean"]).all() and (band["mean"] <= band["upper"]).all()
+    t_95_two_df = 4.302652729911275                                      # 95 % CI of a mean of three runs
+    assert np.allclose(band["upper"] - band["mean"], t_95_two_df * band["std"] / np.sqrt(3))
 
 
 def test_seed_repeats_score_the_test_split_and_draw_bands(runner):
@@ -33,28 +36,52 @@ def test_seed_repeats_score_the_test_split_and_draw_bands(runner):
     assert [s["config"]["train"]["seed"] for s in fast.snapshots] == [0, 1]
     assert np.allclose(fast.scores("accuracy"), [s["metrics"]["test"]["accuracy"] for s in fast.snapshots])
     slow = repeat_seeds(tiny_tabular(lr=1e-4), seeds=(0, 1), runner=runner)
-    verdict = within_noise(slow, fast)
-    assert "seed-to-seed" in verdict.sentence and verdict.p_value is not None
+    verdict = compare_paired(slow, fast)
+    assert verdict.n_pairs == 2 and "paired over 2 seeds" in verdict.sentence
+    shuffled = type(fast)("seeds", fast.labels[::-1], fast.snapshots[::-1])    # pairs follow the seeds, not the order
+    assert compare_paired(slow, shuffled).difference == pytest.approx(verdict.difference)
     fig = fig_band({"lr 1e-4": slow.band("train_loss"), "lr 0.05": fast.band("train_loss")}, "train_loss")
     assert len(fig.data) == 4 and fig.data[0].fill == "toself" and fig.data[1].name == "lr 1e-4"
     with pytest.raises(ValueError, match="lacks column"):
         fig_band({"bad": fast.table()}, "train_loss")
 
 
-def test_within_noise_tells_clear_differences_from_overlap():
-    clear = within_noise([0.80, 0.81, 0.79, 0.80], [0.90, 0.91, 0.89, 0.90], names=("base", "lora"))
-    assert not clear.within_noise and np.isclose(clear.difference, 0.10) and clear.p_value < 0.001
-    assert clear.sentence.startswith("lora is 0.100 above base") and "more than" in clear.sentence
-    overlap = within_noise([0.80, 0.83, 0.78, 0.81], [0.81, 0.79, 0.84, 0.80])
-    assert overlap.within_noise and overlap.p_value > 0.5 and "noise" in overlap.sentence
-    assert f"±{overlap.spread:.3f}" in overlap.sentence
-    one_run = within_noise([0.80, 0.82, 0.81], [0.70])
-    assert one_run.p_value is None and not one_run.within_noise and "below" in one_run.sentence
-    # Beyond the spread but with too few runs to be significant: still called noise, and the sentence says why.
-    few = within_noise([0.80, 0.86], [0.88, 0.95])
-    assert few.within_noise and "not significant" in few.sentence
-    with pytest.raises(ValueError, match="at least two runs"):
-        within_noise([0.8], [0.9])
+def test_identical_seeds_cannot_tell_and_a_consistent_small_shift_has_a_winner():
+    same = compare_paired([0.80, 0.83, 0.78], [0.80, 0.83, 0.78])
+    assert same.winner is None and same.tie and same.difference == 0 and "cannot tell" in same.sentence
+    shifted = compare_paired([0.80, 0.83, 0.78, 0.81], [0.805, 0.835, 0.785, 0.815], names=("base", "lora"))
+    assert shifted.winner == "b" and np.isclose(shifted.difference, 0.005) and shifted.ci_low > 0
+    assert shifted.sentence.startswith("lora is 0.005 above base") and "lora is better" in shifted.sentence
+    lower_wins = compare_paired([0.50, 0.40, 0.45], [0.60, 0.50, 0.56], "eval_loss", higher_is_better=False)
+    assert lower_wins.winner == "a"
+
+
+def test_pairing_by_seed_detects_a_shift_that_unpaired_spread_hides():
+    from scipy import stats
+
+    a, b = [0.70, 0.80, 0.75, 0.85, 0.65], [0.72, 0.83, 0.77, 0.87, 0.68]   # seeds vary a lot, B always ahead
+    assert stats.ttest_ind(b, a, equal_var=False).pvalue > 0.5           # unpaired: hopelessly inside the noise
+    verdict = compare_paired(a, b)
+    assert verdict.winner == "b" and verdict.n_pairs == 5 and 0 < verdict.ci_low < verdict.difference
+    assert compare_paired(a, list(reversed(b))).winner is None            # the same values, paired wrongly
+
+
+def test_noisy_differences_and_single_pairs_cannot_tell():
+    overlap = compare_paired([0.80, 0.83, 0.78, 0.81], [0.81, 0.79, 0.84, 0.80])
+    assert overlap.winner is None and overlap.ci_low < 0 < overlap.ci_high and "contains 0" in overlap.sentence
+    one_pair = compare_paired([0.80], [0.95])
+    assert one_pair.winner is None and one_pair.n_pairs == 1 and "one seed only" in one_pair.sentence
+    assert one_pair.to_dict()["ci_low"] is None
+    missing = compare_paired([0.80, None, 0.82], [0.85, 0.90, 0.86])      # the seed with no value drops out
+    assert missing.n_pairs == 2
+
+
+def test_interval_helpers():
+    low, high = t_interval([1.0, 2.0, 3.0])
+    assert np.isclose(high - 2.0, 4.302652729911275 * 1.0 / np.sqrt(3)) and np.isclose(2.0 - low, high - 2.0)
+    assert list(t_half_widths([1.0, 1.0], [1, 4])) == [0.0, pytest.approx(3.182446305284263 / 2)]
+    with pytest.raises(ValueError, match="at least two"):
+        t_interval([1.0])
 
 
 def test_cli_cv_and_repeat_print_mean_and_spread(capsys):
@@ -70,3 +97,17 @@ def test_cli_cv_and_repeat_print_mean_and_spread(capsys):
     assert re.search(r"accuracy \(test\): \d\.\d{3} ± \d\.\d{3} \(n=2\)", text)
     assert main(["cv", "--folds", "1", *tiny]) == 2
     assert "at least 2 folds" in capsys.readouterr().err
+
+
+def test_one_run_against_a_baseline_needs_an_interval_that_excludes_it():
+    from workbench.experiments import compare_sentence
+    from workbench.repeats import wilson_interval
+
+    low, high = wilson_interval(0.575, 120)                    # notebook 01's quick run: 6 steps, 120 test reviews
+    assert low < 0.5 < high                                     # ... inside the noise of a coin-flip baseline
+    assert wilson_interval(0.9, 400)[0] > 0.85 and wilson_interval(1.0, 10)[1] == pytest.approx(1.0)
+    table = pd.DataFrame({"accuracy": [0.575, 0.55, 0.95], "test_examples": [120, 120, 400],
+                          "balanced_accuracy": [0.6, 0.5, 0.9]}, index=["a", "b", "c"])
+    assert "the intervals overlap, so one run each cannot tell them apart" in compare_sentence(table, "a", "b")
+    assert compare_sentence(table, "a", "c").endswith("the intervals do not overlap, so c is ahead.")
+    assert "cannot tell" in compare_sentence(table, "a", "c", "balanced_accuracy")

@@ -75,9 +75,11 @@ def test_lesson_panel_switches_language_runs_and_reveals(runner):
     assert "scratch" in panel.text.value
     panel.lang.value = "zh"
     assert "从零" in panel.text.value and len(panel.guess.options) == 3
-    panel.guess.value = "large"
+    assert "从 100 条增加到 1000 条" in panel.text.value, "the quiz prompt quotes the lesson's settings"
+    panel.guess.value = "shrinks"
     panel.run_button.click()
     panel.wait(600)
     assert panel.job.status == "finished"
-    assert "准确率" in panel.result.value and ("猜对" in panel.result.value or "你的猜测" in panel.result.value)
+    assert "冒烟测试" in panel.result.value, "quick mode is a smoke run and says so"
+    assert "你的猜测" in panel.result.value or "猜对" in panel.result.value
     assert panel.figures()

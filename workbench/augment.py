@@ -79,10 +79,11 @@ def augment_texts(texts: list[str], method: str, seed: int, alpha: float = 0.1) 
     return [augment_text(str(t), method, rng, alpha) for t in texts]
 
 
-def augment_images(pixels, generator=None, min_scale: float = 0.7, brightness: float = 0.1):
+def augment_images(pixels, generator=None, min_scale: float = 0.7, brightness: float = 0.1, flip: bool = True):
     """Randomly flip, crop-and-resize and brighten a batch (N, C, H, W) of images in [-1, 1].
 
-    Each image is flipped left-right with probability 1/2, cropped to a random box covering `min_scale` to all
+    Each image is flipped left-right with probability 1/2 (unless `flip` is False: a mirrored digit or letter is
+    not the same class), cropped to a random box covering `min_scale` to all
     of its area (aspect ratio 3/4 to 4/3) and resized back, and shifted in brightness by up to `brightness`
     of the full range. One affine sampling grid does the flip and the crop for the whole batch.
     """
@@ -97,9 +98,11 @@ def augment_images(pixels, generator=None, min_scale: float = 0.7, brightness: f
     height = torch.sqrt(area / aspect).clamp(max=1.0)
     centre_x = uniform(-1.0, 1.0) * (1 - width)          # keeps the crop inside the image
     centre_y = uniform(-1.0, 1.0) * (1 - height)
-    flip = torch.where(torch.rand(n, generator=generator) < 0.5, -1.0, 1.0)
+    mirror = torch.where(torch.rand(n, generator=generator) < 0.5, -1.0, 1.0)
+    if not flip:
+        mirror = torch.ones(n)
     theta = torch.zeros(n, 2, 3)
-    theta[:, 0, 0], theta[:, 0, 2] = width * flip, centre_x
+    theta[:, 0, 0], theta[:, 0, 2] = width * mirror, centre_x
     theta[:, 1, 1], theta[:, 1, 2] = height, centre_y
     grid = F.affine_grid(theta.to(pixels.dtype), list(pixels.shape), align_corners=False)
     out = F.grid_sample(pixels, grid.to(pixels.device), mode="bilinear", padding_mode="border",

@@ -72,6 +72,7 @@ def results_table(snapshots: dict[str, dict]) -> pd.DataFrame:
         rows.append({
             "variant": name, "status": snap["status"], "run_id": snap["id"],
             "accuracy": test.get("accuracy"), "f1_macro": test.get("f1_macro"),
+            "test_examples": sum(c["support"] for c in test.get("per_class") or []) or None,
             "balanced_accuracy": test.get("balanced_accuracy"),
             "train_seconds": metrics.get("train_seconds"),
             "trainable_parameters": (snap.get("parameters") or {}).get("trainable"),
@@ -102,16 +103,33 @@ def summary_table(runs: dict[str, list[dict]]) -> pd.DataFrame:
 
 
 def compare_sentence(table: pd.DataFrame, a: str, b: str, metric: str = "accuracy") -> str:
-    """'a' vs 'b' on one metric, in words, from the measured values."""
+    """'a' vs 'b' on one metric, in words, from one run each. Accuracy gets each run's 95 % Wilson interval over
+    its test examples, and a winner only when the two intervals do not overlap (a conservative test); other
+    metrics get no verdict, since one run each cannot say how much they vary."""
+    from .repeats import wilson_interval
+
     va, vb = table.loc[a, metric], table.loc[b, metric]
     if va is None or vb is None or pd.isna(va) or pd.isna(vb):
         return f"{a} or {b} has no {metric} (a run did not finish)."
-    diff = va - vb
-    if abs(diff) < 1e-9:
-        return f"{a} and {b} reached the same {metric} ({va:.3f})."
-    better, worse = (a, b) if diff > 0 else (b, a)
-    return (f"{better} reached {metric} {max(va, vb):.3f}, {abs(diff):.3f} above {worse} "
-            f"({min(va, vb):.3f}).")
+    sizes = [table.loc[v, "test_examples"] if "test_examples" in table.columns else None for v in (a, b)]
+    if metric != "accuracy" or any(n is None or pd.isna(n) for n in sizes):
+        return (f"{a} reached {metric} {va:.3f} and {b} {vb:.3f}; with one run each this cannot tell whether the "
+                "difference is real (repeat over seeds with workbench.repeats.compare_paired).")
+    (la, ha), (lb, hb) = (wilson_interval(v, int(n)) for v, n in ((va, sizes[0]), (vb, sizes[1])))
+    head = (f"{a} reached accuracy {va:.3f} (95% CI {la:.3f} to {ha:.3f}) and {b} {vb:.3f} ({lb:.3f} to {hb:.3f}) "
+            f"on {int(sizes[0])} and {int(sizes[1])} test examples")
+    if la > hb or lb > ha:
+        return f"{head}: the intervals do not overlap, so {a if va > vb else b} is ahead."
+    return f"{head}: the intervals overlap, so one run each cannot tell them apart."
+
+
+SMOKE_NOTE = ("Quick mode: a smoke run on tiny data, no conclusion drawn. Run without WORKBENCH_QUICK for a "
+              "result.")
+
+
+def conclusion(text: str) -> str:
+    """A notebook's conclusion: the text, or in quick mode (tiny runs that support no conclusion) SMOKE_NOTE."""
+    return SMOKE_NOTE if quick_mode() else text
 
 
 def best_variant(table: pd.DataFrame, metric: str = "accuracy", higher_is_better: bool = True) -> str:

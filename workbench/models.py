@@ -18,7 +18,8 @@ from .fast_dropout import use_fast_attention_dropout, use_fast_dropout
 from .pretrained import load_pretrained
 
 DEFAULT_LR = {"text": 5e-5, "image": 5e-4, "tabular": 1e-2}
-REGISTRY_KIND = {name: kind for kind, name in DEFAULT_MODEL.items()}
+VIT = "vit_tiny"     # a small vision transformer, always trained from scratch (no pretrained weights ship)
+REGISTRY_KIND = {**{name: kind for kind, name in DEFAULT_MODEL.items()}, VIT: "image"}
 MODEL_META = "workbench_model.json"
 
 
@@ -62,6 +63,53 @@ class ImageClassifier(nn.Module):
     def blocks(self) -> list[nn.Module]:
         n = self.net
         return [nn.ModuleList([n._conv_stem, n._bn0]), *n._blocks, nn.ModuleList([n._conv_head, n._bn1])]
+
+
+class PatchEmbedding(nn.Module):
+    """Cut the image into square patches, project each to a `dim`-vector (a strided convolution), prepend a
+    learned [CLS] token and add a learned position per token."""
+
+    def __init__(self, image_size: int, patch_size: int, dim: int):
+        super().__init__()
+        grid = image_size // patch_size
+        if grid < 1:
+            raise ConfigError(f"vit_tiny needs images of at least {patch_size} px (got {image_size}).")
+        self.proj = nn.Conv2d(3, dim, kernel_size=patch_size, stride=patch_size)
+        self.cls = nn.Parameter(torch.zeros(1, 1, dim))
+        self.position = nn.Parameter(torch.randn(1, grid * grid + 1, dim) * 0.02)
+
+    def forward(self, pixels):
+        tokens = self.proj(pixels).flatten(2).transpose(1, 2)          # (n, patches, dim)
+        cls = self.cls.expand(len(tokens), -1, -1)
+        return torch.cat([cls, tokens], dim=1) + self.position
+
+
+class VisionTransformer(nn.Module):
+    """A tiny ViT (Dosovitskiy et al., 2021) trained from random weights: the image as a 7 x 7 grid of patch
+    tokens plus [CLS], `depth` pre-norm transformer encoder layers with `heads`-head self-attention, and a linear
+    head on the final [CLS] vector. About 0.14 M weights on 28 px images; inputs as for ImageClassifier."""
+
+    GRID = 7
+
+    def __init__(self, num_labels: int, image_size: int, dim: int = 64, depth: int = 4, heads: int = 4,
+                 dropout: float | None = None):
+        super().__init__()
+        p = 0.1 if dropout is None else dropout
+        self.embed = PatchEmbedding(image_size, max(1, image_size // self.GRID), dim)
+        self.layers = nn.ModuleList(
+            nn.TransformerEncoderLayer(dim, heads, dim_feedforward=2 * dim, dropout=p, activation="gelu",
+                                       batch_first=True, norm_first=True) for _ in range(depth))
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, num_labels)
+
+    def forward(self, pixel_values, labels=None):
+        x = self.embed(pixel_values)
+        for layer in self.layers:
+            x = layer(x)
+        return {"logits": self.head(self.norm(x[:, 0]))}
+
+    def blocks(self) -> list[nn.Module]:
+        return [self.embed, *self.layers]
 
 
 class TabularMLP(nn.Module):
@@ -153,6 +201,10 @@ def build_model(cfg: ModelConfig, num_labels: int, kind: str, image_size: int = 
     check_model_fits(cfg.model, kind)
     if kind == "text":
         return _build_text(cfg, num_labels)
+    if kind == "image" and cfg.model == VIT:
+        notes = [] if not cfg.pretrained else [f"{VIT} has no pretrained weights; it always starts from random."]
+        return BuiltModel(VisionTransformer(num_labels, image_size, dropout=cfg.dropout), "image", notes=notes,
+                          info={"num_labels": num_labels, "image_size": image_size, "architecture": VIT})
     if kind == "image":
         module = ImageClassifier(num_labels, image_size, cfg.pretrained, cfg.dropout)
         return BuiltModel(module, "image", info={"num_labels": num_labels, "image_size": image_size})
@@ -320,7 +372,9 @@ def load_model(folder: Path) -> BuiltModel:
         hf = AutoModelForSequenceClassification.from_pretrained(folder)
         built = BuiltModel(TextClassifier(hf), kind, AutoTokenizer.from_pretrained(folder), info=meta)
     else:
-        if kind == "image":
+        if kind == "image" and meta.get("architecture") == VIT:
+            module = VisionTransformer(meta["num_labels"], meta["image_size"])
+        elif kind == "image":
             module = ImageClassifier(meta["num_labels"], meta["image_size"], pretrained=False)
         else:
             module = TabularMLP(meta["in_features"], meta["num_labels"], tuple(meta["hidden_sizes"]))

@@ -7,6 +7,7 @@ so a detector (a label-noise ranking, a duplicate finder) can be scored against 
 from __future__ import annotations
 
 import dataclasses
+import string
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,7 @@ class PerturbationReport:
     original_labels: dict = field(default_factory=dict)       # flipped id -> its true label index
     augmented_from: dict = field(default_factory=dict)        # new (negative) id -> source training id
     leaked_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))    # test ids copied
+    leak_kinds: list = field(default_factory=list)            # per leaked id: "exact" or the near-duplicate edit
 
     def summary(self) -> dict:
         return {"removed": len(self.removed_ids), "flipped": len(self.flipped_ids),
@@ -52,18 +54,24 @@ def apply_perturbations(splits: Splits, data: DataConfig, seed: int) -> Perturbe
         train, report.augmented_from = add_augmented_texts(train, data.augment.removeprefix("text_"), seed)
     if data.leak_fraction > 0:
         train, report.leaked_ids = leak_test_rows(train, splits.test, data.leak_fraction, rng)
+        report.leak_kinds = ["exact"] * len(report.leaked_ids)
+        if data.leak_edit == "mixed":
+            train, report.leak_kinds = edit_leaked_rows(train, report.leaked_ids, rng)
     return PerturbedSplits(train, splits.val, splits.test, report)
 
 
-AUGMENTATIONS_FOR = {"text": "text_swap, text_delete, text_synonym or text_mix", "image": "image_basic",
+AUGMENTATIONS_FOR = {"text": "text_swap, text_delete, text_synonym or text_mix", "image": "image_basic or image_crop",
                      "tabular": "none (there is no augmentation for tables)"}
 
 
 def _check_fits(train: Dataset, data: DataConfig) -> None:
-    wanted_kind = "text" if data.augment.startswith("text_") else "image" if data.augment == "image_basic" else None
+    wanted_kind = "text" if data.augment.startswith("text_") else "image" if data.augment.startswith("image_") else None
     if wanted_kind not in (None, train.kind):
         raise ConfigError(f"augment={data.augment!r} is for {wanted_kind} data, but {train.name} is {train.kind} "
                           f"data; use {AUGMENTATIONS_FOR[train.kind]}.")
+    if data.leak_edit != "none" and train.kind != "text":
+        raise ConfigError(f"leak_edit={data.leak_edit!r} edits texts, but {train.name} is {train.kind} data; "
+                          "use leak_edit='none'.")
     if data.reduce_to < 1 and data.reduce_class is None:
         raise ConfigError(f"reduce_to={data.reduce_to} needs reduce_class: name the class to make rare, e.g. "
                           f"--reduce-class {train.label_names[-1]}.")
@@ -119,6 +127,37 @@ def leak_test_rows(train: Dataset, test: Dataset, share: float, rng) -> tuple[Da
     chosen = np.sort(rng.choice(len(test), size=max(1, round(share * len(test))), replace=False))
     leaked = test.take(chosen)
     return _concat(train, leaked.x, leaked.y, leaked.ids), leaked.ids
+
+
+LEAK_EDIT_KINDS = ("exact", "casing", "punctuation", "word")
+
+
+def edit_leaked_rows(train: Dataset, leaked_ids: np.ndarray, rng) -> tuple[Dataset, list[str]]:
+    """Turn the leaked copies (the last len(leaked_ids) training rows) into near-duplicates, taking the kinds in
+    turn: left exact, re-cased (upper case), re-punctuated (punctuation around words dropped, '!' added) or one word
+    changed (a synonym where the built-in table has one, else 'this'). Returns the rows' kinds in leaked order."""
+    from .augment import SYNONYMS
+
+    x, start, kinds = list(train.x), len(train) - len(leaked_ids), []
+    for k in range(len(leaked_ids)):
+        kind = LEAK_EDIT_KINDS[k % len(LEAK_EDIT_KINDS)]
+        text = x[start + k]
+        if kind == "casing":
+            text = text.upper()
+        elif kind == "punctuation":
+            words = [w.strip(string.punctuation) for w in text.split()]
+            text = " ".join(w for w in words if w) + "!"
+        elif kind == "word":
+            words = text.split()
+            with_synonym = [i for i, w in enumerate(words) if w.lower() in SYNONYMS]
+            long_words = [i for i, w in enumerate(words) if len(w) > 3] or list(range(len(words)))
+            i = int(rng.choice(with_synonym or long_words))
+            options = SYNONYMS.get(words[i].lower(), ["this"])
+            words[i] = options[int(rng.integers(len(options)))]
+            text = " ".join(words)
+        x[start + k] = text
+        kinds.append(kind)
+    return dataclasses.replace(train, x=x), kinds
 
 
 def _concat(ds: Dataset, extra_x, extra_y: np.ndarray, extra_ids: np.ndarray) -> Dataset:

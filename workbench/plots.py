@@ -167,9 +167,9 @@ def fig_lr_schedule(steps, lrs) -> go.Figure:
 
 
 def fig_band(bands: dict, key: str = "eval_loss") -> go.Figure:
-    """Mean curves with shaded mean ± std bands, one colour per setting. `bands` maps a setting's name to a
-    table with columns step, mean, lower, upper (as `RepeatResult.band` returns)."""
-    fig = _figure(f"{key}: mean ± std over repeats", "step", key)
+    """Mean curves with shaded 95 % confidence bands of the mean, one colour per setting. `bands` maps a
+    setting's name to a table with columns step, mean, lower, upper (as `RepeatResult.band` returns)."""
+    fig = _figure(f"{key}: mean over repeats, shaded 95% CI of the mean", "step", key)
     for r, (name, band) in enumerate(bands.items()):
         missing = {"step", "mean", "lower", "upper"} - set(band.columns)
         if missing:
@@ -506,7 +506,8 @@ def _agreement_text(agreement) -> str:
 
 def fig_variant_bars(means: dict, spreads: dict | None = None, y_title: str = "accuracy",
                      title: str | None = None) -> go.Figure:
-    """One bar per setting with ±spread error bars (sample standard deviation over repeated runs)."""
+    """One bar per setting with ±`spreads` error bars: pass half-widths of 95 % confidence intervals of the mean
+    (lessons.figures.metric_bars does), and say what they are in the title."""
     names = list(means)
     errors = [float((spreads or {}).get(n) or 0.0) for n in names]
     fig = _figure(title or y_title, None, y_title)

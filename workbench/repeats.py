@@ -1,9 +1,12 @@
 """Is a difference real? The same setting run over several cross-validation folds or seeds, summarised as
-mean ± spread, with loss bands and a verdict on whether two settings differ by more than the noise.
+mean ± spread, with 95 % confidence bands of the mean loss and a paired verdict on whether two settings differ.
 
 Which numbers are compared: seed repeats use each run's test metrics (the test split moves with the seed, so
 the spread covers both initialisation and split); cross-validation uses each fold's validation metrics, scored
 by the final model on the held-out fold (the test split is the same in every fold and is not used).
+Two settings run with the same seeds (or folds) share their split and initialisation seed per pair, so they are
+compared pair by pair: the per-seed differences and the paired-t confidence interval of their mean
+(`compare_paired`), a three-way verdict: A better, B better, or cannot tell at this budget.
 """
 from __future__ import annotations
 
@@ -58,8 +61,9 @@ class RepeatResult:
                 else f"{stats['mean']:.3f} ± {stats['std']:.3f} (n={stats['n']})")
         return {**stats, "text": text}
 
-    def band(self, key: str = "eval_loss") -> pd.DataFrame:
-        """Per step: mean and std of `key` over the runs that logged it at that step, and mean ± std."""
+    def band(self, key: str = "eval_loss", confidence: float = 0.95) -> pd.DataFrame:
+        """Per step: mean and std of `key` over the runs that logged it at that step, and the t-based confidence
+        interval of the mean (lower, upper); a step only one run logged has no interval (lower = upper = mean)."""
         series = {i: {row["step"]: row[key] for row in snap.get("history") or [] if row.get(key) is not None}
                   for i, snap in enumerate(self.snapshots)}
         frame = pd.DataFrame(series).sort_index()
@@ -68,7 +72,8 @@ class RepeatResult:
         out = pd.DataFrame({"step": frame.index.astype(int), "mean": frame.mean(axis=1).to_numpy(),
                             "std": frame.std(axis=1, ddof=1).fillna(0.0).to_numpy(),
                             "n": frame.count(axis=1).to_numpy()})
-        out["lower"], out["upper"] = out["mean"] - out["std"], out["mean"] + out["std"]
+        half = t_half_widths(out["std"].to_numpy(), out["n"].to_numpy(), confidence)
+        out["lower"], out["upper"] = out["mean"] - half, out["mean"] + half
         return out.reset_index(drop=True)
 
 
@@ -116,63 +121,116 @@ def _run_all(kind: str, configs: dict[str, RunConfig], runner, timeout: float | 
 
 
 @dataclass(frozen=True)
-class Verdict:
-    difference: float              # mean of B minus mean of A
-    spread: float                  # pooled sample standard deviation of the runs
-    p_value: float | None          # Welch's t-test; None with fewer than two runs on a side
-    within_noise: bool
+class PairedVerdict:
+    """A paired comparison of B against A over the seeds (or folds) both were run with."""
+    difference: float              # mean over pairs of (B - A)
+    ci_low: float                  # 95 % confidence interval of that mean difference (paired t)
+    ci_high: float
+    n_pairs: int
+    winner: str | None             # "a", "b", or None: cannot tell at this budget
     sentence: str
 
+    @property
+    def tie(self) -> bool:
+        return self.winner is None
 
-def within_noise(a, b, metric: str = "accuracy", names: tuple[str, str] = ("A", "B"),
-                 alpha: float = 0.05) -> Verdict:
-    """Whether B differs from A by more than run-to-run noise. `a` and `b` are RepeatResults or plain lists of
-    scores. The difference counts as real only when it exceeds the pooled spread and, where both sides have at
-    least two runs, Welch's t-test gives p < alpha."""
+    def to_dict(self) -> dict:
+        """Plain values for JSON: an interval that one pair cannot give is None."""
+        return {k: (None if isinstance(v, float) and v != v else v) for k, v in self.__dict__.items()}
+
+
+CONFIDENCE = 0.95
+
+
+def compare_paired(a, b, metric: str = "accuracy", names: tuple[str, str] = ("A", "B"),
+                   higher_is_better: bool = True, confidence: float = CONFIDENCE) -> PairedVerdict:
+    """Which of two settings is better, from per-seed differences. `a` and `b` are RepeatResults (runs paired by
+    their seed or fold) or sequences of scores in seed order (paired by position; None/NaN drops that pair).
+    The verdict names a winner only when the paired-t confidence interval of the mean difference excludes 0;
+    with fewer than two pairs, or an interval containing 0, it cannot tell at this budget."""
+    diffs = np.round(paired_differences(a, b, metric), 12)   # float dust is not a consistent shift
+    n = len(diffs)
+    mean = float(diffs.mean()) if n else float("nan")
+    low, high = t_interval(diffs, confidence) if n >= 2 else (float("nan"), float("nan"))
+    winner = None
+    if n >= 2 and (low > 0 or high < 0):
+        b_higher = low > 0
+        winner = "b" if b_higher == higher_is_better else "a"
+    sentence = _sentence(mean, low, high, n, winner, names, metric, _noun(a, b), confidence)
+    return PairedVerdict(mean, low, high, n, winner, sentence)
+
+
+def wilson_interval(proportion: float, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The Wilson score interval of a proportion measured on n examples, e.g. one run's test accuracy: what one
+    run can say about its accuracy, from the size of its test set alone."""
     from scipy import stats
 
-    va, vb = (_values(x, metric) for x in (a, b))
-    if len(va) < 2 and len(vb) < 2:
-        raise ValueError("Measuring the noise needs at least two runs of one setting; repeat with more seeds "
-                         "or folds.")
-    diff = float(vb.mean() - va.mean())
-    variances = [x.var(ddof=1) for x in (va, vb) if len(x) >= 2]
-    spread = float(math.sqrt(sum(variances) / len(variances)))
-    p_value = None
-    if len(va) >= 2 and len(vb) >= 2:
-        p = float(stats.ttest_ind(vb, va, equal_var=False).pvalue)
-        p_value = None if math.isnan(p) else p   # NaN when both sides have no variance at all
-    beyond_spread = abs(diff) > spread
-    significant = p_value is None or p_value < alpha
-    noise = not (beyond_spread and significant)
-    return Verdict(diff, spread, p_value, noise,
-                   _sentence(diff, spread, p_value, noise, beyond_spread, names, metric, _noun(a, b)))
+    if n < 1:
+        raise ValueError(f"A proportion needs at least one example (got n={n}).")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    centre = (proportion + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(proportion * (1 - proportion) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _values(x, metric: str) -> np.ndarray:
-    values = x.scores(metric) if isinstance(x, RepeatResult) else np.asarray(list(x), dtype=np.float64)
-    if not len(values):
-        raise ValueError(f"A side has no {metric!r} scores; did its runs finish?")
-    return values
+def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The Student-t confidence interval of the mean of `values` (at least two)."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) < 2:
+        raise ValueError(f"A confidence interval needs at least two values (got {len(values)}).")
+    half = float(t_half_widths(values.std(ddof=1), len(values), confidence))
+    return float(values.mean()) - half, float(values.mean()) + half
+
+
+def t_half_widths(std, n, confidence: float = CONFIDENCE):
+    """Half-widths of t-based confidence intervals of means from sample stds and counts; 0 where n < 2."""
+    from scipy import stats
+
+    std, n = np.asarray(std, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    several = n >= 2
+    safe_n = np.where(several, n, 2.0)
+    half = stats.t.ppf(0.5 + confidence / 2, safe_n - 1) * np.nan_to_num(std) / np.sqrt(safe_n)
+    return np.where(several, half, 0.0)
+
+
+def paired_differences(a, b, metric: str = "accuracy") -> np.ndarray:
+    """B minus A for every seed (or fold) both sides have a value for."""
+    keyed_a, keyed_b = _keyed(a, metric), _keyed(b, metric)
+    shared = [k for k in keyed_a if k in keyed_b]
+    return np.asarray([keyed_b[k] - keyed_a[k] for k in shared], dtype=np.float64)
+
+
+def _keyed(x, metric: str) -> dict:
+    """{seed or fold (or position): score} for the values that exist."""
+    if isinstance(x, RepeatResult):
+        pairs = ((_pair_key(snap, label, x.kind), run_score(snap, metric, x.split))
+                 for label, snap in zip(x.labels, x.snapshots))
+    else:
+        pairs = enumerate(list(x))
+    return {k: float(v) for k, v in pairs if v is not None and v == v}
+
+
+def _pair_key(snap: dict, label: str, kind: str):
+    config = snap.get("config") or {}
+    section, key = ("data", "cv_fold") if kind == "folds" else ("train", "seed")
+    value = (config.get(section) or {}).get(key)
+    return label if value is None else value
 
 
 def _noun(a, b) -> str:
     kinds = {x.kind for x in (a, b) if isinstance(x, RepeatResult)}
-    if len(kinds) == 1:
-        return {"seeds": "seed-to-seed", "folds": "fold-to-fold"}[kinds.pop()]
-    return "run-to-run"
+    return {"folds": "folds"}.get(kinds.pop(), "seeds") if len(kinds) == 1 else "seeds"
 
 
-def _sentence(diff, spread, p_value, noise, beyond_spread, names, metric, noun) -> str:
+def _sentence(mean, low, high, n, winner, names, metric, noun, confidence) -> str:
     a, b = names
-    if diff == 0:
-        head = f"{b} and {a} have the same mean {metric}"
-    else:
-        head = f"{b} is {abs(diff):.3f} {'above' if diff > 0 else 'below'} {a} in {metric}"
-    p_text = f" (Welch t-test p = {p_value:.3g})" if p_value is not None else ""
-    if not beyond_spread:
-        return f"{head}, within the {noun} spread (±{spread:.3f}){p_text}: treat it as noise."
-    if noise:
-        return (f"{head}, more than the {noun} spread (±{spread:.3f}), but not significant{p_text}: "
-                "treat it as noise or run more repeats.")
-    return f"{head}, more than the {noun} spread (±{spread:.3f}){p_text}."
+    if n == 0:
+        return f"{a} and {b} share no finished {noun[:-1]} with a {metric} value: cannot tell."
+    head = (f"{b} and {a} have the same mean {metric}" if mean == 0
+            else f"{b} is {abs(mean):.3f} {'above' if mean > 0 else 'below'} {a} in {metric}")
+    if n < 2:
+        return f"{head} on one {noun[:-1]} only: cannot tell at this budget; repeat over more {noun}."
+    interval = f"paired over {n} {noun}, {confidence:.0%} CI of the difference {low:+.3f} to {high:+.3f}"
+    if winner is None:
+        return f"{head} ({interval}, which contains 0): cannot tell at this budget."
+    return f"{head} ({interval}): {names[0 if winner == 'a' else 1]} is better."

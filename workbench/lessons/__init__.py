@@ -1,13 +1,15 @@
 """Interview walkthroughs: one lesson per question of the interview map, each answered by an experiment.
 
 `get("concept.2").run(quick=True)` trains the lesson's runs and returns an Outcome; `lesson.takeaway(outcome, "en")`
-says what the numbers show. Topic modules register their lessons in `LESSONS`.
+says what the numbers show; `spoken_answer(id)` and `follow_ups(id)` give the 30-second answer and the likely
+follow-up questions. Topic modules register their lessons in `LESSONS`.
 """
 from __future__ import annotations
 
 import importlib
 
 from .base import LANGS, Correction, Lesson, LessonContext, Outcome, Quiz, T
+from .interview import FollowUp, follow_ups, spoken_answer
 
 # The question ids of ../shared/INTERVIEW_MAP.md, kept here so the package works without that file.
 MAP_IDS = (
@@ -60,4 +62,4 @@ def search(text: str, lang: str = "en") -> list[Lesson]:
 
 
 __all__ = ["MAP_IDS", "TOPICS", "LANGS", "T", "Lesson", "LessonContext", "Outcome", "Quiz", "Correction",
-           "all_lessons", "get", "search"]
+           "FollowUp", "all_lessons", "get", "search", "spoken_answer", "follow_ups"]

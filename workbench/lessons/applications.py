@@ -9,13 +9,15 @@ from ..config import RunConfig
 from . import figures
 from .app_images import APP_1
 from .app_language import APP_4, APP_5
-from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, metric_name, ranking_takeaway
+from .base import (NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, interval_clause,
+                   metric_name, noise_clause, ranking_takeaway)
 from .deployment import LESSONS as DEPLOY_LESSONS
-from .support import EVERY_WEIGHT, NO_WEIGHTS, mean_or_none, runner_of, sentences, verdict
+from .support import (EVERY_WEIGHT, NO_WEIGHTS, against, band, clear_leader, mean_or_none, runner_of, sentences,
+                      verdict, verdict_choice)
 
 # ---------------------------------------------------------------- app.2 text classification on two tasks
 
-TASK_LABELS = {"sentiment": T("sentiment (Rotten Tomatoes)", "情感（Rotten Tomatoes）"),
+TASK_LABELS = {"sentiment": T("sentiment (Rotten Tomatoes)", "情感（烂番茄影评）"),
                "spam": T("spam (SMS)", "垃圾短信（SMS）")}
 
 
@@ -45,25 +47,54 @@ def _two_tasks_takeaway(outcome: Outcome, lang: str) -> str:
     parts = [T("The same recipe (MiniLM, full fine-tuning, same data size and settings) on both tasks.",
                "两个任务使用同一套做法（MiniLM、全量微调、相同的数据量和设置）。")(lang), line("sentiment"), line("spam"),
              compare_takeaway(outcome, "sentiment", "spam", "balanced_accuracy", lang, TASK_LABELS)]
-    spam_base = mean_or_none(outcome, "spam", "majority_baseline")
-    spam_acc = outcome.mean("spam", "accuracy")
-    if spam_base is not None and spam_acc - spam_base < 0.05:
-        parts.append(T(f"Spam accuracy is only {spam_acc - spam_base:.3f} above always answering 'ham': with about one "
-                       "spam in eight, accuracy flatters the model. Judge it by balanced accuracy or spam recall, "
-                       "and try class weights.",
-                       f"垃圾短信的准确率只比总回答“正常短信”高 {spam_acc - spam_base:.3f}：大约八条里才有一条垃圾短信，"
-                       "准确率会美化模型。应看平衡准确率或垃圾短信的召回率，并可尝试类别加权。")(lang))
-    elif verdict(outcome, "spam", "sentiment", "balanced_accuracy") == "a":
-        parts.append(T("Spam is the easier task: its cues (numbers, 'free', 'txt', 'call now') are in the words "
-                       "themselves, while sentiment often hides in context, irony and negation.",
-                       "垃圾短信是更容易的任务：它的线索（号码、free、txt、call now）就在词语本身，而情感常常藏在上下文、"
-                       "反讽和否定里。")(lang))
+    margin = _spam_margin(outcome)
+    if margin is not None and _spam_band(margin) != "clear":
+        d, clause = margin.difference, interval_clause(margin, lang)
+        head = (T(f"Spam accuracy is not clearly above always answering 'ham' ({d:+.3f}; {clause})",
+                  f"垃圾短信的准确率并没有明显高于总回答“正常短信”（{d:+.3f}；{clause}）") if margin.tie else
+                T(f"Spam accuracy is only {d:.3f} above always answering 'ham' (95% confidence interval over "
+                  f"{margin.n_pairs} paired seeds {margin.ci_low:+.3f} to {margin.ci_high:+.3f}, not clearly more "
+                  "than 0.05)",
+                  f"垃圾短信的准确率只比总回答“正常短信”高 {d:.3f}（按 {margin.n_pairs} 个配对种子计算的 95% 置信区间"
+                  f"为 {margin.ci_low:+.3f} 至 {margin.ci_high:+.3f}，不能确定高出 0.05 以上）"))(lang)
+        parts.append(head + T(": with about one spam in eight, accuracy flatters the model. Judge it by balanced "
+                              "accuracy or spam recall, and try class weights.",
+                              "：大约八条里才有一条垃圾短信，准确率会美化模型。应看平衡准确率或垃圾短信的召回率，并可尝试"
+                              "类别加权。")(lang))
     else:
-        parts.append(T("Sentiment was not harder than spam here; with more data per task the ordering may change, "
-                       "so compare on balanced accuracy rather than accuracy.",
-                       "这里情感任务并不比垃圾短信更难；每个任务的数据量变化后顺序可能改变，所以要用平衡准确率而不是准确率"
-                       "来比较。")(lang))
+        tasks = verdict(outcome, "spam", "sentiment", "balanced_accuracy")
+        if tasks == "a":
+            parts.append(T("Spam is the easier task: its cues (numbers, 'free', 'txt', 'call now') are in the words "
+                           "themselves, while sentiment often hides in context, irony and negation.",
+                           "垃圾短信是更容易的任务：它的线索（号码、free、txt、call now）就在词语本身，而情感常常藏在上下文、"
+                           "反讽和否定里。")(lang))
+        elif tasks == "b":
+            parts.append(T("Sentiment reached the higher balanced accuracy here; with more data per task the ordering "
+                           "may change, so compare on balanced accuracy rather than accuracy.",
+                           "这里情感任务的平衡准确率更高；每个任务的数据量变化后顺序可能改变，所以要用平衡准确率而不是准确率"
+                           "来比较。")(lang))
+        else:
+            parts.append(T("Which task is harder, this budget cannot tell; compare on balanced accuracy rather than "
+                           "accuracy, over more seeds.",
+                           "哪个任务更难，这个预算下还分不出；要用平衡准确率而不是准确率来比较，并多跑几个种子。")(lang))
     return sentences(parts, lang)
+
+
+SPAM_MARGIN = 0.05     # spam accuracy within this of the majority share: accuracy says little
+
+
+def _spam_margin(outcome: Outcome):
+    """Spam accuracy against each seed's majority-class share (always answering 'ham'), paired over seeds; None
+    when the runs recorded no baseline."""
+    base = outcome.samples["spam"].get("majority_baseline") or []
+    if not any(v is not None for v in base):
+        return None
+    return against(base, outcome.samples["spam"].get("accuracy", []), "accuracy")
+
+
+def _spam_band(margin) -> str:
+    """'clear' only when the interval's lower end is above SPAM_MARGIN; otherwise accuracy may be flattering."""
+    return band(margin, {"clear": SPAM_MARGIN}, "close")
 
 
 def _two_tasks_figures(outcome: Outcome, lang: str) -> list:
@@ -74,8 +105,9 @@ def _two_tasks_figures(outcome: Outcome, lang: str) -> list:
         for metric in ("accuracy", "balanced_accuracy", "majority_baseline"):
             if outcome.values(task, metric):
                 key = f"{TASK_LABELS[task](lang)} · {metric_name(metric, lang)}"
-                means[key], spreads[key] = outcome.mean(task, metric), outcome.spread(task, metric)
-    out = [(T("Accuracy, balanced accuracy and the majority baseline per task", "各任务的准确率、平衡准确率与多数类基线")(lang),
+                means[key], spreads[key] = outcome.mean(task, metric), outcome.ci_half_width(task, metric)
+    out = [(T("Accuracy, balanced accuracy and the majority baseline per task (error bars: 95% CI over seeds)",
+              "各任务的准确率、平衡准确率与多数类基线（误差线：各种子的 95% 置信区间）")(lang),
              plots.fig_variant_bars(means, spreads, y_title=T("score", "得分")(lang)))]
     if any(outcome.histories.values()):
         out.append((T("Training curves (first seed)", "训练曲线（第一个种子）")(lang),
@@ -101,9 +133,9 @@ APP_2 = Lesson(
     experiment=_two_tasks, takeaway=_two_tasks_takeaway, figures=_two_tasks_figures,
     quiz=Quiz(T("Same model, same recipe: which task will reach the higher balanced accuracy?",
                 "同一个模型、同一套做法：哪个任务的平衡准确率更高？"),
-              {"sentiment": TASK_LABELS["sentiment"], "spam": TASK_LABELS["spam"]},
-              lambda o: o.best("balanced_accuracy", ["sentiment", "spam"])),
-    settings={"train_examples": 400, "epochs": 2, "lr": 1e-4}, repeats=2,
+              {"sentiment": TASK_LABELS["sentiment"], "spam": TASK_LABELS["spam"], "tie": NO_CLEAR_DIFFERENCE},
+              verdict_choice("sentiment", "spam", "balanced_accuracy", {"a": "sentiment", "b": "spam", "tie": "tie"})),
+    settings={"train_examples": 400, "epochs": 2, "lr": 1e-4}, repeats=3,
 )
 
 
@@ -180,22 +212,32 @@ def _embedding_takeaway(outcome: Outcome, lang: str) -> str:
     k, chance = outcome.extra.get("k", 5), outcome.extra.get("chance", 0.5)
     parts = [compare_takeaway(outcome, "pretrained", "random", "neighbour_accuracy", lang, ENCODER_LABELS)]
     pre = outcome.mean("pretrained", "neighbour_accuracy")
-    if pre - chance < 0.05:
-        parts.append(T(f"Even the pretrained neighbours barely follow the labels ({pre:.0%}, {chance:.0%} by chance): "
-                       "a general sentence encoder groups texts by topic and wording, not by this label. Fine-tune it, "
-                       "or train a classifier on the embeddings.",
-                       f"即使是预训练编码器，近邻也几乎不跟随标签（{pre:.0%}，随机为 {chance:.0%}）：通用句向量按主题和措辞"
-                       "归类，而不是按这个标签。应当微调编码器，或在向量上训练一个分类器。")(lang))
-    elif pre - chance < 0.2:
-        parts.append(T(f"The pretrained neighbourhoods follow the labels only in part ({pre:.0%} of {k}-neighbour "
-                       f"votes right, {chance:.0%} by chance): similar wording does not always mean the same label.",
-                       f"预训练向量空间的近邻只部分地跟随标签（{k} 近邻投票正确率 {pre:.0%}，随机为 {chance:.0%}）："
-                       "措辞相似并不总意味着标签相同。")(lang))
+    level, margin = _neighbour_band(outcome), _chance_margin(outcome)
+    interval = (T(f"; 95% confidence interval of the margin over chance, over {margin.n_pairs} seeds: "
+                  f"{margin.ci_low:+.3f} to {margin.ci_high:+.3f}",
+                  f"；比随机高出部分的 95% 置信区间（{margin.n_pairs} 个种子）：{margin.ci_low:+.3f} 至 "
+                  f"{margin.ci_high:+.3f}") if margin.n_pairs >= 2 else
+                T("; one seed, so no interval", "；只有一个种子，没有置信区间"))(lang)
+    if level == "chance":
+        parts.append(T(f"The pretrained neighbours do not clearly follow the labels ({pre:.0%} of {k}-neighbour votes "
+                       f"right, {chance:.0%} by chance{interval}): a general sentence encoder groups texts by topic "
+                       "and wording, not necessarily by this label. Fine-tune it, or train a classifier on the "
+                       "embeddings.",
+                       f"预训练编码器的近邻并没有明显地跟随标签（{k} 近邻投票正确率 {pre:.0%}，随机为 {chance:.0%}"
+                       f"{interval}）：通用句向量按主题和措辞归类，不一定按这个标签。应当微调编码器，或在向量上训练一个"
+                       "分类器。")(lang))
+    elif level == "partly":
+        parts.append(T(f"The pretrained neighbourhoods follow the labels clearly above chance, but not clearly by 20 "
+                       f"points or more ({pre:.0%} of {k}-neighbour votes right, {chance:.0%} by chance{interval}): "
+                       "similar wording does not always mean the same label.",
+                       f"预训练向量空间的近邻明显高于随机地跟随标签，但不能确定高出 20 个百分点以上（{k} 近邻投票正确率 "
+                       f"{pre:.0%}，随机为 {chance:.0%}{interval}）：措辞相似并不总意味着标签相同。")(lang))
     else:
         parts.append(T(f"The pretrained space already groups texts by label ({pre:.0%} of {k}-neighbour votes right, "
-                       f"{chance:.0%} by chance): similarity search alone works as a classifier here.",
-                       f"预训练向量空间已经按标签把文本聚在一起（{k} 近邻投票正确率 {pre:.0%}，随机为 {chance:.0%}）："
-                       "单靠相似度检索就能当分类器用。")(lang))
+                       f"{chance:.0%} by chance{interval}, clearly 20 points or more): similarity search alone works "
+                       "as a classifier here.",
+                       f"预训练向量空间已经按标签把文本聚在一起（{k} 近邻投票正确率 {pre:.0%}，随机为 {chance:.0%}"
+                       f"{interval}，明显高出 20 个百分点以上）：单靠相似度检索就能当分类器用。")(lang))
     top = (outcome.extra.get("search") or {}).get("pretrained")
     if top:
         parts.append(T(f"Query “{outcome.extra['query']}”: the closest snippet was “{top[0]['text'][:90]}” "
@@ -203,6 +245,19 @@ def _embedding_takeaway(outcome: Outcome, lang: str) -> str:
                        f"查询“{outcome.extra['query']}”：最相近的文本是“{top[0]['text'][:90]}”"
                        f"（{top[0]['label']}，余弦相似度 {top[0]['cosine']:.2f}）。")(lang))
     return sentences(parts, lang)
+
+
+def _chance_margin(outcome: Outcome):
+    """The pretrained neighbour vote's accuracy minus chance, paired over seeds (repeats.compare_paired)."""
+    return against(outcome.extra.get("chance", 0.5), outcome.samples["pretrained"].get("neighbour_accuracy", []),
+                   "neighbour_accuracy")
+
+
+def _neighbour_band(outcome: Outcome) -> str:
+    """The quiz's band, decided by the 95 % interval of the margin over chance, not its mean: 'mostly' when the
+    interval's lower end is above 20 points, 'partly' when it is above 0, else 'chance' (not clearly above chance,
+    which includes every case this budget cannot tell, such as one seed)."""
+    return band(_chance_margin(outcome), {"mostly": 0.2, "partly": 0.0}, "chance")
 
 
 def _embedding_figures(outcome: Outcome, lang: str) -> list:
@@ -232,14 +287,12 @@ APP_3 = Lesson(
              "索引（FAISS、HNSW）代替逐条比较。MiniLM 专门在成对的相关句子上训练过，而同样结构但随机初始化的网络"
              "主要反映字面上的重合。近邻是否同标签，取决于编码器学会了把什么当作“相似”：主题和同义改写，而不一定是情感。"),
     experiment=_embedding_experiment, takeaway=_embedding_takeaway, figures=_embedding_figures,
-    quiz=Quiz(T("With pretrained MiniLM vectors, how often will a vote of the 5 nearest review snippets give the "
-                "right sentiment?", "用预训练 MiniLM 的向量，5 个最近影评片段投票得到正确情感的比例是多少？"),
-              {"chance": T("close to chance (within 5 points)", "接近随机（相差 5 个百分点以内）"),
-               "partly": T("clearly above chance, within 20 points of it", "明显高于随机，但高出不到 20 个百分点"),
-               "mostly": T("20 points or more above chance", "比随机高 20 个百分点以上")},
-              lambda o: ("chance" if o.mean("pretrained", "neighbour_accuracy") - o.extra.get("chance", 0.5) < 0.05
-                         else "partly" if o.mean("pretrained", "neighbour_accuracy") - o.extra.get("chance", 0.5) < 0.2
-                         else "mostly")),
+    quiz=Quiz(T("With pretrained MiniLM vectors, how often will a vote of the {neighbours} nearest {dataset} texts "
+                "give the right label?", "用预训练 MiniLM 的向量，{neighbours} 个最近的 {dataset} 文本投票得到正确标签的比例是多少？"),
+              {"chance": T("not clearly above chance", "没有明显高于随机"),
+               "partly": T("clearly above chance, but not clearly by 20 points", "明显高于随机，但不能确定高出 20 个百分点"),
+               "mostly": T("clearly 20 points or more above chance", "明显比随机高 20 个百分点以上")},
+              _neighbour_band),
     settings={"dataset": "rotten_tomatoes", "texts_per_class": 200, "neighbours": 5,
               "query": "a warm, funny film with a clever script"}, repeats=3,
 )
@@ -303,9 +356,20 @@ def _flm_takeaway(outcome: Outcome, lang: str) -> str:
                        "两种排序都没有明显领先时，实际系统通常把两者结合起来。")(lang))
     if "flm_recent" in outcome.samples and "flm" in outcome.samples:
         gain = outcome.mean("flm_recent", "hit_rate") - outcome.mean("flm", "hit_rate")
-        parts.append(T(f"Weighting recent movies more changed the hit rate by {gain:+.3f}.",
-                       f"提高近期电影的权重使命中率变化了 {gain:+.3f}。")(lang))
+        clause = noise_clause(outcome, "flm", "flm_recent", "hit_rate", lang)
+        if verdict(outcome, "flm", "flm_recent", "hit_rate") == "tie":
+            parts.append(T(f"Weighting recent movies more moved the mean hit rate by {gain:+.3f}; {clause}.",
+                           f"提高近期电影的权重后，平均命中率变化 {gain:+.3f}；{clause}。")(lang))
+        else:
+            parts.append(T(f"Weighting recent movies more changed the hit rate by {gain:+.3f}; {clause}.",
+                           f"提高近期电影的权重使命中率变化了 {gain:+.3f}；{clause}。")(lang))
     return sentences(parts, lang)
+
+
+def _ranking_choice(outcome: Outcome) -> str:
+    """The quiz's answer: the ranking with the highest hit rate when the paired verdict over seeds puts it ahead of
+    every ranking outside its choice (both FLM profiles answer 'flm'); 'tie' when this budget cannot tell."""
+    return clear_leader(outcome, "hit_rate", group=lambda v: "flm" if v.startswith("flm") else v) or "tie"
 
 
 APP_6 = Lesson(
@@ -328,8 +392,8 @@ APP_6 = Lesson(
     quiz=Quiz(T("On MovieLens, which ranking puts a user's next liked movie in the top 10 most often?",
                 "在 MovieLens 上，哪种排序最常把用户下一部喜欢的电影排进前 10？"),
               {"flm": T("FLM (text embeddings)", "FLM（文本向量）"), "popularity": RECOMMENDER_LABELS["popularity"],
-               "random": RECOMMENDER_LABELS["random"]},
-              lambda o: {"flm_recent": "flm"}.get(o.best("hit_rate"), o.best("hit_rate"))),
+               "random": RECOMMENDER_LABELS["random"], "tie": T("no clear winner", "没有明显的赢家")},
+              _ranking_choice),
     settings={"items": 300, "users": 300, "k": 10, "half_life": 10.0, "min_rating": 4}, repeats=3,
 )
 
@@ -354,6 +418,14 @@ def _logistic_scores(cfg: RunConfig) -> dict:
     return {"accuracy": float((predicted == splits.test.y).mean()),
             "f1_macro": float(f1_score(splits.test.y, predicted, average="macro")),
             "balanced_accuracy": float(balanced_accuracy_score(splits.test.y, predicted))}
+
+
+def _table_size(dataset: str) -> dict:
+    """{"rows": .., "features": ..} of a tabular dataset, for the quiz prompt."""
+    from ..datasets import load_dataset
+
+    table = load_dataset(dataset)
+    return {"rows": len(table), "features": table.x.shape[1] if table.kind == "tabular" else "?"}
 
 
 def _tabular_experiment(ctx: LessonContext) -> Outcome:
@@ -381,7 +453,7 @@ def _tabular_takeaway(outcome: Outcome, lang: str) -> str:
     else:
         parts.append(T("Logistic regression won: the MLP overfits or is undertrained on this little data; try more "
                        "epochs, weight decay or a smaller network, or keep the linear model.",
-                       "逻辑回归赢了：在这么少的数据上 MLP 过拟合或训练不足；可以增加轮数、加权重衰减或缩小网络，"
+                       "逻辑回归赢了：在这么少的数据上 MLP 过拟合或训练不足；可以增加训练轮数、加权重衰减或缩小网络，"
                        "或者直接保留线性模型。")(lang))
     return sentences(parts, lang)
 
@@ -397,17 +469,18 @@ APP_7 = Lesson(
              "baseline such as logistic regression or gradient-boosted trees: they are often as accurate, faster and "
              "easier to explain. An MLP pays off with many rows, interactions between features, or as part of a "
              "larger network.",
-             "只用训练集的统计量对数值特征做标准化，对类别特征做独热编码，然后用交叉熵训练一个小型 MLP（几层 "
-             "Linear-ReLU 加 dropout），并留出验证集用于提前停止。在小表格上，一定要和强而简单的基线比较，比如逻辑回归"
-             "或梯度提升树：它们往往同样准确，而且更快、更容易解释。MLP 在行数很多、特征之间有交互，或者作为更大网络"
-             "的一部分时才更有优势。"),
+             "只用训练集的统计量对数值特征做标准化，对类别特征做独热编码，然后用交叉熵训练一个小型 MLP（几层 Linear"
+             "-ReLU 加 Dropout），并留出验证集用于提前停止。在小表格上，一定要和强而简单的基线比较，比如逻辑回归或梯"
+             "度提升树：它们往往同样准确，而且更快、更容易解释。MLP 在行数很多、特征之间有交互，或者作为更大网络的一"
+             "部分时才更有优势。"),
     experiment=_tabular_experiment, takeaway=_tabular_takeaway,
     figures=figures.standard("accuracy", TABLE_LABELS),
-    quiz=Quiz(T("Breast-cancer measurements (569 rows, 30 features): MLP or logistic regression?",
-                "乳腺癌测量数据（569 行、30 个特征）：MLP 还是逻辑回归更好？"),
-              {"mlp": T("the MLP, clearly", "MLP 明显更好"), "tie": T("no clear difference", "没有明显差别"),
+    quiz=Quiz(T("The {dataset} table ({rows} rows, {features} features): MLP or logistic regression?",
+                "{dataset} 表格数据（{rows} 行、{features} 个特征）：MLP 还是逻辑回归更好？"),
+              {"mlp": T("the MLP, clearly", "MLP 明显更好"), "tie": NO_CLEAR_DIFFERENCE,
                "logistic": T("logistic regression, clearly", "逻辑回归明显更好")},
-              lambda o: {"a": "mlp", "b": "logistic"}.get(verdict(o, "mlp", "logistic", "accuracy"), "tie")),
+              verdict_choice("mlp", "logistic", "accuracy", {"a": "mlp", "b": "logistic", "tie": "tie"}),
+              facts=lambda settings: _table_size(settings["dataset"])),
     settings={"dataset": "breast_cancer", "epochs": 30, "lr": 1e-2, "hidden_sizes": [64, 32]}, repeats=5,
 )
 

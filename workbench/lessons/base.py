@@ -7,6 +7,7 @@ lesson can be re-judged from synthetic numbers in tests and from stored results 
 from __future__ import annotations
 
 import statistics
+import string
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -36,7 +37,8 @@ METRIC_NAMES = {
     "final_train_loss": T("final training loss", "最终训练损失"),
     "trainable_parameters": T("trainable parameters", "可训练参数量"),
 }
-LOWER_IS_BETTER = {"train_seconds", "final_val_loss", "best_val_loss", "final_train_loss", "trainable_parameters"}
+LOWER_IS_BETTER = {"train_seconds", "final_val_loss", "best_val_loss", "final_train_loss", "trainable_parameters",
+                   "seconds"}
 
 
 def metric_name(metric: str, lang: str) -> str:
@@ -45,13 +47,16 @@ def metric_name(metric: str, lang: str) -> str:
 
 @dataclass
 class Outcome:
-    """What an experiment measured. `samples[variant][metric]` is one value per seed; `extra` holds other plain
-    values a lesson measured (timings, counts, curves); `run_ids[variant]` the runs it started, if any."""
+    """What an experiment measured. `samples[variant][metric]` is one value per seed, in seed order (None where
+    a run has no value, so position i is seed i in every variant); `extra` holds other plain values a lesson
+    measured (timings, counts, curves); `run_ids[variant]` the runs it started, if any. `quick` marks a quick-mode
+    smoke run: its takeaway draws no conclusion and its quiz is not scored."""
     lesson_id: str
     samples: dict[str, dict[str, list[float]]]
     extra: dict = field(default_factory=dict)
     run_ids: dict[str, list[str]] = field(default_factory=dict)
     histories: dict[str, list[dict]] = field(default_factory=dict)
+    quick: bool = False
 
     @property
     def variants(self) -> list[str]:
@@ -72,12 +77,34 @@ class Outcome:
         values = self.values(variant, metric)
         return statistics.stdev(values) if len(values) > 1 else 0.0
 
+    def ci_half_width(self, variant: str, metric: str) -> float:
+        """Half the width of the t-based 95 % confidence interval of the mean over seeds (0 with one seed)."""
+        from ..repeats import t_half_widths
+        values = self.values(variant, metric)
+        return float(t_half_widths(self.spread(variant, metric), len(values)))
+
+    def compare(self, a: str, b: str, metric: str):
+        """The paired verdict of `b` against `a` over the seeds both have (repeats.compare_paired); the winner
+        follows the metric's direction (LOWER_IS_BETTER)."""
+        from ..repeats import compare_paired
+        for variant in (a, b):
+            self.values(variant, metric)     # a clear KeyError for an unknown variant
+        return compare_paired(self.samples[a].get(metric, []), self.samples[b].get(metric, []), metric, (a, b),
+                              higher_is_better=metric not in LOWER_IS_BETTER)
+
     def best(self, metric: str = "accuracy", among: list[str] | None = None) -> str:
         names = [v for v in (among or self.variants) if self.values(v, metric)]
         if not names:
             raise ValueError(f"Lesson {self.lesson_id}: no variant has a {metric} value.")
         pick = min if metric in LOWER_IS_BETTER else max
         return pick(names, key=lambda v: self.mean(v, metric))
+
+    def clear_best(self, metric: str = "accuracy", among: list[str] | None = None) -> str | None:
+        """The best variant by mean when the paired verdict puts it ahead of every other one; None when this
+        budget cannot single one out."""
+        best = self.best(metric, among)
+        others = [v for v in (among or self.variants) if v != best and self.values(v, metric)]
+        return best if all(self.compare(best, v, metric).winner == "a" for v in others) else None
 
     def table(self) -> pd.DataFrame:
         rows = {}
@@ -93,11 +120,12 @@ class Outcome:
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def to_dict(self) -> dict:
-        return {"lesson_id": self.lesson_id, "samples": self.samples, "extra": self.extra, "run_ids": self.run_ids}
+        return {"lesson_id": self.lesson_id, "samples": self.samples, "extra": self.extra, "run_ids": self.run_ids,
+                "quick": self.quick}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Outcome":
-        return cls(d["lesson_id"], d["samples"], d.get("extra", {}), d.get("run_ids", {}))
+        return cls(d["lesson_id"], d["samples"], d.get("extra", {}), d.get("run_ids", {}), quick=d.get("quick", False))
 
 
 SAMPLED_METRICS = ("accuracy", "f1_macro", "balanced_accuracy", "train_seconds", "final_train_loss",
@@ -149,13 +177,39 @@ class LessonContext:
         return quick if self.quick else full
 
 
+class _SettingFormatter(string.Formatter):
+    """str.format plus a `pct` spec: 0.05 -> '5%', 0.125 -> '12.5%'."""
+
+    def format_field(self, value, format_spec: str) -> str:
+        if format_spec == "pct":
+            return f"{float(value) * 100:g}%"
+        return super().format_field(value, format_spec)
+
+
+_SETTING_FORMAT = _SettingFormatter()
+NO_CLEAR_DIFFERENCE = T("No clear difference", "没有明显差别")
+
+
 @dataclass(frozen=True)
 class Quiz:
     """Predict, then reveal: choices are keys with bilingual labels; `correct(outcome)` picks the right key from the
-    measured numbers, so the answer can differ between runs."""
+    measured numbers, so the answer can differ between runs.
+
+    The prompt may name the lesson's settings as `{setting}` placeholders (`{share:pct}` writes 0.05 as 5%), so it
+    quotes the values the experiment will use; `facts(settings)` adds values derived from them (e.g. a table's size).
+    """
     prompt: T
     choices: dict[str, T]
     correct: Callable[[Outcome], str]
+    facts: Callable[[dict], dict] | None = None
+
+    def prompt_for(self, settings: dict, lang: str = "en") -> str:
+        """The prompt with the given settings' values filled in."""
+        values = {**settings, **(self.facts(settings) if self.facts else {})}
+        try:
+            return _SETTING_FORMAT.vformat(self.prompt(lang), (), values)
+        except KeyError as err:
+            raise ValueError(f"Quiz prompt names {err}, which is not a setting ({', '.join(settings)}).") from None
 
     def reveal(self, outcome: Outcome, guess: str | None, lang: str = "en") -> dict:
         right = self.correct(outcome)
@@ -201,6 +255,11 @@ class Lesson:
     sources: str = ""
     demo_only: bool = False      # a short answer with a live demonstration, no controlled comparison
     repeats: int = 3             # seeds per variant in full mode (quick mode: one)
+    time_budget_s: int = 120     # full-mode wall time the lesson is held to on a 2-core machine
+    budget_note: T | None = None  # why a lesson needs more than 2 minutes, shown beside the Run button
+
+    def __post_init__(self):
+        object.__setattr__(self, "takeaway", no_conclusion_in_quick_mode(self.takeaway))
 
     def run(self, quick: bool | None = None, seeds: tuple[int, ...] | None = None, settings: dict | None = None,
             runner=None, on_start=None) -> Outcome:
@@ -212,32 +271,56 @@ class Lesson:
                              f"it has: {', '.join(self.settings) or 'none'}.")
         seeds = tuple(seeds) if seeds else ((0,) if quick or self.demo_only else tuple(range(self.repeats)))
         ctx = LessonContext(self.id, quick, seeds, {**self.settings, **(settings or {})}, runner, on_start)
-        return self.experiment(ctx)
+        outcome = self.experiment(ctx)
+        outcome.quick = quick
+        return outcome
+
+
+SMOKE_RUN = T("Quick mode: a smoke run on tiny data, no conclusion drawn. Run the lesson in full mode for a result.",
+              "快速模式：在极小数据上的冒烟测试，不下结论。用完整模式运行本课才能得到结论。")
+
+
+def no_conclusion_in_quick_mode(takeaway: Callable[[Outcome, str], str]) -> Callable[[Outcome, str], str]:
+    """The takeaway, except for a quick-mode outcome, which gets SMOKE_RUN: tiny runs support no conclusion."""
+    if getattr(takeaway, "smoke_guarded", False):
+        return takeaway
+
+    def guarded(outcome: Outcome, lang: str = "en") -> str:
+        return SMOKE_RUN(lang) if outcome.quick else takeaway(outcome, lang)
+    guarded.smoke_guarded = True
+    guarded.__doc__ = takeaway.__doc__
+    return guarded
 
 
 # ---------------------------------------------------------------- takeaway helpers
 
 
 def noise_clause(outcome: Outcome, a: str, b: str, metric: str, lang: str) -> str:
-    """Whether the a-vs-b difference exceeds the seed-to-seed spread, in words."""
-    from ..repeats import within_noise
+    """What the paired verdict over seeds (Outcome.compare) says of the a-vs-b difference, in words: the 95 %
+    confidence interval of the gap (leader by mean minus the other) and whether it excludes 0."""
+    return interval_clause(outcome.compare(a, b, metric), lang)
 
-    values_a, values_b = outcome.values(a, metric), outcome.values(b, metric)
-    n = min(len(values_a), len(values_b))
-    if n < 2:
-        return T("one seed only, so it is not yet known whether this exceeds run-to-run noise (repeat over seeds "
-                 "in full mode)", "只跑了一个随机种子，还不能判断这个差距是否超过随机波动（在完整模式下多种子重复）")(lang)
-    verdict = within_noise(values_a, values_b, metric)
-    if verdict.within_noise:
-        return T(f"that is not clearly beyond seed-to-seed noise (spread ±{verdict.spread:.3f} over {n} seeds), "
-                 "so on this data the two cannot be told apart",
-                 f"这没有明显超出不同随机种子之间的波动（±{verdict.spread:.3f}，{n} 个种子），所以在这份数据上两者分不出高下")(lang)
-    return T(f"that is larger than the seed-to-seed spread (±{verdict.spread:.3f} over {n} seeds)",
-             f"这超过了不同随机种子之间的波动（±{verdict.spread:.3f}，{n} 个种子）")(lang)
+
+def interval_clause(verdict, lang: str) -> str:
+    """noise_clause for any paired verdict (repeats.compare_paired), e.g. of two metrics of one variant."""
+    if verdict.n_pairs < 2:
+        return T("one seed only, so this budget cannot tell whether the difference is real (full mode repeats over "
+                 "seeds)", "只跑了一个随机种子，这个预算下还不能判断差距是否真实（完整模式会多种子重复）")(lang)
+    sign = 1 if verdict.difference >= 0 else -1      # orient the interval so the gap reads positive
+    low, high = sorted((sign * verdict.ci_low, sign * verdict.ci_high))
+    n, interval = verdict.n_pairs, T(f"{low:+.3f} to {high:+.3f}", f"{low:+.3f} 至 {high:+.3f}")(lang)
+    if verdict.tie:
+        return T(f"over {n} paired seeds the 95% confidence interval of the gap is {interval}, which contains 0, so "
+                 "at this budget the two cannot be told apart",
+                 f"按 {n} 个配对种子计算，差距的 95% 置信区间为 {interval}，包含 0，所以在这个预算下两者分不出高下")(lang)
+    return T(f"over {n} paired seeds the 95% confidence interval of the gap is {interval}, which excludes 0: a real "
+             "difference at this budget",
+             f"按 {n} 个配对种子计算，差距的 95% 置信区间为 {interval}，不含 0：在这个预算下差距是真实的")(lang)
 
 
 def compare_takeaway(outcome: Outcome, a: str, b: str, metric: str, lang: str, label: dict[str, T] | None = None) -> str:
-    """'<better> reached <metric> x vs y for <worse> (difference d); <noise clause>.' from the measured means."""
+    """'<higher> reached <metric> x vs y for <other> (difference d); <noise clause>.' from the measured means; the
+    noise clause carries the verdict, and the numbers alone claim no winner."""
     name = (lambda v: label[v](lang)) if label else (lambda v: v)
     va, vb = outcome.mean(a, metric), outcome.mean(b, metric)
     lower = metric in LOWER_IS_BETTER
@@ -254,8 +337,30 @@ def compare_takeaway(outcome: Outcome, a: str, b: str, metric: str, lang: str, l
     return head + T("; ", "；")(lang) + noise_clause(outcome, a, b, metric, lang) + T(".", "。")(lang)
 
 
+def above_baseline(outcome: Outcome, variant: str, metric: str, baseline) -> bool:
+    """Whether the paired verdict puts `variant` clearly above a baseline: per-seed values in seed order (such as
+    each split's majority-class share) or one number for every seed (such as chance)."""
+    from ..repeats import compare_paired
+
+    values = outcome.samples[variant].get(metric, [])
+    base = list(baseline) if isinstance(baseline, (list, tuple)) else [float(baseline)] * len(values)
+    return compare_paired(base, values, metric).winner == "b"
+
+
+def speed_phrase(seconds_a: float, seconds_b: float, lang: str, clear: bool = True) -> str:
+    """How A's time compares with B's: "2.3 times faster" or "1.4 times slower" (never a ratio below 1), or just
+    "1.20 s vs 1.31 s" when `clear` is False (the verdict cannot tell them apart) or the two are within 5 %."""
+    ratio = max(seconds_a, seconds_b) / max(min(seconds_a, seconds_b), 1e-9)
+    if not clear or ratio < 1.05:
+        return T(f"{seconds_a:.2f} s vs {seconds_b:.2f} s", f"{seconds_a:.2f} 秒对 {seconds_b:.2f} 秒")(lang)
+    if seconds_a < seconds_b:
+        return T(f"{ratio:.1f} times faster", f"用时为后者的 1/{ratio:.1f}")(lang)
+    return T(f"{ratio:.1f} times slower", f"用时为后者的 {ratio:.1f} 倍")(lang)
+
+
 def ranking_takeaway(outcome: Outcome, metric: str, lang: str, label: dict[str, T] | None = None) -> str:
-    """All variants ranked by a metric, best first, with their values."""
+    """All variants ranked by the mean of a metric, best first, with their values; commas, not '>', because a
+    ranking of means claims no winner (the paired verdicts do)."""
     name = (lambda v: label[v](lang)) if label else (lambda v: v)
     reverse = metric not in LOWER_IS_BETTER
     ranked = sorted((v for v in outcome.variants if outcome.values(v, metric)),
@@ -263,5 +368,5 @@ def ranking_takeaway(outcome: Outcome, metric: str, lang: str, label: dict[str, 
     if not ranked:
         raise ValueError(f"Lesson {outcome.lesson_id}: no variant has a {metric} value.")
     parts = [f"{name(v)} {outcome.mean(v, metric):.3f}" for v in ranked]
-    sep = T(" > ", " > ")(lang) if reverse else " < "
-    return T(f"Ranked by {metric_name(metric, lang)}: ", f"按{metric_name(metric, lang)}排序：")(lang) + sep.join(parts) + T(".", "。")(lang)
+    return (T(f"Ranked by {metric_name(metric, lang)}: ", f"按{metric_name(metric, lang)}排序：")(lang)
+            + T(", ", "，")(lang).join(parts) + T(".", "。")(lang))

@@ -7,9 +7,9 @@ import statistics
 from ..config import ConfigError, RunConfig
 from ..datasets import DatasetError
 from . import figures
-from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway
+from .base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway
 from .concepts import bar_figures, gap_points, probe_accuracy, space
-from .support import merge
+from .support import merge, verdict
 
 # ---------------------------------------------------------------- data.1
 
@@ -52,9 +52,7 @@ def _data_amount(ctx: LessonContext) -> Outcome:
 def _label_value_choice(outcome: Outcome) -> str:
     """Is the largest set with flipped labels better than the middle-sized clean set?"""
     clean, noisy = _sizes(outcome)[-2], _noisy(outcome)
-    if _within_noise(outcome, clean, noisy):
-        return "tie"
-    return "noisy" if outcome.mean(noisy, "accuracy") > outcome.mean(clean, "accuracy") else "clean"
+    return {"a": "clean", "b": "noisy", "tie": "tie"}[verdict(outcome, clean, noisy, "accuracy")]
 
 
 def _data_amount_takeaway(outcome: Outcome, lang: str) -> str:
@@ -62,11 +60,11 @@ def _data_amount_takeaway(outcome: Outcome, lang: str) -> str:
     sizes, noisy = _sizes(outcome), _noisy(outcome)
     accs = [outcome.mean(v, "accuracy") for v in sizes]
     steps = ", ".join(f"{v.split('_')[1]} → {a:.3f}" for v, a in zip(sizes, accs))
-    rising = all(b >= a for a, b in zip(accs, accs[1:]))
+    rising = all(b >= a for a, b in zip(accs, accs[1:])) and verdict(outcome, sizes[-1], sizes[0], "accuracy") == "a"
     text = (T(f"With clean labels, accuracy rose with the training-set size ({steps}). ",
               f"标签干净时，准确率随训练集增大而上升（{steps}）。") if rising else
-            T(f"With clean labels, accuracy did not rise steadily with size ({steps}); with this few seeds the "
-              "differences may be noise. ", f"标签干净时，准确率并没有随训练集增大而稳步上升（{steps}）；种子这么少，"
+            T(f"With clean labels, accuracy did not rise steadily and clearly with size ({steps}); at this budget the "
+              "differences may be noise. ", f"标签干净时，准确率并没有随训练集增大而明显稳步上升（{steps}）；在这个预算下，"
               "这些差异可能只是波动。"))(lang)
     text += compare_takeaway(outcome, sizes[-1], noisy, "accuracy", lang, labels)
     choice, middle = _label_value_choice(outcome), sizes[-2]
@@ -76,13 +74,13 @@ def _data_amount_takeaway(outcome: Outcome, lang: str) -> str:
                         f"than collecting {ratio:g} times as many.",
                         f"{n_mid} 条干净标签胜过 {n_big} 条部分错误的标签：把标签弄干净比把数据量扩大到 {ratio:g} 倍更值。"),
              "noisy": T(f" {n_big} partly wrong labels still beat {n_mid} clean ones: at this noise level more data "
-                        "outweighed the wrong labels, though it never caught up with the clean set of the same size.",
+                        "outweighed the wrong labels.",
                         f"{n_big} 条部分错误的标签仍然胜过 {n_mid} 条干净标签：在这个噪声水平下，数据量的优势压过了"
-                        "错误标签的危害，但始终追不上同样大小的干净数据。"),
-             "tie": T(f" {n_mid} clean labels and {n_big} partly wrong ones could not be told apart: here the smaller "
-                      "set, cleaned, was worth as much as the larger one with the noise left in.",
-                      f"{n_mid} 条干净标签与 {n_big} 条部分错误的标签分不出高下：在这里，清洗过的小数据集与保留噪声的"
-                      "大数据集价值相当。")}[choice](lang)
+                        "错误标签的危害。"),
+             "tie": T(f" {n_mid} clean labels and {n_big} partly wrong ones could not be told apart at this budget, so "
+                      "this run does not say whether cleaning the labels beats collecting more.",
+                      f"在这个预算下，{n_mid} 条干净标签与 {n_big} 条部分错误的标签分不出高下，所以这次运行说明不了"
+                      "清洗标签和收集更多数据哪个更值。")}[choice](lang)
     return text
 
 
@@ -106,11 +104,12 @@ DATA_1 = Lesson(
              "以及随机翻转一部分标签后的效果。"),
     experiment=_data_amount, takeaway=_data_amount_takeaway,
     figures=bar_figures("accuracy", label=lambda o: {v: _amount_label(v) for v in o.variants}, with_curves=True),
-    quiz=Quiz(T("Which trains the better model: the middle-sized set with clean labels, or the largest set with a "
-                "share of its labels flipped?", "哪种数据训练出的模型更好：标签干净的中等规模数据，还是一部分标签被翻转的"
-                "最大规模数据？"),
+    quiz=Quiz(T("Which trains the better model: the middle-sized set with clean labels, or the largest set ({largest} "
+                "examples) with {label_noise:pct} of its labels flipped?",
+                "哪种数据训练出的模型更好：标签干净的中等规模数据，还是 {label_noise:pct} 标签被翻转的最大规模数据"
+                "（{largest} 条）？"),
               {"clean": T("the smaller, clean set", "较小但干净的数据"), "noisy": T("the larger, noisy set", "较大但有噪声的数据"),
-               "tie": T("no measurable difference", "没有可测出的差别")},
+               "tie": NO_CLEAR_DIFFERENCE},
               _label_value_choice),
     settings={"largest": 800, "label_noise": 0.3, "steps": 200}, repeats=3,
 )
@@ -221,7 +220,9 @@ def _preprocessing_takeaway(outcome: Outcome, lang: str) -> str:
         text += T(f", for instance {name}: \"{message}\"", f"，例如 {name}：“{message}”")(lang)
     if missed:
         text += T(f"; not caught: {', '.join(missed)}", f"；未拦下：{', '.join(missed)}")(lang)
-    return text + T(".", "。")(lang)
+    return text + T(". No seeds are repeated: this demo trains and compares nothing, and its split shares already "
+                    f"cover {len(rand)} random splits.",
+                    f"。本课不重复多个种子：演示既不训练也不比较模型，划分比例已经覆盖了 {len(rand)} 次随机划分。")(lang)
 
 
 def _preprocessing_figures(outcome: Outcome, lang: str) -> list:
@@ -319,41 +320,49 @@ def _sparse_vs_dense_takeaway(outcome: Outcome, lang: str) -> str:
     small, large = sizes[0], sizes[-1]
     lead_small, lead_large = gap_points(outcome, f"minilm_{small}", f"tfidf_{small}"), \
         gap_points(outcome, f"minilm_{large}", f"tfidf_{large}")
-    if lead_small > 0 and lead_large < lead_small:
+    if verdict(outcome, f"minilm_{small}", f"tfidf_{small}", "accuracy") != "a":
+        text += T(f"Here the sparse features were not clearly behind with {small} examples ({-lead_small:+.1f} points "
+                  "for TF-IDF): short texts full of telling words suit a bag of words well.",
+                  f"这里在 {small} 条样本时稀疏特征并没有明显落后（TF-IDF {-lead_small:+.1f} 个百分点）：充满关键词的"
+                  "短文本很适合词袋模型。")(lang)
+    elif lead_large < lead_small:
         text += T(f"The dense embeddings' lead shrank from {lead_small:.1f} points with {small} examples to "
                   f"{lead_large:.1f} with {large}: a sparse model treats every word as its own feature and must see "
                   "it labelled, while the pretrained embedding already places related words and phrasings together.",
                   f"稠密向量的领先幅度从 {small} 条样本时的 {lead_small:.1f} 个百分点缩小到 {large} 条时的 "
                   f"{lead_large:.1f} 个百分点：稀疏模型把每个词当成独立特征，必须在带标签的数据里见过它；预训练向量则"
                   "早已把相关的词和说法放在一起。")(lang)
-        if _within_noise(outcome, f"minilm_{small}", f"tfidf_{small}"):
-            text += T(" With this much seed-to-seed spread the trend is a hint, not a result: raise repeats to firm "
-                      "it up.", "不过随机种子之间的波动这么大，这个趋势只是迹象而非定论：增加重复次数才能确认。")(lang)
-    elif lead_small > 0:
+        if not _lead_shrank(outcome, small, large):
+            text += T(" At this budget the shrinking itself is a hint, not a result: its paired confidence interval "
+                      "contains 0; raise repeats to firm it up.",
+                      "不过在这个预算下，领先幅度的缩小本身只是迹象而非定论：它的配对置信区间包含 0；增加重复次数才能确认。")(lang)
+    elif verdict(outcome, f"minilm_{large}", f"tfidf_{large}", "accuracy") == "a":
         text += T(f"The dense embeddings led by {lead_small:.1f} points with {small} examples and by {lead_large:.1f} "
                   f"with {large}: at these sizes the pretrained features stay ahead.",
                   f"稠密向量在 {small} 条样本时领先 {lead_small:.1f} 个百分点，在 {large} 条时领先 {lead_large:.1f} "
                   "个百分点：在这些规模下，预训练特征始终占优。")(lang)
     else:
-        text += T(f"Here the sparse features were not behind with {small} examples ({-lead_small:+.1f} points for "
-                  "TF-IDF): short texts full of telling words suit a bag of words well.",
-                  f"这里在 {small} 条样本时稀疏特征并不落后（TF-IDF {-lead_small:+.1f} 个百分点）：充满关键词的短文本"
-                  "很适合词袋模型。")(lang)
+        text += T(f"The dense embeddings led by {lead_small:.1f} points with {small} examples; with {large} their "
+                  f"{lead_large:.1f}-point lead is not clear at this budget.",
+                  f"稠密向量在 {small} 条样本时领先 {lead_small:.1f} 个百分点；在 {large} 条时领先 {lead_large:.1f} "
+                  "个百分点，在这个预算下并不明确。")(lang)
     return text
 
 
-def _within_noise(outcome: Outcome, a: str, b: str, metric: str = "accuracy") -> bool:
-    """True when repeated runs exist and the a-vs-b difference does not clear their spread."""
-    from ..repeats import within_noise
+def _lead_shrank(outcome: Outcome, small: int, large: int) -> bool:
+    """Whether MiniLM's per-seed lead over TF-IDF is clearly smaller with `large` examples than with `small`
+    (a paired verdict over the seeds' leads)."""
+    from ..repeats import compare_paired, paired_differences
 
-    va, vb = outcome.values(a, metric), outcome.values(b, metric)
-    return min(len(va), len(vb)) >= 2 and within_noise(va, vb, metric).within_noise
+    def leads(n):
+        return paired_differences(outcome.samples[f"tfidf_{n}"]["accuracy"], outcome.samples[f"minilm_{n}"]["accuracy"])
+    return compare_paired(leads(small), leads(large)).winner == "a"
 
 
 def _small_data_choice(outcome: Outcome) -> str:
     small = _feature_sizes(outcome)[0]
-    gap = gap_points(outcome, f"minilm_{small}", f"tfidf_{small}")
-    return "minilm" if gap > 2 else "tfidf" if gap < -2 else "tie"
+    winner = verdict(outcome, f"minilm_{small}", f"tfidf_{small}", "accuracy")
+    return {"a": "minilm", "b": "tfidf", "tie": "tie"}[winner]
 
 
 DATA_6 = Lesson(
@@ -376,11 +385,10 @@ DATA_6 = Lesson(
              "本课在相同的划分上把两种特征分别交给同一个逻辑回归，并比较两种训练集规模。"),
     experiment=_sparse_vs_dense, takeaway=_sparse_vs_dense_takeaway,
     figures=bar_figures("accuracy", label=lambda o: {v: _feature_label(v) for v in o.variants}),
-    quiz=Quiz(T("With only the smaller training set, which features will the logistic regression do better with?",
-                "只用较小的训练集时，逻辑回归在哪种特征上表现更好？"),
-              {"minilm": T("MiniLM embeddings, by more than 2 points", "MiniLM 向量，领先超过 2 个百分点"),
-               "tfidf": T("TF-IDF, by more than 2 points", "TF-IDF，领先超过 2 个百分点"),
-               "tie": T("within 2 points of each other", "两者相差不超过 2 个百分点")},
+    quiz=Quiz(T("With only the smaller training set ({small_train} examples), which features will the logistic "
+                "regression do better with?", "只用较小的训练集（{small_train} 条）时，逻辑回归在哪种特征上表现更好？"),
+              {"minilm": T("MiniLM embeddings, clearly", "MiniLM 向量明显更好"),
+               "tfidf": T("TF-IDF, clearly", "TF-IDF 明显更好"), "tie": NO_CLEAR_DIFFERENCE},
               _small_data_choice),
     settings={"small_train": 200, "large_train": 2000, "test_examples": 400}, repeats=3,
 )
@@ -468,18 +476,20 @@ def _privacy_takeaway(outcome: Outcome, lang: str) -> str:
     text += T(f"A TF-IDF spam filter reached balanced accuracy {r:.3f} on raw text, {p:.3f} with placeholders and "
               f"{d:.3f} with the PII deleted. ",
               f"TF-IDF 垃圾短信过滤器的平衡准确率：原始文本 {r:.3f}，替换为占位符 {p:.3f}，直接删除 {d:.3f}。")(lang)
-    if lost > 1:
+    if verdict(outcome, "raw", "removed", "balanced_accuracy") == "a":
         text += T(f"Deleting the PII cost {lost:.1f} points: premium-rate numbers and links are what give spam away. ",
                   f"直接删除敏感信息损失了 {lost:.1f} 个百分点：付费号码和链接正是垃圾短信的破绽。")(lang)
     else:
-        text += T("Deleting the PII cost the filter nothing worth noting. ", "直接删除敏感信息对过滤器几乎没有影响。")(lang)
-    if kept > 1:
+        text += T("Deleting the PII cost the filter nothing this budget can detect. ",
+                  "直接删除敏感信息对过滤器没有可测出的影响。")(lang)
+    placeholder_verdict = verdict(outcome, "raw", "placeholders", "balanced_accuracy")
+    if placeholder_verdict == "a":
         text += T(f"Placeholders cost {kept:.1f} points.", f"替换为占位符损失了 {kept:.1f} 个百分点。")(lang)
-    elif kept >= -1:
-        text += T("Placeholders kept the score (within a point of raw text), so there is no accuracy reason to train "
-                  "on the identifiers themselves.",
-                  "替换为占位符后得分基本不变（与原始文本相差不到 1 个百分点），所以没有理由为了准确率而在身份信息本身上"
-                  "训练。")(lang)
+    elif placeholder_verdict == "tie":
+        text += T(f"Placeholders cost no score this budget can detect ({-kept:+.1f} points against raw text), so there "
+                  "is no accuracy reason to train on the identifiers themselves.",
+                  f"替换为占位符后没有可测出的得分损失（相对原始文本 {-kept:+.1f} 个百分点），所以没有理由为了准确率而在"
+                  "身份信息本身上训练。")(lang)
     else:
         text += T(f"Placeholders even scored {-kept:.1f} points above the raw text: they keep the signal \"there is a "
                   "phone number here\" without the number itself, and one [PHONE] token generalises better than "
@@ -517,7 +527,7 @@ DATA_9 = Lesson(
              "单条记录的程度，联邦学习则让原始数据留在各自的设备上。在同意、用途和删除等方面遵守适用的法律（GDPR、"
              "《个人信息保护法》）。本演示用正则表达式清洗短信中的敏感信息，并测量这对垃圾短信过滤器的影响。"),
     experiment=_privacy, takeaway=_privacy_takeaway, figures=_privacy_figures,
-    demo_only=True, repeats=1,
+    repeats=5,   # a TF-IDF filter trains in about a second per seed
 )
 
 LESSONS = [DATA_1, DATA_2, DATA_6, DATA_9]

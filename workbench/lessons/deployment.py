@@ -11,8 +11,9 @@ import numpy as np
 
 from ..config import DEFAULT_MODEL, RunConfig
 from . import figures
-from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway
-from .support import sentences, finished_ids, mean_or_none, merge, pct, runner_of
+from .base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, interval_clause
+from .support import (clear_leader, sentences, finished_ids, mean_or_none, merge, pct, runner_of, verdict,
+                      verdict_choice)
 
 # ---------------------------------------------------------------- deploy.1 quantisation, pruning, ONNX
 
@@ -58,16 +59,19 @@ def _deploy_takeaway(outcome: Outcome, lang: str) -> str:
                f"原始 fp32 模型：{size:.2f} MB，每条 {lat:.2f} 毫秒，测试准确率 {acc:.3f}。")(lang)]
     if "int8" in outcome.samples:
         i_size, i_lat, i_acc = m("int8", "size_mb"), m("int8", "latency_ms"), m("int8", "accuracy")
-        parts.append(T(f"int8 dynamic quantisation: {i_size:.2f} MB ({size / i_size:.1f}x smaller), {i_lat:.2f} ms, "
-                       f"accuracy {i_acc:.3f}.",
-                       f"int8 动态量化：{i_size:.2f} MB（小 {size / i_size:.1f} 倍），{i_lat:.2f} 毫秒，准确率 {i_acc:.3f}。")(lang))
-        if i_lat > lat:
+        smaller = (T(f" ({size / i_size:.1f}x smaller)", f"（是原来的 1/{size / i_size:.1f}）")(lang)
+                   if i_size < size else "")        # file sizes are exact: no ratio below 1 is printed
+        parts.append(T(f"int8 dynamic quantisation: {i_size:.2f} MB{smaller}, {i_lat:.2f} ms, accuracy {i_acc:.3f}.",
+                       f"int8 动态量化：{i_size:.2f} MB{smaller}，{i_lat:.2f} 毫秒，准确率 {i_acc:.3f}。")(lang))
+        if verdict(outcome, "fp32", "int8", "latency_ms") == "a":
             parts.append(T("Here int8 was slower than fp32: for a model this small, quantising the activations on the "
                            "fly costs more than the int8 arithmetic saves.",
                            "这里 int8 反而比 fp32 慢：模型这么小，实时量化激活值的开销超过了 int8 运算省下的时间。")(lang))
-        if acc - i_acc > 0.01:
-            parts.append(T(f"It cost {acc - i_acc:.3f} accuracy: check quantised models on held-out data before "
-                           "shipping them.", f"它损失了 {acc - i_acc:.3f} 的准确率：量化后的模型上线前要在留出数据上检查。")(lang))
+        parts.append(_accuracy_change(outcome, "int8", lang, {
+            "a": T(f"It cost {acc - i_acc:.3f} accuracy: check quantised models on held-out data before shipping them.",
+                   f"它损失了 {acc - i_acc:.3f} 的准确率：量化后的模型上线前要在留出数据上检查。"),
+            "tie": T("Whether it cost accuracy, this budget cannot tell: check quantised models on held-out data "
+                     "before shipping them.", "它是否损失了准确率，这个预算下还分不出：量化后的模型上线前要在留出数据上检查。")}))
     if "onnx" in outcome.samples:
         parts.append(T(f"ONNX Runtime: {m('onnx', 'latency_ms'):.2f} ms per example, {m('onnx', 'agreement'):.0%} of "
                        "predictions identical to PyTorch's.",
@@ -81,17 +85,46 @@ def _deploy_takeaway(outcome: Outcome, lang: str) -> str:
                        f"{zip0:.2f} MB).",
                        f"把 {sparsity:.0%} 的权重置零：准确率 {p_acc:.3f}；文件仍是 {m('pruned', 'size_mb'):.2f} MB，"
                        f"压缩后 {p_zip:.2f} MB（fp32 压缩后为 {zip0:.2f} MB）。")(lang))
-        if acc - p_acc > 0.02:
-            parts.append(T("Pruning this much without retraining hurt: prune gradually while fine-tuning, or prune "
-                           "less.",
-                           "不重新训练就剪掉这么多会伤害效果：应当边微调边逐步剪枝，或者少剪一些。")(lang))
-        else:
-            parts.append(T("Pruning kept the accuracy, but zeros only save space once compressed or run on sparse "
-                           "kernels.", "剪枝保住了准确率，但零值只有在压缩后或使用稀疏计算内核时才省空间。")(lang))
-    fastest = outcome.best("latency_ms")
-    parts.append(T(f"Fastest per example: {DEPLOY_LABELS[fastest].en}.",
-                   f"单条最快的是：{DEPLOY_LABELS[fastest].zh}。")(lang))
+        parts.append(_accuracy_change(outcome, "pruned", lang, {
+            "a": T("Pruning this much without retraining hurt: prune gradually while fine-tuning, or prune less.",
+                   "不重新训练就剪掉这么多会伤害效果：应当边微调边逐步剪枝，或者少剪一些。"),
+            "tie": T("Whether pruning cost accuracy, this budget cannot tell; either way, zeros only save space once "
+                     "compressed or run on sparse kernels.",
+                     "剪枝是否损失了准确率，这个预算下还分不出；无论如何，零值只有在压缩后或使用稀疏计算内核时才省空间。")}))
+    fastest = _fastest(outcome)
+    if fastest == "tie":
+        listed = T(", ", "，")(lang).join(f"{DEPLOY_LABELS[k](lang)} {m(k, 'latency_ms'):.2f}"
+                                         for k in DEPLOY_LABELS if k in outcome.samples)
+        parts.append(T(f"No version was clearly fastest per example at this budget (ms: {listed}): the paired "
+                       "timings over seeds do not single one out.",
+                       f"在这个预算下，没有哪个版本单条明显最快（毫秒：{listed}）：按种子配对的计时分不出最快的一个。")(lang))
+    else:
+        parts.append(T(f"Fastest per example: {DEPLOY_LABELS[fastest].en}, clearly ahead of every other version "
+                       "over the paired seeds.",
+                       f"单条最快的是：{DEPLOY_LABELS[fastest].zh}，按种子配对明显快于其他所有版本。")(lang))
+    if len(outcome.values("fp32", "latency_ms")) < 2:
+        parts.append(T("One trained model only, so no comparison here names a winner: full mode trains one per seed "
+                       "and pairs every version with its own fp32 original.",
+                       "只训练了一个模型，所以这里的比较都不判定胜负：完整模式每个种子训练一个模型，把每个版本与它自己的 "
+                       "fp32 原模型配对比较。")(lang))
     return sentences(parts, lang)
+
+
+def _accuracy_change(outcome: Outcome, variant: str, lang: str, said: dict) -> str:
+    """What compressing did to accuracy, by the paired verdict over seeds (each seed's version against that seed's
+    fp32 model, on the same test examples): `said["a"]` when fp32 is clearly ahead, `said["tie"]` when this
+    budget cannot tell, and a plain sentence when the compressed version is clearly ahead; with the interval."""
+    paired = outcome.compare("fp32", variant, "accuracy")
+    clause = interval_clause(paired, lang)
+    if paired.winner == "b":
+        return T(f"Its accuracy was the higher one ({clause}).", f"它的准确率反而更高（{clause}）。")(lang)
+    return said["a" if paired.winner == "a" else "tie"](lang)[:-1] + T(f" ({clause}).", f"（{clause}）。")(lang)
+
+
+def _fastest(outcome: Outcome) -> str:
+    """The version with the lowest latency when the paired verdict over seeds puts it ahead of every other one;
+    'tie' when this budget cannot single one out (always so for one seed: single timings name no winner)."""
+    return clear_leader(outcome, "latency_ms", among=[k for k in DEPLOY_LABELS if k in outcome.samples]) or "tie"
 
 
 def _deploy_figures(outcome: Outcome, lang: str) -> list:
@@ -113,16 +146,16 @@ DEPLOY_1 = Lesson(
              "kernels and usually needs fine-tuning afterwards; exporting to ONNX lets an optimised runtime (ONNX "
              "Runtime, TensorRT) serve the model without PyTorch. Measure every step: size, latency at the batch size "
              "you will serve, and accuracy on held-out data, since compression can cost accuracy.",
-             "针对目标硬件把模型变小、变快，再通过 API 对外提供服务并加上监控。int8 动态量化把 Linear 层权重存成 "
-             "8 位整数（约小 4 倍），在 CPU 上通常也更快；剪枝把小权重置零，只有在压缩后或使用稀疏计算内核时才真正"
-             "省空间，而且通常需要之后再微调；导出为 ONNX 后，可以用优化过的推理引擎（ONNX Runtime、TensorRT）在没有 "
+             "针对目标硬件把模型变小、变快，再通过 API 对外提供服务并加上监控。int8 动态量化把 Linear 层权重存成 8 位"
+             "整数（约为原来的 1/4），在 CPU 上通常也更快；剪枝把小权重置零，只有在压缩后或使用稀疏计算内核时才真正省"
+             "空间，而且通常需要之后再微调；导出为 ONNX 后，可以用优化过的推理引擎（ONNX Runtime、TensorRT）在没有 "
              "PyTorch 的环境中运行。每一步都要测量：大小、实际服务批量下的延迟，以及留出数据上的准确率，因为压缩可能"
              "损失准确率。"),
     experiment=_deploy_experiment, takeaway=_deploy_takeaway, figures=_deploy_figures,
     quiz=Quiz(T("Which version of the fine-tuned model will answer one example fastest on this CPU?",
                 "在这台 CPU 上，微调好的模型哪个版本处理单条样本最快？"),
-              dict(DEPLOY_LABELS), lambda o: o.best("latency_ms")),
-    settings={"dataset": "sms_spam", "train_examples": 400, "epochs": 2, "sparsity": 0.5}, repeats=1,
+              {**DEPLOY_LABELS, "tie": T("no version clearly fastest", "没有哪个版本明显最快")}, _fastest),
+    settings={"dataset": "sms_spam", "train_examples": 400, "epochs": 2, "sparsity": 0.5}, repeats=3,
 )
 
 
@@ -235,12 +268,20 @@ def _update_takeaway(outcome: Outcome, lang: str) -> str:
                f"更新前，模型在旧数据（影评）上得 {old_o:.3f}，在新数据（短信）上得 {old_n:.3f}。只用新数据继续微调后，"
                f"新数据准确率升到 {inc_n:.3f}，旧数据准确率从 {old_o:.3f} 变为 {inc_o:.3f}。")(lang)]
     forgetting = old_o - inc_o
-    if forgetting > 0.05:
-        parts.append(T(f"That drop of {forgetting:.3f} is catastrophic forgetting: the update overwrote what the old "
-                       "data had taught.", f"下降的 {forgetting:.3f} 就是灾难性遗忘：这次更新覆盖了旧数据教会模型的东西。")(lang))
+    clause = interval_clause(outcome.compare("incremental", "old", "old_accuracy"), lang)
+    change = _forgetting_choice(outcome)      # the quiz's grade: drops, holds (cannot tell) or rises
+    if change == "drops":
+        parts.append(T(f"That drop of {forgetting:.3f} is catastrophic forgetting ({clause}): the update overwrote "
+                       "what the old data had taught.",
+                       f"下降的 {forgetting:.3f} 就是灾难性遗忘（{clause}）：这次更新覆盖了旧数据教会模型的东西。")(lang))
+    elif change == "rises":
+        parts.append(T(f"Old-data accuracy rose by {-forgetting:.3f} ({clause}): no forgetting with this much new data "
+                       "and training.",
+                       f"旧数据准确率反而升高了 {-forgetting:.3f}（{clause}）：在这样的新数据量和训练量下没有遗忘。")(lang))
     else:
-        parts.append(T(f"Old-data accuracy held ({-forgetting:+.3f}): little forgetting with this much new data and "
-                       "training.", f"旧数据准确率基本保住了（{-forgetting:+.3f}）：在这样的新数据量和训练量下遗忘很少。")(lang))
+        parts.append(T(f"Old-data accuracy changed by {-forgetting:+.3f} ({clause}): whether the update forgot "
+                       "anything, this budget cannot tell.",
+                       f"旧数据准确率变化了 {-forgetting:+.3f}（{clause}）：这次更新是否造成遗忘，这个预算下还分不出。")(lang))
     share = outcome.extra.get("replay_share", 0.5)
     for variant, text in (("replay", T(f"Mixing {share:.0%} of the old training data into the update (replay)",
                                        f"在更新时混入 {share:.0%} 的旧训练数据（回放）")),
@@ -260,9 +301,12 @@ def _update_takeaway(outcome: Outcome, lang: str) -> str:
     if t_inc and t_ret:
         parts.append(T(f"Training time: {t_inc:.0f} s for the incremental update, {t_ret:.0f} s to retrain.",
                        f"训练时间：增量更新 {t_inc:.0f} 秒，重训 {t_ret:.0f} 秒。")(lang))
-        if t_ret > 1.2 * t_inc:
+        if verdict(outcome, "incremental", "retrain", "train_seconds") == "a":
             parts.append(T("Retraining costs grow with all the data ever collected; incremental updates stay cheap.",
                            "重训的成本随累积的全部数据不断增长，而增量更新始终便宜。")(lang))
+        else:
+            parts.append(T("The paired timings over seeds do not show the incremental update as clearly quicker at "
+                           "this budget.", "按种子配对的计时在这个预算下并没有显示增量更新明显更快。")(lang))
     return sentences(parts, lang)
 
 
@@ -273,9 +317,7 @@ def _update_figures(outcome: Outcome, lang: str) -> list:
              figures.metric_bars(outcome, "new_accuracy", lang, UPDATE_LABELS))]
 
 
-def _forgetting_choice(outcome: Outcome) -> str:
-    change = outcome.mean("incremental", "old_accuracy") - outcome.mean("old", "old_accuracy")
-    return "drops" if change < -0.05 else "rises" if change > 0.05 else "holds"
+_forgetting_choice = verdict_choice("incremental", "old", "old_accuracy", {"a": "rises", "b": "drops", "tie": "holds"})
 
 
 DEPLOY_2 = Lesson(
@@ -297,12 +339,11 @@ DEPLOY_2 = Lesson(
     quiz=Quiz(T("A review classifier (flag negative reviews) is fine-tuned further on SMS data only (flag spam). What "
                 "happens to its accuracy on reviews?",
                 "一个影评分类器（标记差评）只用短信数据（标记垃圾短信）继续微调。它在影评上的准确率会怎样？"),
-              {"drops": T("drops by more than 5 points", "下降超过 5 个百分点"),
-               "holds": T("stays within 5 points", "变化在 5 个百分点以内"),
-               "rises": T("rises by more than 5 points", "上升超过 5 个百分点")},
+              {"drops": T("it clearly drops", "明显下降"), "holds": NO_CLEAR_DIFFERENCE,
+               "rises": T("it clearly rises", "明显上升")},
               _forgetting_choice),
     settings={"examples_per_source": 240, "test_per_source": 120, "epochs": 2, "lr": 1e-4, "replay_share": 0.5},
-    repeats=2,
+    repeats=3,
 )
 
 
@@ -436,7 +477,7 @@ def _attack_takeaway(outcome: Outcome, lang: str) -> str:
                        "在这个预算下被翻转的判断很少：提高预算，看看模型在哪里失守。")(lang))
     if "spam_targeted" in outcome.samples:
         spam = outcome.mean("spam_targeted", "attack_success")
-        if spam < hit - 0.1:
+        if hit - spam > 0.1 and verdict(outcome, "sentiment_targeted", "spam_targeted", "attack_success") == "a":
             parts.append(T("The spam filter held up far better: spam carries many redundant cues at once (phone "
                            "numbers, prices, calls to action), so a few edits leave plenty to catch, while a review's "
                            "verdict often hangs on one or two words.",
@@ -486,12 +527,12 @@ DEPLOY_3 = Lesson(
              "对抗训练；监控输入和预测；涉及隐私数据时使用差分隐私或联邦训练。检验稳健性要像攻击者那样做：改动模型"
              "最依赖的词，测量预测被翻转的频率。"),
     experiment=_attack_experiment, takeaway=_attack_takeaway, figures=_attack_figures,
-    quiz=Quiz(T("Misspell the 3 words a fine-tuned review-sentiment model relies on most: how many of its correct "
-                "verdicts flip?", "把微调后的影评情感模型最依赖的 3 个词拼错：它原本正确的判断有多少会被翻转？"),
+    quiz=Quiz(T("Misspell the {budget} words a fine-tuned review-sentiment model relies on most: how many of its "
+                "correct verdicts flip?", "把微调后的影评情感模型最依赖的 {budget} 个词拼错：它原本正确的判断有多少会被翻转？"),
               {"few": T("under 20%", "不到 20%"), "some": T("20% to 60%", "20% 到 60%"),
                "most": T("over 60%", "超过 60%")},
               _attack_choice),
-    settings={"train_examples": 400, "epochs": 2, "lr": 1e-4, "examples": 40, "budget": 3}, repeats=2,
+    settings={"train_examples": 400, "epochs": 2, "lr": 1e-4, "examples": 40, "budget": 3}, repeats=3,
 )
 
 LESSONS = [DEPLOY_1, DEPLOY_2, DEPLOY_3]

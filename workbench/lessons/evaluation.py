@@ -10,9 +10,9 @@ import statistics
 
 from ..config import RunConfig
 from . import figures
-from .base import (LOWER_IS_BETTER, METRIC_NAMES, Correction, Lesson, LessonContext, Outcome, Quiz, T,
-                   compare_takeaway, noise_clause, ranking_takeaway)
-from .support import EVERY_WEIGHT, runner_of
+from .base import (LOWER_IS_BETTER, METRIC_NAMES, NO_CLEAR_DIFFERENCE, Correction, Lesson, LessonContext, Outcome,
+                   Quiz, T, above_baseline, compare_takeaway, noise_clause, ranking_takeaway)
+from .support import EVERY_WEIGHT, against, runner_of, sentences, verdict, verdict_choice
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -141,39 +141,53 @@ def _metrics_takeaway(o: Outcome, lang: str) -> str:
                                               "balanced_accuracy")}
     b = {k: o.mean(BASELINE, k) for k in ("accuracy", "recall_pos", "f1_pos", "log_loss", "balanced_accuracy")}
     share = mean_or_none(o.extra.get("spam_share")) or 0.0
+    accuracy_clause = noise_clause(o, BASELINE, "fine-tuned", "accuracy", lang)
+    # bands decided by 95 % intervals over seeds, not by means: recall clearly below one half, and the baseline's
+    # accuracy clearly above 0.8 (or clearly below it)
+    weak = against(0.5, o.samples["fine-tuned"].get("recall_pos", []), "recall_pos").winner == "a"
+    base_level = against(0.8, o.samples[BASELINE].get("accuracy", []), "accuracy").winner
     text = T(f"On held-out messages that are {share:.0%} spam, the fine-tuned model reached accuracy "
              f"{m['accuracy']:.3f} "
              f"(error rate {1 - m['accuracy']:.3f}) and the baseline that always answers 'ham' {b['accuracy']:.3f}, "
-             f"only {m['accuracy'] - b['accuracy']:.3f} apart. Spam recall was {m['recall_pos']:.3f} against "
+             f"{m['accuracy'] - b['accuracy']:+.3f} apart ({accuracy_clause}). Spam recall was {m['recall_pos']:.3f} "
+             f"against "
              f"{b['recall_pos']:.3f}, spam precision {m['precision_pos']:.3f}, and spam F1 {m['f1_pos']:.3f} against "
              f"{b['f1_pos']:.3f}.",
              f"在垃圾短信占 {share:.0%} 的留出测试集上，微调模型的准确率为 {m['accuracy']:.3f}（错误率 {1 - m['accuracy']:.3f}），"
-             f"而永远回答“正常短信”的基线也有 {b['accuracy']:.3f}，两者只差 {m['accuracy'] - b['accuracy']:.3f}。"
+             f"而永远回答“正常短信”的基线也有 {b['accuracy']:.3f}，两者相差 {m['accuracy'] - b['accuracy']:+.3f}"
+             f"（{accuracy_clause}）。"
              f"垃圾短信召回率是 {m['recall_pos']:.3f} 对 {b['recall_pos']:.3f}，精确率 {m['precision_pos']:.3f}，"
              f"F1 是 {m['f1_pos']:.3f} 对 {b['f1_pos']:.3f}。")(lang)
-    if m["recall_pos"] < 0.5:
-        text += T(f" The model catches only {m['recall_pos']:.0%} of the spam, yet its accuracy still looks "
+    if weak:
+        text += T(f" The model catches only {m['recall_pos']:.0%} of the spam (clearly under half over the seeds), yet its accuracy still looks "
                   "respectable: this is exactly how accuracy hides a weak model when one class dominates. Train "
                   "longer or rebalance the classes, and judge it by recall and F1.",
                   f"模型只抓到了 {m['recall_pos']:.0%} 的垃圾短信，准确率看上去却还不错：一个类别占绝大多数时，准确率正是"
                   "这样掩盖弱模型的。应该多训练一会儿或做类别平衡，并用召回率和 F1 来评判它。")(lang)
-    elif b["accuracy"] >= 0.8:
+    elif base_level == "b":
         text += T(f" Accuracy flatters every model here: one that never flags a single spam already scores "
                   f"{b['accuracy']:.3f}. Recall, precision and F1 of the rare class, or balanced accuracy "
                   f"({m['balanced_accuracy']:.3f} against {b['balanced_accuracy']:.3f}), show what the model really "
-                  "learned.",
+                  "does.",
                   f"在这里准确率会美化任何模型：一条垃圾短信都不拦的模型也有 {b['accuracy']:.3f}。稀有类的召回率、精确率、"
                   f"F1，或者平衡准确率（{m['balanced_accuracy']:.3f} 对 {b['balanced_accuracy']:.3f}），才能看出模型真正"
-                  "学到了什么。")(lang)
-    else:
+                  "的表现。")(lang)
+    elif base_level == "a":
         text += T(" With classes this balanced the baseline's accuracy is already low, so accuracy and F1 tell a "
                   "similar story here.", "类别比较均衡时基线的准确率本来就低，所以这里准确率和 F1 给出的结论相近。")(lang)
+    else:
+        text += T(" Whether the baseline's accuracy is above 0.8 here, this budget cannot tell; judge the model by "
+                  "recall and F1 of the rare class either way.",
+                  "基线的准确率是否高于 0.8，这个预算下还分不出；无论如何都要用稀有类的召回率和 F1 来评判模型。")(lang)
     text += T(f" Log loss, which also scores how confident each probability is, was {m['log_loss']:.3f} against "
               f"{b['log_loss']:.3f} for the class prior",
               f"对数损失还会衡量每个概率有多自信：模型为 {m['log_loss']:.3f}，类别先验为 {b['log_loss']:.3f}")(lang)
-    if m["log_loss"] > b["log_loss"]:
+    log_loss = verdict(o, "fine-tuned", BASELINE, "log_loss")
+    if log_loss == "b":
         text += T(", worse than the prior: the model is confidently wrong on some messages.",
                   "，比先验还差：模型在一些短信上错得很自信。")(lang)
+    elif log_loss == "tie":
+        text += T(", which this budget cannot tell apart from the prior's.", "，这个预算下与先验分不出高下。")(lang)
     else:
         text += T(".", "。")(lang)
     return text + T(" On spam F1, ", "就垃圾短信 F1 而言，")(lang) + noise_clause(
@@ -212,18 +226,23 @@ EVAL_1 = Lesson(
              "positives were found; F1 is their harmonic mean, so it is high only when both are. Loss (cross-entropy) "
              "scores the predicted probabilities themselves, so it also punishes confident mistakes. When one class "
              "dominates, accuracy is misleading: always predicting the majority class already scores high, so report "
-             "per-class precision, recall and F1, or balanced accuracy.",
-             "准确率是预测正确的比例，错误率是它的补数。精确率问的是：被判为正类的样本里有多少真的是正类；召回率问的是："
-             "真实的正类里有多少被找了出来；F1 是两者的调和平均，只有两者都高时它才高。损失（交叉熵）直接给预测概率打分，"
-             "所以自信的错误会被重罚。当某一类占绝大多数时准确率会误导人：永远预测多数类就能得到很高的准确率，因此应报告"
-             "各类别的精确率、召回率和 F1，或者平衡准确率。"),
+             "per-class precision, recall and F1, or balanced accuracy. With several classes the per-class scores are "
+             "averaged: micro-F1 pools every decision (for single-label tasks it equals accuracy), macro-F1 averages "
+             "the classes equally so rare ones count as much as common ones, and weighted F1 weights each class by "
+             "its number of examples, so the large classes dominate again.",
+             "准确率是预测正确的比例，错误率是它的补数。精确率问的是：被判为正类的样本里有多少真的是正类；召回率问的"
+             "是：真实的正类里有多少被找了出来；F1 是两者的调和平均，只有两者都高时它才高。损失（交叉熵）直接给预测概"
+             "率打分，所以自信的错误会被重罚。当某一类占绝大多数时准确率会误导人：永远预测多数类就能得到很高的准确率"
+             "，因此应报告各类别的精确率、召回率和 F1，或者平衡准确率。多分类时要对各类别的分数做平均：微平均 F1 把所"
+             "有判定汇总起来计算（单标签任务中它等于准确率）；宏平均 F1 对各类别一视同仁，稀有类和常见类分量相同；加"
+             "权 F1 按各类样本数加权，大类又会占主导。"),
     experiment=_metrics_experiment, takeaway=_metrics_takeaway, figures=_metrics_figures,
     quiz=Quiz(T("About 13% of the SMS messages are spam. What accuracy will a 'model' that always answers 'ham' get "
                 "on the test messages?", "约 13% 的短信是垃圾短信。一个永远回答“正常短信”的“模型”在测试集上的准确率会是多少？"),
               {"high": T("above 0.85", "高于 0.85"), "middle": T("between 0.70 and 0.85", "0.70 到 0.85 之间"),
                "low": T("below 0.70", "低于 0.70")},
               _baseline_accuracy_choice),
-    settings=dict(SPAM_SETTINGS), repeats=2,
+    settings=dict(SPAM_SETTINGS), repeats=3,
 )
 
 
@@ -294,7 +313,7 @@ def _roc_takeaway(o: Outcome, lang: str) -> str:
                   f"{_shift(p['default'][0], p['tuned'][0])}, recall {_shift(p['default'][1], p['tuned'][1])}.",
                   f"提高阈值会少拦一些短信：精确率 {_shift(p['default'][0], p['tuned'][0])}，"
                   f"召回率 {_shift(p['default'][1], p['tuned'][1])}。")(lang)
-    if gain < 0:
+    if verdict(o, "tuned", "default", "f1_pos") == "b":
         text += T(" The threshold picked on validation did not carry over to the test set: with few spam messages "
                   "in the validation split, the 'best' threshold is itself a noisy estimate.",
                   "在验证集上选出的阈值没能迁移到测试集：验证集里垃圾短信很少，“最佳”阈值本身就是个有噪声的估计。")(lang)
@@ -396,7 +415,7 @@ EVAL_2 = Lesson(
                 "is the PR curve, a different curve with a different area and a different chance level.",
                 "ROC 曲线画的是真正例率对假正例率。精确率对召回率是 PR 曲线，它是另一条曲线，面积和随机水平都不同。"),
         demo=_roc_vs_pr_demo, verdict=_roc_vs_pr_verdict),),
-    settings=dict(SPAM_SETTINGS), repeats=2,
+    settings=dict(SPAM_SETTINGS), repeats=3,
 )
 
 
@@ -519,7 +538,7 @@ EVAL_3 = Lesson(
                "spread": T("spread over many cells", "分散在很多格子"),
                "none": T("there will be no mistakes at all", "根本不会出错")},
               _concentration_choice),
-    settings={"epochs": 3}, repeats=2,
+    settings={"epochs": 3}, repeats=5,
 )
 
 
@@ -563,11 +582,13 @@ def _cv_takeaway(o: Outcome, lang: str) -> str:
     means = o.values("k-fold mean", "accuracy")
     k, mean, spread = o.extra.get("folds", len(singles)), statistics.fmean(means), o.spread("single split", "accuracy")
     worst_miss = max(abs(s - mean) for s in singles)
-    text = T(f"{k}-fold cross-validation on the 178 wines: single folds scored from {min(singles):.3f} to "
+    text = T(f"{k}-fold cross-validation on the 142 wines left after the test split (36 of the 178): single folds "
+             f"scored from {min(singles):.3f} to "
              f"{max(singles):.3f} (standard deviation {spread:.3f}), around a mean of {mean:.3f}. A single validation "
              f"split reports just one of these numbers, so here it could have missed the mean by up to "
              f"{worst_miss:.3f}.",
-             f"在 178 条葡萄酒数据上做 {k} 折交叉验证：单独每一折的准确率从 {min(singles):.3f} 到 {max(singles):.3f}"
+             f"在 178 条葡萄酒数据留出 36 条测试集后剩下的 142 条上做 {k} 折交叉验证：单独每一折的准确率从 "
+             f"{min(singles):.3f} 到 {max(singles):.3f}"
              f"（标准差 {spread:.3f}），平均为 {mean:.3f}。单次划分只会报告其中一个数，所以这里它最多可能偏离平均值 "
              f"{worst_miss:.3f}。")(lang)
     if len(means) > 1:
@@ -575,7 +596,7 @@ def _cv_takeaway(o: Outcome, lang: str) -> str:
                   f"{', '.join(f'{m:.3f}' for m in means)}: they vary by {max(means) - min(means):.3f}, against "
                   f"{max(singles) - min(singles):.3f} between single folds.",
                   f"用 {len(means)} 种不同的折划分重复整个交叉验证，平均值为 {', '.join(f'{m:.3f}' for m in means)}："
-                  f"它们之间只差 {max(means) - min(means):.3f}，而单独各折之间相差 {max(singles) - min(singles):.3f}。")(lang)
+                  f"它们之间相差 {max(means) - min(means):.3f}，而单独各折之间相差 {max(singles) - min(singles):.3f}。")(lang)
     if spread >= 0.03:
         text += T(" On a dataset this small one split is a noisy estimate: report the mean ± spread over the folds, "
                   "and compare two settings only when their difference exceeds that spread.",
@@ -616,14 +637,16 @@ EVAL_4 = Lesson(
     question=T("What is k-fold cross-validation, and why use it instead of a single train/validation split?",
                "什么是 k 折交叉验证？为什么要用它，而不是只做一次训练/验证划分？"),
     answer=T("k-fold cross-validation splits the training data into k folds, trains k times with a different fold "
-             "held out each time, and reports the mean and spread of the k validation scores. Every example is "
-             "used for validation exactly once, so the estimate depends far less on which examples happened to land "
-             "in one validation split. The spread tells you how much a single number can be trusted and whether a "
-             "difference between two settings is real. It costs k trainings, so it matters most for small datasets; "
-             "the test set stays aside for the final check.",
-             "k 折交叉验证把训练数据分成 k 份，训练 k 次，每次留出不同的一份做验证，最后报告 k 个验证分数的均值和波动。"
-             "每个样本都恰好被验证一次，所以估计结果不再那么依赖于哪些样本碰巧分进了验证集。波动大小告诉你单个数字有多"
-             "可信，以及两种设置之间的差距是不是真的。它要训练 k 次，所以在小数据集上最有价值；测试集仍然留到最后检查用。"),
+             "held out each time, and reports the mean and spread of the k validation scores. Every example is used "
+             "for validation exactly once, so the estimate depends far less on which examples happened to land in one "
+             "validation split. The spread tells you how much a single number can be trusted and whether a difference "
+             "between two settings is real. It costs k trainings, so it matters most for small datasets; the test set "
+             "stays aside for the final check. Here the 36 test wines are set aside first and the other 142 of the "
+             "178 form the folds.",
+             "k 折交叉验证把训练数据分成 k 份，训练 k 次，每次留出不同的一份做验证，最后报告 k 个验证分数的均值和波动"
+             "。每个样本都恰好被验证一次，所以估计结果不再那么依赖于哪些样本碰巧分进了验证集。波动大小告诉你单个数字"
+             "有多可信，以及两种设置之间的差距是不是真的。它要训练 k 次，所以在小数据集上最有价值；测试集仍然留到最后"
+             "检查用。本课先从 178 条葡萄酒数据中留出 36 条做测试集，再把其余 142 条分成各折。"),
     experiment=_cv_experiment, takeaway=_cv_takeaway, figures=_cv_figures,
     quiz=Quiz(T("An MLP is trained on all folds of 142 wines but one and validated on the fold left out, once per "
                 "fold. How far apart will the best and the worst fold's accuracy be?",
@@ -632,7 +655,7 @@ EVAL_4 = Lesson(
               {"small": T("less than 0.02", "小于 0.02"), "medium": T("0.02 to 0.06", "0.02 到 0.06"),
                "large": T("more than 0.06", "大于 0.06")},
               _fold_range_choice),
-    settings={"folds": 5, "epochs": 10}, repeats=2,
+    settings={"folds": 5, "epochs": 10}, repeats=5,
 )
 
 
@@ -681,18 +704,20 @@ def _pretrained_takeaway(o: Outcome, lang: str) -> str:
               f"features with {n} labels reached {lp:.3f}; fine-tuning every weight on those labels reached {ft:.3f}.",
               f"三者都在同一批留出的测试影评上评分。零样本完全不用标注，准确率 {zs:.3f}（总猜多数类为 {majority:.3f}）；"
               f"用 {n} 条标注在冻结特征上训练逻辑回归，得到 {lp:.3f}；用同样的标注微调全部权重，得到 {ft:.3f}。")(lang)
-    if zs - majority > 0.05:
+    if above_baseline(o, "zero-shot", "accuracy", o.extra.get("majority") or 0.5):
         text += T(" The pretrained encoder already separates the classes somewhat before seeing a label.",
                   "预训练编码器在见到任何标签之前，就已经能在一定程度上区分两类。")(lang)
     else:
-        text += T(" Zero-shot stays near chance: the encoder alone does not know what the labels mean here.",
-                  "零样本接近随机水平：仅凭编码器本身，它并不知道这里的标签是什么意思。")(lang)
-    if ft - lp > 0.03:
+        text += T(" Zero-shot is not clearly above chance: the encoder alone does not know what the labels mean here.",
+                  "零样本没有明显高于随机水平：仅凭编码器本身，它并不知道这里的标签是什么意思。")(lang)
+    winner = verdict(o, "fine-tuned", "linear probe", "accuracy")
+    if winner == "a":
         text += T(" Fine-tuning beats the probe because it reshapes the features for the task instead of only "
                   "reading them; ", "微调胜过探针，因为它会为任务重塑特征，而不只是读取特征；")(lang)
-    elif ft - lp >= -0.03:
-        text += T(" The frozen features were nearly as good as fine-tuned ones here, so the much cheaper probe is a "
-                  "fair choice; ", "这里冻结特征几乎和微调后的一样好，所以便宜得多的探针就是合理的选择；")(lang)
+    elif winner == "tie":
+        text += T(" At this budget the frozen features could not be told apart from fine-tuned ones, so the much "
+                  "cheaper probe is a fair choice; ",
+                  "在这个预算下冻结特征与微调后的特征分不出高下，所以便宜得多的探针就是合理的选择；")(lang)
     else:
         text += T(" Fine-tuning did worse than the probe here: with this few labels and steps, updating all 22 "
                   "million weights had not caught up yet (more steps or examples usually reverse this); ",
@@ -725,7 +750,7 @@ EVAL_5 = Lesson(
     quiz=Quiz(T("On Rotten Tomatoes reviews, which will score highest on the held-out test set?",
                 "在烂番茄影评上，哪种方式在留出测试集上得分最高？"),
               {v: label for v, label in PRETRAINED_LABELS.items()}, _best_approach),
-    settings={"train_examples": 300, "epochs": 2, "lr": 1e-4}, repeats=2,
+    settings={"train_examples": 300, "epochs": 2, "lr": 1e-4}, repeats=3,
 )
 
 
@@ -779,17 +804,27 @@ def _cost_takeaway(o: Outcome, lang: str) -> str:
                   f"{_shift(p['default'][0], p['cost'][0])}。")(lang)
     else:
         text += T(" The default threshold was already the cheapest.", "默认阈值本身就是代价最小的。")(lang)
-    if abs(chosen - theory) <= 0.1:
+    calibration = _calibration_band(o, theory)
+    if calibration == "close":
         text += T(f" That is close to {theory:.2f} = cost_fp / (cost_fp + cost_fn), the cheapest threshold for "
-                  "well-calibrated probabilities.",
-                  f"这与 {theory:.2f} = 误拦代价 / (误拦代价 + 漏拦代价) 很接近，而这正是概率校准良好时的最优阈值。")(lang)
+                  "well-calibrated probabilities (the 95% interval of the chosen thresholds over the seeds lies "
+                  "within 0.1 of it).",
+                  f"这与 {theory:.2f} = 误拦代价 / (误拦代价 + 漏拦代价) 很接近，而这正是概率校准良好时的最优阈值"
+                  "（各种子选出阈值的 95% 置信区间都在它的 0.1 以内）。")(lang)
+    elif calibration == "unclear":
+        text += T(f" Calibrated probabilities would put it at cost_fp / (cost_fp + cost_fn) = {theory:.2f}; the "
+                  "thresholds chosen over the seeds are too spread (or too few) for this budget to tell whether "
+                  "the model's probabilities are calibrated, so pick the threshold from validation data rather than "
+                  "from the formula.",
+                  f"如果概率是校准好的，最优阈值应为 误拦代价 / (误拦代价 + 漏拦代价) = {theory:.2f}；各种子选出的阈值"
+                  "太分散（或太少），这个预算下分不清模型的概率是否校准，所以阈值应当在验证数据上选，而不是直接套公式。")(lang)
     else:
         text += T(f" Calibrated probabilities would put it at cost_fp / (cost_fp + cost_fn) = {theory:.2f}; the gap "
                   "means the model's probabilities are not calibrated (fine-tuned networks are often over-confident), "
                   "so pick the threshold from validation data rather than from the formula.",
                   f"如果概率是校准好的，最优阈值应为 误拦代价 / (误拦代价 + 漏拦代价) = {theory:.2f}；两者的差距说明模型"
                   "的概率并未校准（微调后的网络常常过于自信），所以阈值应当在验证数据上选，而不是直接套公式。")(lang)
-    if ct > c05:
+    if verdict(o, "cost", "default", "cost_per_1000") == "b":
         text += T(" Here the threshold chosen on validation cost more on test: with few spam messages in the "
                   "validation split the cheapest threshold is itself noisy.",
                   "这里在验证集上选出的阈值在测试集上反而更贵：验证集中垃圾短信很少，代价最小的阈值本身就有噪声。")(lang)
@@ -805,6 +840,18 @@ def _cost_figures(o: Outcome, lang: str) -> list:
         out.append((T("Test scores and cost at every threshold", "各阈值下的测试指标与代价")(lang),
                     fig_threshold_sweep(o.extra["sweep"])))
     return out
+
+
+def _calibration_band(o: Outcome, theory: float) -> str:
+    """Whether the chosen thresholds sit near the calibrated optimum, by the 95 % interval of their mean over the
+    seeds: 'close' when it lies within 0.1 of the optimum, 'far' when it lies wholly more than 0.1 away, else
+    'unclear' (also for a single seed, which has no interval)."""
+    margin = against(theory, o.extra.get("thresholds") or [], "threshold")
+    if margin.n_pairs < 2:
+        return "unclear"
+    if -0.1 < margin.ci_low and margin.ci_high < 0.1:
+        return "close"
+    return "far" if margin.ci_low > 0.1 or margin.ci_high < -0.1 else "unclear"
 
 
 def _cost_side(o: Outcome) -> str:
@@ -833,46 +880,143 @@ EVAL_6 = Lesson(
               {"below": T("below 0.4", "低于 0.4"), "near": T("between 0.4 and 0.6", "0.4 到 0.6 之间"),
                "above": T("above 0.6", "高于 0.6")},
               _cost_side),
-    settings={**SPAM_SETTINGS, "cost_fp": 5.0, "cost_fn": 1.0}, repeats=2,
+    settings={**SPAM_SETTINGS, "cost_fp": 5.0, "cost_fn": 1.0}, repeats=3,
 )
 
 
 # ---------------------------------------------------------------- explain.1 SHAP and LIME
 
-BUDGET_LABELS = {"small budget": T("small sample budget", "小采样预算"),
-                 "default budget": T("default sample budget", "默认采样预算")}
+METHOD_LABELS = {"shap": T("SHAP", "SHAP"), "lime": T("LIME", "LIME"), "random": T("random words", "随机选词")}
+PLANTED_TOKEN = "zorblat"     # a made-up word, so the pretrained model brings no meaning for it
+register_metric_names({
+    "deletion_drop": T("log-odds drop after deleting the top words", "删去排名最前的词后对数几率的下降"),
+    "planted_first": T("share ranking the planted word first", "把植入词排在第一的比例"),
+})
+
+
+def planted_spam_csv(share: float, seed: int = 0) -> str:
+    """sms_spam with a planted shortcut, written once under $WORKBENCH_HOME/lessons/data: `share` of the ham
+    messages get PLANTED_TOKEN inserted at a random word position and are relabelled spam, so the token alone
+    decides their label (a backdoor). The other messages are unchanged and keep their order."""
+    import numpy as np
+    import pandas as pd
+
+    from ..datasets import load_dataset
+    from ..store import workbench_home
+    from .concepts import _private_name
+
+    path = workbench_home() / "lessons" / "data" / f"sms_planted_{share:g}_{seed}.csv"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ds = load_dataset("sms_spam")
+        rng = np.random.default_rng(seed)
+        texts, labels = list(ds.x), [ds.label_names[y] for y in ds.y]
+        ham = np.flatnonzero(np.asarray(ds.y) != POSITIVE)
+        for i in rng.choice(ham, size=round(share * len(ham)), replace=False):
+            words = texts[i].split()
+            words.insert(int(rng.integers(len(words) + 1)), PLANTED_TOKEN)
+            texts[i], labels[i] = " ".join(words), ds.label_names[POSITIVE]
+        tmp = _private_name(path)
+        pd.DataFrame({"text": texts, "label": labels}).to_csv(tmp, index=False)
+        tmp.replace(path)
+    return str(path)
+
+
+def _without(explanation, drop) -> str:
+    """The explained text with the given unit positions deleted."""
+    keep = [explanation.text[a:b] for i, (a, b) in enumerate(explanation.spans) if i not in set(drop)]
+    return " ".join(keep) or explanation.text[:0]
+
+
+def _deletion_curve(predictor, explanation, order, k: int) -> list[float]:
+    """The explained class's probability with the first 0..k units of `order` deleted."""
+    from ..explain import _proba
+
+    texts = [explanation.text] + [_without(explanation, order[:j]) or "." for j in range(1, k + 1)]
+    return _proba(predictor, texts)[:, explanation.target].tolist()
+
+
+def _log_odds_drop(curve: list[float]) -> float:
+    """How far the explained class's log-odds fell, on average over 1..k deleted words: log-odds, not
+    probability, because a confident prediction (p = 0.999) hides large changes in probability terms."""
+    import numpy as np
+
+    p = np.clip(np.asarray(curve, dtype=np.float64), 1e-6, 1 - 1e-6)
+    logit = np.log(p / (1 - p))
+    return float(logit[0] - logit[1:].mean())
 
 
 def _explain_experiment(ctx: LessonContext) -> Outcome:
+    import numpy as np
+
     from ..datasets import examples_by_id
-    from ..explain import explain_both
+    from ..explain import _proba, agreement, explain_text
     from ..predict import load_predictor
 
     s = ctx.settings
-    runs = ctx.run_variants({"fine-tuned": spam_config(ctx, save_model=True)}, **QUICK_TEXT)
+    csv = planted_spam_csv(s["planted_share"])
+    runs = ctx.run_variants({"fine-tuned": spam_config(ctx, dataset=csv, save_model=True)}, **QUICK_TEXT)
     finished = finished_runs(ctx, runs, "fine-tuned")
     if not finished:
-        return Outcome("explain.1", {v: {} for v in BUDGET_LABELS}, {}, runs.run_ids, runs.histories)
+        return Outcome("explain.1", {v: {} for v in METHOD_LABELS}, {}, runs.run_ids, runs.histories)
     store = run_store(ctx)
     run_id = finished[0][1]
     predictor = load_predictor(run_id, store)
     test = store.load_predictions(run_id, "test")
-    picks = _alternate_classes(test["labels"], ctx.size(s["examples"], 1))
-    texts = examples_by_id(store.config(run_id)["data"], test["ids"][picks])
-    budgets = {"small budget": ctx.size(s["small_budget"], 20), "default budget": ctx.size(s["full_budget"], 60)}
-    samples, extra = {}, {"budgets": budgets, "examples": len(texts)}
-    for i, text in enumerate(texts):
-        for variant, budget in budgets.items():
-            shap_e, lime_e, agree = explain_both(predictor, text, k=5, max_evals=budget, num_samples=budget)
-            add(samples, variant, "top_k_overlap", agree["top_k_overlap"])
-            add(samples, variant, "spearman", agree["spearman"])
-            add(samples, variant, "seconds", shap_e.seconds + lime_e.seconds)
-            if i == 0 and variant == "default budget":
-                extra["first"] = {"text": shap_e.text, "units": list(shap_e.units),
-                                  "shap": shap_e.unit_weights().tolist(), "lime": lime_e.unit_weights().tolist(),
-                                  "agreement": {k: agree[k] for k in ("k", "top_k_overlap", "spearman")},
-                                  "top_shap": agree["top_a"], "top_lime": agree["top_b"],
-                                  "explained": shap_e.target_label}
+    texts = examples_by_id(store.config(run_id)["data"], test["ids"])
+    clean = [i for i, t in enumerate(texts) if PLANTED_TOKEN not in t and len(t.split()) >= 6]
+    budget, k, rng = ctx.size(s["budget"], 40), int(s["deletion_k"]), np.random.default_rng(0)
+    explain = lambda text, method, target=None: explain_text(    # noqa: E731
+        predictor, text, method, target=target, max_evals=budget, num_samples=budget)
+    samples = {v: {} for v in METHOD_LABELS}
+    curves = {v: [] for v in METHOD_LABELS}
+    extra = {"budget": budget, "k": k, "token": PLANTED_TOKEN, "planted_share": s["planted_share"], "overlap": []}
+    # deletion: delete each method's top-k words (those pushing the explained class up most) and random words
+    labels = np.asarray([test["labels"][i] for i in clean])
+    for pick in _alternate_classes(labels, ctx.size(s["messages"], 2)):
+        text = texts[clean[pick]]
+        by = {m: explain(text, m) for m in ("shap", "lime")}
+        extra["overlap"].append(agreement(by["shap"], by["lime"])["top_k_overlap"])
+        n = by["shap"].n_units
+        orders = {m: list(np.argsort(-e.unit_weights(), kind="stable")) for m, e in by.items()}
+        for method, order in orders.items():
+            curve = _deletion_curve(predictor, by[method], order, min(k, n - 1))
+            curves[method].append(curve)
+            add(samples, method, "deletion_drop", _log_odds_drop(curve))
+        randoms = [_deletion_curve(predictor, by["shap"], list(rng.permutation(n)), min(k, n - 1)) for _ in range(3)]
+        curve = np.mean(randoms, axis=0).tolist()
+        curves["random"].append(curve)
+        add(samples, "random", "deletion_drop", _log_odds_drop(curve))
+        if "first" not in extra:
+            extra["first"] = {"text": by["shap"].text, "units": list(by["shap"].units),
+                              "shap": by["shap"].unit_weights().tolist(), "lime": by["lime"].unit_weights().tolist(),
+                              "agreement": {key: v for key, v in agreement(by["shap"], by["lime"]).items()
+                                            if key in ("k", "top_k_overlap", "spearman")},
+                              "explained": by["shap"].target_label}
+    width = min(len(c) for v in curves.values() for c in v) if curves["random"] else 0
+    extra["curves"] = {m: np.mean([c[:width] for c in cs], axis=0).tolist() for m, cs in curves.items() if cs}
+    # planted word: add it to clean ham messages; where it decides the prediction, does each method rank it first?
+    ham = [i for i in clean if test["labels"][i] != POSITIVE]
+    planted, effects = [], []
+    for i in ham[:ctx.size(s["planted_messages"], 2)]:
+        words = texts[i].split()
+        words.insert(len(words) // 2, PLANTED_TOKEN)
+        text = " ".join(words)
+        before, after = _proba(predictor, [texts[i], text])[:, POSITIVE]
+        effects.append(float(after - before))
+        if after >= 0.5 > before:          # the word alone flips the prediction: it decides it
+            planted.append(text)
+    extra.update(token_effect=effects, decisive=len(planted), tried=len(effects))
+    for text in planted:
+        ranks = {}
+        for method in ("shap", "lime"):
+            e = explain(text, method, POSITIVE)
+            order = list(np.argsort(-e.unit_weights(), kind="stable"))
+            at = e.units.index(PLANTED_TOKEN) if PLANTED_TOKEN in e.units else None
+            ranks[method] = order.index(at) + 1 if at is not None else None
+            add(samples, method, "planted_first", float(ranks[method] == 1))
+        add(samples, "random", "planted_first", 1 / max(len(text.split()), 1))    # chance of a random ranking
+        extra.setdefault("planted_ranks", []).append(ranks)
     return Outcome("explain.1", samples, extra, runs.run_ids, runs.histories)
 
 
@@ -890,101 +1034,142 @@ def _alternate_classes(labels, n: int) -> list[int]:
 
 
 def _explain_takeaway(o: Outcome, lang: str) -> str:
-    budgets = o.extra.get("budgets", {})
-    overlap, small = o.mean("default budget", "top_k_overlap"), o.mean("small budget", "top_k_overlap")
-    rho = mean_or_none(o.values("default budget", "spearman"))
-    n = o.extra.get("examples", len(o.values("default budget", "top_k_overlap")))
-    text = T(f"On {n} test message(s) with {budgets.get('default budget')} samples per method, SHAP and LIME shared "
-             f"{overlap:.0%} of their top-5 words on average",
-             f"在 {n} 条测试短信上，每种方法各用 {budgets.get('default budget')} 次采样时，SHAP 和 LIME 的前 5 个词平均重合 "
-             f"{overlap:.0%}")(lang)
-    if rho is not None:
-        text += T(f" and their word rankings correlated at {rho:.2f}", f"，词语排序的相关系数为 {rho:.2f}")(lang)
-    text += T(f"; with only {budgets.get('small budget')} samples they shared {small:.0%}. ",
-              f"；只用 {budgets.get('small budget')} 次采样时重合 {small:.0%}。")(lang)
-    first = o.extra.get("first")
-    if first:
-        snippet = first["text"] if len(first["text"]) <= 70 else first["text"][:67] + "..."
-        text += T(f"For \"{snippet}\" (explaining '{first['explained']}'), SHAP ranked "
-                  f"{', '.join(first['top_shap'][:3])} "
-                  f"first and LIME {', '.join(first['top_lime'][:3])}. ",
-                  f"以“{snippet}”为例（解释的类别是“{first['explained']}”），SHAP 排在最前的是 "
-                  f"{'、'.join(first['top_shap'][:3])}，LIME 是 {'、'.join(first['top_lime'][:3])}。")(lang)
-    if overlap >= 0.6:
-        text += T("Two methods built on different ideas (Shapley values over word coalitions; a local linear fit to "
-                  "random maskings) mostly agree, which makes the explanation more trustworthy.",
-                  "两种思路完全不同的方法（基于词语联盟的 Shapley 值；对随机遮盖结果做局部线性拟合）大体一致，这让解释更可信。")(lang)
-    else:
-        text += T("They disagree on much of the ranking, so treat either one as a single view: check it against the "
-                  "other method or a larger budget before drawing conclusions.",
-                  "两者的排序有相当大的分歧，所以任何一个都只能算一种视角：下结论前应该用另一种方法或更大的采样预算核对。")(lang)
-    if overlap - small > 0.1:
-        text += T(" More samples raised the agreement: small budgets give noisy explanations.",
-                  "采样越多，两者越一致：采样预算太小，解释就会有噪声。")(lang)
-    return text + _example_noise(o.values("default budget", "top_k_overlap"), o.values("small budget", "top_k_overlap"),
-                                 lang)
-
-
-def _example_noise(a: list[float], b: list[float], lang: str) -> str:
-    """Whether the budget changed the overlap by more than it varies from one explained message to the next."""
-    from ..repeats import within_noise
-
-    if not a or not b:
-        return ""
-    if min(len(a), len(b)) < 2:
-        return T(" With one message only, the budget effect cannot be told from chance; explain more messages.",
-                 "只解释了一条短信，还分不清采样预算的影响是不是偶然；请多解释几条。")(lang)
-    verdict, n = within_noise(b, a, "top_k_overlap"), min(len(a), len(b))
-    if verdict.within_noise:
-        return T(f" The budget's effect on the overlap is within the message-to-message spread (±{verdict.spread:.2f} "
-                 f"over {n} messages).",
-                 f"采样预算对重合度的影响在不同短信之间的波动范围内（±{verdict.spread:.2f}，{n} 条短信）。")(lang)
-    return T(f" The budget's effect on the overlap exceeds the message-to-message spread (±{verdict.spread:.2f} over "
-             f"{n} messages).",
-             f"采样预算对重合度的影响超过了不同短信之间的波动（±{verdict.spread:.2f}，{n} 条短信）。")(lang)
+    e = o.extra
+    parts = []
+    drops = [m for m in METHOD_LABELS if o.values(m, "deletion_drop")]
+    if drops:
+        n, k = len(o.values("random", "deletion_drop")), e.get("k")
+        values = T(", ", "，")(lang).join(f"{METHOD_LABELS[m](lang)} {o.mean(m, 'deletion_drop'):.3f}" for m in drops)
+        parts.append(T(f"Deletion test on {n} test messages ({e.get('budget')} samples per explanation): deleting "
+                       f"the 1 to {k} words each method ranked as pushing the prediction most, the explained class's "
+                       f"log-odds fell on average by {values} (each message is one pair in the verdicts below).",
+                       f"删除测试，{n} 条测试短信（每个解释采样 {e.get('budget')} 次）：依次删去每种方法认为最支持该预测的 "
+                       f"1 到 {k} 个词，被解释类别的对数几率平均下降：{values}（下面的判断中每条短信算一对）。")(lang))
+        for method in ("shap", "lime"):
+            if o.values(method, "deletion_drop"):
+                parts.append(compare_takeaway(o, method, "random", "deletion_drop", lang, METHOD_LABELS))
+        faithful = [m for m in ("shap", "lime") if o.values(m, "deletion_drop")
+                    and verdict(o, m, "random", "deletion_drop") == "a"]
+        if faithful:
+            parts.append(T(f"So the words {' and '.join(METHOD_LABELS[m].en for m in faithful)} picked are words the "
+                           "model really relies on: removing them moves its output more than removing random words.",
+                           f"所以{'和'.join(METHOD_LABELS[m].zh for m in faithful)}挑出的词确实是模型依赖的词：删掉它们"
+                           "比删掉随机的词更能改变输出。")(lang))
+        else:
+            parts.append(T("Neither method's top words moved the output clearly more than random words at this "
+                           "budget, so this test does not confirm either explanation.",
+                           "在这个预算下，两种方法选出的词都没有比随机的词明显更能改变输出，所以这个测试还不能证实哪一个解释。")(lang))
+    tried, decisive = e.get("tried", 0), e.get("decisive", 0)
+    token = e.get("token", PLANTED_TOKEN)
+    if tried:
+        effect = mean_or_none(e.get("token_effect")) or 0.0
+        parts.append(T(f"Planted word: in training, {e.get('planted_share', 0):.0%} of the ham messages carried the "
+                       f"made-up word '{token}' and were labelled spam. Inserted into {tried} clean ham test messages, "
+                       f"it raised P(spam) by {effect:+.2f} on average and flipped {decisive} of them to spam.",
+                       f"植入词：训练时 {e.get('planted_share', 0):.0%} 的正常短信被插入了虚构的词“{token}”并标成垃圾短信。"
+                       f"把它插入 {tried} 条干净的正常测试短信后，P(垃圾) 平均变化 {effect:+.2f}，其中 {decisive} 条被翻转"
+                       "成垃圾短信。")(lang))
+        if decisive and o.values("shap", "planted_first"):
+            shap_n = round(sum(o.values("shap", "planted_first")))
+            lime_n = round(sum(o.values("lime", "planted_first")))
+            chance = o.mean("random", "planted_first")
+            parts.append(T(f"On those {decisive}, where the word alone decides the prediction, SHAP ranked it first "
+                           f"{shap_n} time(s) and LIME {lime_n} time(s) (a random ranking would: {chance:.0%} of the "
+                           "time).",
+                           f"在这 {decisive} 条由这个词单独决定预测的短信上，SHAP 有 {shap_n} 次把它排在第一，LIME 有 "
+                           f"{lime_n} 次（随机排序的概率约为 {chance:.0%}）。")(lang))
+            missed = [METHOD_LABELS[m](lang) for m, c in (("shap", shap_n), ("lime", lime_n)) if c < decisive]
+            if missed:
+                parts.append(T(f"{' and '.join(missed)} missed the known cause at least once: an explanation can "
+                               "look plausible and still be wrong.",
+                               f"{'和'.join(missed)}至少有一次没有找到已知的原因：解释看起来合理，也可能是错的。")(lang))
+            else:
+                parts.append(T("Both found the known cause every time.", "两种方法每次都找到了已知的原因。")(lang))
+        elif not decisive:
+            parts.append(T("The word never flipped a prediction on its own, so the model did not learn the shortcut "
+                           "well enough for this check; raise planted_share or the training epochs.",
+                           "这个词一次也没有单独翻转预测，说明模型没有学牢这条捷径，无法做这项检查；可以调高 planted_share "
+                           "或训练轮数。")(lang))
+    overlap = mean_or_none(e.get("overlap"))
+    if overlap is not None:
+        parts.append(T(f"SHAP and LIME shared {overlap:.0%} of their top-5 words on average: agreement between two "
+                       "methods is a weaker check than the two tests above, since both can be wrong the same way.",
+                       f"SHAP 与 LIME 的前 5 个词平均重合 {overlap:.0%}：两种方法彼此一致只是较弱的检验，不如上面两个测试，"
+                       "因为两者可能错在同一处。")(lang))
+    return sentences(parts, lang) or T("The explanation run did not finish.", "解释实验没有跑完。")(lang)
 
 
 def _explain_figures(o: Outcome, lang: str) -> list:
     from ..plots import fig_shap_vs_lime
 
     out = []
+    curves = o.extra.get("curves") or {}
+    if curves:
+        rows = {METHOD_LABELS[m](lang): [{"step": j, "probability": p} for j, p in enumerate(c)]
+                for m, c in curves.items()}
+        from .. import plots
+        fig = plots.fig_training_curves(rows, metrics=("probability",))
+        fig.update_xaxes(title_text=T("words deleted", "删去的词数")(lang))
+        fig.update_yaxes(title_text=T("probability of the explained class", "被解释类别的概率")(lang))
+        out.append((T("Deletion curves: top words by each method vs random words",
+                      "删除曲线：各方法排名最前的词与随机选词")(lang), fig))
+    if any(o.values(v, "deletion_drop") for v in o.variants):
+        out.append((T("Mean log-odds drop after deletion (higher: more faithful)",
+                      "删除后对数几率的平均下降（越高越忠实）")(lang),
+                    figures.metric_bars(o, "deletion_drop", lang, METHOD_LABELS)))
+    if any(o.values(v, "planted_first") for v in o.variants):
+        out.append((T("Planted word ranked first", "植入词被排在第一")(lang),
+                    figures.metric_bars(o, "planted_first", lang, METHOD_LABELS)))
     first = o.extra.get("first")
     if first:
         out.append((T("SHAP and LIME word weights for the same prediction", "同一个预测的 SHAP 与 LIME 词语权重")(lang),
                     fig_shap_vs_lime(first["units"], first["shap"], first["lime"], first["agreement"])))
-    if any(o.values(v, "top_k_overlap") for v in o.variants):
-        out.append((T("Top-5 overlap by sample budget", "不同采样预算下的前 5 重合度")(lang),
-                    figures.metric_bars(o, "top_k_overlap", lang, BUDGET_LABELS)))
     return out
 
 
-def _overlap_choice(o: Outcome) -> str:
-    shared = 5 * o.mean("default budget", "top_k_overlap")
-    return "most" if shared >= 3.5 else "some" if shared >= 1.5 else "few"
+_deletion_choice = verdict_choice("shap", "random", "deletion_drop", {"a": "shap", "b": "random", "tie": "tie"})
 
 
 EXPLAIN_1 = Lesson(
     id="explain.1", topic="explain", sources="001 #15, 003 #24, #30",
-    title=T("Explaining a fine-tuned model: SHAP and LIME", "解释微调后的模型：SHAP 与 LIME"),
+    title=T("Explaining a fine-tuned model: SHAP, LIME and whether to trust them",
+            "解释微调后的模型：SHAP、LIME 以及能否信任它们"),
     question=T("How can you explain the predictions of a fine-tuned model?", "如何解释微调后模型的预测？"),
     answer=T("Post-hoc, model-agnostic methods perturb the input and watch the output. LIME hides random subsets of "
              "words (or superpixels, or features) and fits a small weighted linear model around the one prediction; "
-             "SHAP estimates Shapley values, each unit's fair share of the change from a baseline output, and its "
-             "values add up to the prediction. Attention weights are cheap to read but are not a faithful account of "
-             "why a model decided; a global surrogate (e.g. a shallow tree trained on the model's outputs) explains "
-             "overall behaviour rather than one case. Because each method approximates, compare two of them on the "
-             "same prediction and trust what they agree on.",
-             "事后的、与模型无关的方法会扰动输入并观察输出的变化。LIME 随机遮住一部分词（或超像素、特征），在这一个预测"
-             "附近拟合一个小的加权线性模型；SHAP 估计 Shapley 值，即每个单元在输出相对基准值的变化中应分得的份额，这些"
-             "值加起来正好等于预测。注意力权重读起来方便，但并不能忠实说明模型为什么这样判断；全局代理模型（例如用模型"
-             "输出训练的一棵浅决策树）解释的是整体行为，而不是单个样本。每种方法都是近似，所以应在同一个预测上对比两种"
-             "方法，相信它们一致的部分。"),
+             "SHAP estimates Shapley values, each unit's fair share of the move from the base value (the expected "
+             "output over background data) to this prediction, so the base value plus all SHAP values equals the "
+             "model's output. Attention weights are cheap to read but are not a faithful account of why a model "
+             "decided; a global surrogate (e.g. a shallow tree trained on the model's outputs) explains overall "
+             "behaviour rather than one case. Each method approximates, and two methods agreeing is not proof "
+             "(they can share a blind spot), so test faithfulness directly: delete the words an explanation ranks "
+             "highest and check the prediction moves more than when deleting random words (a deletion curve), and "
+             "plant a cause you know (here a made-up word that labels a message spam in training) to check that the "
+             "method finds it. The experiment fine-tunes MiniLM on SMS messages with such a planted word and runs "
+             "both checks on a handful of test messages, with small sample budgets to stay within a few minutes.",
+             "事后的、与模型无关的方法会扰动输入并观察输出的变化。LIME 随机遮住一部分词（或超像素、特征），在这一个预"
+             "测附近拟合一个小的加权线性模型；SHAP 估计 Shapley 值，即输出从基准值（背景数据上的期望输出）变到这次预"
+             "测的过程中，每个单元应分得的份额，所以基准值加上全部 SHAP 值正好等于模型的输出。注意力权重读起来方便，"
+             "但并不能忠实说明模型为什么这样判断；全局代理模型（例如用模型输出训练的一棵浅决策树）解释的是整体行为，"
+             "而不是单个样本。每种方法都是近似，两种方法一致也不能证明解释正确（它们可能有共同的盲区），所以要直接检验"
+             "忠实度：删去解释排名最高的词，看预测的变化是否比删去随机的词更大（删除曲线）；再植入一个已知的原因（这里"
+             "是一个虚构的词，训练时带它的短信都标成垃圾短信），检查方法能否找到它。本实验在带这种植入词的短信数据上微调 "
+             "MiniLM，在几条测试短信上做这两项检验，采样预算较小，以便在几分钟内完成。"),
     experiment=_explain_experiment, takeaway=_explain_takeaway, figures=_explain_figures,
-    quiz=Quiz(T("SHAP and LIME each rank the words of a short SMS. How many of their top-5 words will they share on "
-                "average?", "SHAP 和 LIME 各自给一条短短信的词语排序。它们的前 5 个词平均会有几个相同？"),
-              {"most": T("4 or 5", "4 到 5 个"), "some": T("2 or 3", "2 到 3 个"), "few": T("0 or 1", "0 到 1 个")},
-              _overlap_choice),
-    settings={**SPAM_SETTINGS, "examples": 3, "small_budget": 40, "full_budget": 300}, repeats=1,
+    quiz=Quiz(T("Delete the {deletion_k} words SHAP ranks highest from a message, or {deletion_k} random words: "
+                "which lowers the model's confidence in its prediction (log-odds) more, over {messages} messages?",
+                "从一条短信里删去 SHAP 排名最高的 {deletion_k} 个词，或随机删去 {deletion_k} 个词：在 {messages} 条短信上，"
+                "哪种做法让模型对其预测的信心（对数几率）下降得更多？"),
+              {"shap": T("clearly the SHAP words", "明显是删 SHAP 选的词"),
+               "random": T("clearly the random words", "明显是删随机的词"), "tie": NO_CLEAR_DIFFERENCE},
+              _deletion_choice),
+    settings={**SPAM_SETTINGS, "epochs": 2, "planted_share": 0.1, "messages": 8, "planted_messages": 4,
+              "budget": 120, "deletion_k": 3}, repeats=1,
+    time_budget_s=240,
+    budget_note=T("the question is whether an explanation can be trusted, so besides training the model the lesson "
+                  "explains 12 messages with both SHAP and LIME for the deletion and planted-word checks.",
+                  "本题问的是解释能否信任，所以除了训练模型，本课还要用 SHAP 和 LIME 各解释 12 条短信，做删除检验和"
+                  "植入词检验。"),
 )
 
 LESSONS = [EVAL_1, EVAL_2, EVAL_3, EVAL_4, EVAL_5, EVAL_6, EXPLAIN_1]

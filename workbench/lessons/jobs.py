@@ -2,17 +2,33 @@
 and appear on the Runs page); outcomes are saved under $WORKBENCH_HOME/lessons so a reopened link shows them."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 import traceback
+from pathlib import Path
 
 from ..store import workbench_home
 from .base import Outcome
 
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def code_version(package: Path = PACKAGE) -> str:
+    """A hash of every Python source file of the workbench package (paths and bytes), computed once per process:
+    an outcome saved by other code is never shown as this code's result."""
+    digest = hashlib.sha1()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
 
 def outcome_key(lesson_id: str, quick: bool, seeds: tuple[int, ...], settings: dict) -> str:
-    spec = json.dumps({"quick": quick, "seeds": list(seeds), "settings": settings}, sort_keys=True, default=str)
+    """The saved outcome's name: everything that changes an outcome (lesson, mode, seeds, settings, code)."""
+    spec = json.dumps({"quick": quick, "seeds": list(seeds), "settings": settings, "code": code_version()},
+                      sort_keys=True, default=str)
     return f"{lesson_id}-{hashlib.sha1(spec.encode()).hexdigest()[:10]}"
 
 
@@ -66,12 +82,33 @@ class LessonJob:
 
     def _work(self) -> None:
         try:
-            self.outcome = self.lesson.run(self.quick, self.seeds, self.settings, self.runner, self._on_start)
-            save_outcome(self.key, self.outcome)
-            self.status = "stopped" if self._stopped.is_set() else "finished"
+            outcome = self.lesson.run(self.quick, self.seeds, self.settings, self.runner, self._on_start)
+            unfinished = self._unfinished_runs(outcome)
+            if self._stopped.is_set() or unfinished:    # a partial outcome is neither an outcome nor saved
+                self.status = "stopped"
+                self.error = (f"runs that did not finish: {', '.join(unfinished)}" if unfinished
+                              else "stopped before it finished")
+                return
+            save_outcome(self.key, outcome)
+            self.outcome, self.status = outcome, "finished"
         except Exception as err:  # shown on the page; the app keeps serving
             self.status, self.error = "failed", f"{type(err).__name__}: {err}"
             traceback.print_exc()
+
+    def _unfinished_runs(self, outcome: Outcome) -> list[str]:
+        """'run id (status)' for each run of the outcome that did not finish (stopped, failed or unknown)."""
+        from ..runner import get_runner
+
+        runner = self.runner or get_runner()
+        unfinished = []
+        for run_id in (i for ids in outcome.run_ids.values() for i in ids):
+            try:
+                status = runner.snapshot(run_id)["status"]
+            except Exception:  # a run the store no longer has cannot vouch for the outcome
+                status = "unknown"
+            if status != "finished":
+                unfinished.append(f"{run_id} ({status})")
+        return unfinished
 
     def stop(self) -> None:
         """Stops the current run; the lesson then finishes its remaining runs as stopped at once."""

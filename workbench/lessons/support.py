@@ -88,21 +88,53 @@ def mean_or_none(outcome: Outcome, variant: str, metric: str) -> float | None:
     return statistics.fmean(values) if values else None
 
 
-def verdict(outcome: Outcome, a: str, b: str, metric: str, tolerance: float = 0.01) -> str:
-    """"a", "b" or "tie": which is better on `metric`. With two or more seeds a side must beat the seed-to-seed
-    noise (repeats.within_noise); with one seed, a difference within `tolerance` counts as a tie."""
-    from ..repeats import within_noise
+def verdict(outcome: Outcome, a: str, b: str, metric: str) -> str:
+    """"a", "b" or "tie": which is better on `metric`, by the paired verdict over seeds (Outcome.compare). "tie"
+    means this budget cannot tell: the 95 % confidence interval of the per-seed difference contains 0, or there
+    are fewer than two seeds to pair."""
+    return outcome.compare(a, b, metric).winner or "tie"
 
-    va, vb = outcome.values(a, metric), outcome.values(b, metric)
-    diff = outcome.mean(a, metric) - outcome.mean(b, metric)
-    if metric in LOWER_IS_BETTER:
-        diff = -diff
-    if min(len(va), len(vb)) >= 2:
-        if within_noise(va, vb, metric).within_noise:
-            return "tie"
-    elif abs(diff) <= tolerance:
-        return "tie"
-    return "a" if diff > 0 else "b"
+
+def verdict_choice(a: str, b: str, metric: str, keys: dict[str, str]):
+    """A quiz's `correct` that grades by `verdict`: `keys` maps its "a", "b" and "tie" to the quiz's choice keys."""
+    missing = {"a", "b", "tie"} - set(keys)
+    if missing:
+        raise ValueError(f"verdict_choice needs a choice for {', '.join(sorted(missing))}.")
+    return lambda outcome: keys[verdict(outcome, a, b, metric)]
+
+
+def clear_leader(outcome: Outcome, metric: str, group=lambda variant: variant, among: list[str] | None = None):
+    """The quiz choice of the best variant by mean when the paired verdict (Outcome.compare) puts that variant ahead
+    of every variant outside its choice; None when this budget cannot single a choice out. `group` maps variants to
+    choices where several share one (e.g. all layer-wise strategies), whose order among themselves is not asked."""
+    names = [v for v in (among or outcome.variants) if outcome.values(v, metric)]
+    if not names:
+        return None
+    best = outcome.best(metric, names)
+    rivals = [v for v in names if group(v) != group(best)]
+    return group(best) if all(outcome.compare(best, v, metric).winner == "a" for v in rivals) else None
+
+
+def band(paired, edges: dict[str, float], below: str) -> str:
+    """A magnitude band decided by the 95 % confidence interval of a paired difference (a repeats.PairedVerdict of
+    B minus A), not by its mean: the key of the highest edge that the interval's lower end is above, else `below`.
+    So `below` reads "not clearly above the lowest edge" and also takes the cases this budget cannot tell (fewer
+    than two pairs, or an interval reaching below the edge)."""
+    if paired.n_pairs >= 2:
+        for key, edge in sorted(edges.items(), key=lambda item: -item[1]):
+            if paired.ci_low > edge:
+                return key
+    return below
+
+
+def against(baseline, values, metric: str = "value"):
+    """The paired verdict of per-seed `values` against a baseline: one number for every seed (such as chance) or
+    per-seed values in seed order; its difference and interval are values minus baseline."""
+    from ..repeats import compare_paired
+
+    values = list(values)
+    base = list(baseline) if isinstance(baseline, (list, tuple)) else [float(baseline)] * len(values)
+    return compare_paired(base, values, metric)
 
 
 def sentences(parts, lang: str) -> str:

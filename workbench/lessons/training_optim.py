@@ -6,7 +6,8 @@ import dataclasses
 
 from ..config import ConfigError, RunConfig
 from . import figures, training_probes as probes
-from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, ranking_takeaway
+from .base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, ranking_takeaway
+from .support import verdict, verdict_choice
 from .training_common import (DIGITS, QUICK_TEXT, SENTIMENT, bars, curve_figure, has, join, lr_name, majority_share,
                               named, position, runner_of, sized, snapshots_of, subset)
 
@@ -21,21 +22,85 @@ def _learning_rate_runs(ctx: LessonContext) -> Outcome:
     rates = sorted({float(v) for v in ctx.settings["learning_rates"]})
     if len(rates) < 2:
         raise ConfigError("learning_rates needs at least two values to compare, e.g. [1e-5, 1e-4, 1e-3].")
+    if float(ctx.settings["warmup_ratio"]) <= 0:
+        raise ConfigError("warmup_ratio must be above 0: the lesson compares warm-up on and off.")
     if ctx.quick:
         rates = [rates[0], rates[-1]]
     base = RunConfig.from_flat(**SENTIMENT, max_train_samples=ctx.settings["train_examples"], epochs=1,
                                schedule="linear", warmup_ratio=ctx.settings["warmup_ratio"], log_every=2)
-    outcome = ctx.run_variants({lr_name(lr): base.replace(lr=lr) for lr in rates}, **QUICK_TEXT)
+    peak = rates[len(rates) // 2]      # the middle rate: where the schedules are trained
+    variants = {lr_name(lr): base.replace(lr=lr) for lr in rates}
+    schedule_runs = {"linear": lr_name(peak)}   # linear decay with warm-up at the peak is already in the sweep
+    for name, change in SCHEDULE_VARIANTS.items():
+        schedule_runs[name] = f"schedule {name}"
+        variants[schedule_runs[name]] = base.replace(lr=peak, **change)
+    outcome = ctx.run_variants(variants, **QUICK_TEXT)
     snapshots = snapshots_of(ctx, outcome)
     steps = planned_steps(ctx.settings["train_examples"], base.train)
-    peak = rates[len(rates) // 2]
     schedules = {name: lr_schedule_preview(dataclasses.replace(base.train, schedule=name), steps, peak)[1]
                  for name in ("constant", "linear", "cosine", "exponential", "step")}
     finder = find_lr(sized(ctx, base, **QUICK_TEXT), start_lr=1e-7, end_lr=1.0,
                      steps=ctx.size(ctx.settings["finder_steps"], 8))
     outcome.extra.update(lrs={lr_name(lr): lr for lr in rates}, schedules=schedules, schedule_peak=peak,
-                         schedule_steps=steps, finder=dataclasses.asdict(finder), chance=majority_share(snapshots))
+                         schedule_steps=steps, finder=dataclasses.asdict(finder), chance=majority_share(snapshots),
+                         schedule_runs=schedule_runs, warmup_steps=int(float(ctx.settings["warmup_ratio"]) * steps))
     return outcome
+
+
+# The schedules trained at the peak rate besides the sweep's linear decay with warm-up: the other two shapes with
+# the same warm-up, and linear decay without it.
+SCHEDULE_VARIANTS = {"constant": {"schedule": "constant"}, "cosine": {"schedule": "cosine"},
+                     "linear_no_warmup": {"warmup_ratio": 0.0}}
+SCHEDULE_LABELS = {"constant": T("Constant rate with warm-up", "恒定学习率（带预热）"),
+                   "linear": T("Linear decay with warm-up", "线性衰减（带预热）"),
+                   "cosine": T("Cosine decay with warm-up", "余弦衰减（带预热）"),
+                   "linear_no_warmup": T("Linear decay without warm-up", "线性衰减（不预热）")}
+
+
+def _schedule_names(outcome: Outcome) -> dict[str, str]:
+    """{schedule: variant} for the schedule runs that finished (empty for outcomes from before they existed)."""
+    runs = outcome.extra.get("schedule_runs") or {}
+    return {k: v for k, v in runs.items() if has(outcome, v)}
+
+
+def _schedule_takeaway(outcome: Outcome, lang: str) -> str:
+    runs = _schedule_names(outcome)
+    if set(runs) != set(SCHEDULE_LABELS):
+        return ""
+    labels = {runs[k]: label for k, label in SCHEDULE_LABELS.items()}
+    peak = outcome.extra["schedule_peak"]
+    shapes = [runs[k] for k in ("constant", "linear", "cosine")]
+    parts = [T(f"Then the schedules, all trained at the middle rate {peak:g}.",
+               f"接着在中间的学习率 {peak:g} 下比较各种调度。")(lang),
+             ranking_takeaway(subset(outcome, shapes), "accuracy", lang, labels)]
+    pairs = [(a, b) for i, a in enumerate(shapes) for b in shapes[i + 1:]]
+    clear = [(a, b) for a, b in pairs if verdict(outcome, a, b, "accuracy") != "tie"]
+    for a, b in clear:
+        parts.append(compare_takeaway(outcome, a, b, "accuracy", lang, labels))
+    if not clear:
+        parts.append(T("No two of the three shapes were clearly apart at this budget: in a short fine-tune the shape "
+                       "of the decay mattered less than the peak rate above.",
+                       "在这个预算下，三种形状两两之间都没有明显差别：短时间微调里，衰减曲线的形状远不如上面的峰值学习率"
+                       "重要。")(lang))
+    on, off = runs["linear"], runs["linear_no_warmup"]
+    parts.append(compare_takeaway(outcome, on, off, "accuracy", lang, labels))
+    warm, steps = outcome.extra.get("warmup_steps", 0), outcome.extra.get("schedule_steps", 0)
+    said = verdict(outcome, on, off, "accuracy")
+    parts.append({
+        "tie": T(f"Warm-up ({warm} of {steps} steps) made no difference this budget can detect at {peak:g}: at this "
+                 "rate the first updates did not measurably harm the pretrained layers; warm-up matters more at "
+                 "higher rates, larger batches and longer runs.",
+                 f"在 {peak:g} 下，预热（{steps} 步中的 {warm} 步）没有带来这个预算能测出的差别：在这个学习率下，最初几步"
+                 "的更新没有可测出地损害预训练层；预热在更高的学习率、更大的批量和更长的训练中更重要。"),
+        "a": T(f"Warm-up ({warm} of {steps} steps) clearly helped at {peak:g}: easing into the rate kept the new "
+               "head's first large gradients from disturbing the pretrained layers.",
+               f"在 {peak:g} 下，预热（{steps} 步中的 {warm} 步）明显有帮助：逐步升高学习率，避免了新分类头最初的大梯度"
+               "扰乱预训练层。"),
+        "b": T(f"Here the run without warm-up came out clearly ahead at {peak:g}: in a run of {steps} steps, the "
+               f"{warm} warm-up steps at a reduced rate were steps of learning lost.",
+               f"这里在 {peak:g} 下不预热的运行明显更好：总共只有 {steps} 步，{warm} 步降低学习率的预热等于少学了几步。"),
+    }[said](lang))
+    return join(lang, *parts)
 
 
 def _by_rate(outcome: Outcome) -> list[str]:
@@ -78,6 +143,7 @@ def _learning_rate_takeaway(outcome: Outcome, lang: str) -> str:
                        f"学习率 {rates[lowest]:g} 时，训练损失只降到 {slow:.3f}（学习率 {rates[best]:g} 时为 "
                        f"{fast:.3f}）：学习率太小，在短训练里的后果是欠拟合，而不是把模型弄坏。")(lang))
     parts.append(_finder_sentence(outcome, rates[best], lang))
+    parts.append(_schedule_takeaway(outcome, lang))
     return join(lang, *parts)
 
 
@@ -92,11 +158,11 @@ def _finder_sentence(outcome: Outcome, best_rate: float, lang: str) -> str:
     if ratio <= 3:
         return T(f"The range test suggested {suggestion:.1e}, within a factor of {ratio:.1f} of the best measured "
                  f"rate, for the price of {steps} training steps.",
-                 f"学习率区间测试建议 {suggestion:.1e}，与实测最佳学习率只差 {ratio:.1f} 倍，"
-                 f"代价只是 {steps} 个训练步。")(lang)
+                 f"学习率区间测试建议 {suggestion:.1e}，实测最佳为 {best_rate:g}，两者中较大的是较小的 "
+                 f"{ratio:.1f} 倍；这次测试用了 {steps} 个训练步。")(lang)
     text = T(f"The range test suggested {suggestion:.1e}, {ratio:.0f} times away from the best measured rate "
              f"{best_rate:g}: treat its answer as a first guess and confirm it with short runs.",
-             f"学习率区间测试建议 {suggestion:.1e}，与实测最佳的 {best_rate:g} 相差 {ratio:.0f} 倍："
+             f"学习率区间测试建议 {suggestion:.1e}，实测最佳为 {best_rate:g}，两者中较大的是较小的 {ratio:.0f} 倍："
              "它的结果只能当作初始猜测，还要用几次短训练来确认。")(lang)
     collapsed = [n for n in _by_rate(outcome) if outcome.extra.get("chance") is not None
                  and outcome.mean(n, "accuracy") <= outcome.extra["chance"] + 0.05
@@ -124,12 +190,18 @@ def _learning_rate_figures(outcome: Outcome, lang: str) -> list:
     if names:
         out.append((T("Test accuracy per learning rate", "各学习率的测试准确率")(lang),
                     bars(outcome, "accuracy", names, lang, labels)))
+    runs = _schedule_names(outcome)
+    if runs:
+        out.append((T(f"Test accuracy per schedule at lr {peak:g}", f"学习率 {peak:g} 下各调度方式的测试准确率")(lang),
+                    bars(outcome, "accuracy", list(runs.values()), lang,
+                         {v: SCHEDULE_LABELS[k] for k, v in runs.items()})))
     if outcome.extra.get("finder", {}).get("lrs"):
         out.append((T("Learning-rate range test", "学习率区间测试")(lang),
                     plots.fig_lr_finder(LRFinderResult(**outcome.extra["finder"]))))
     if any(outcome.histories.values()):
         out.append((T("Training curves (first seed)", "训练曲线（第一个种子）")(lang),
-                    figures.curves(outcome, lang, label=labels)))
+                    figures.curves(outcome, lang, label={**labels, **{v: SCHEDULE_LABELS[k] for k, v in runs.items()
+                                                                       if k != "linear"}})))
     return out
 
 
@@ -140,30 +212,51 @@ TRAIN_1 = Lesson(
                "exponential or cosine decay do?",
                "微调时学习率怎么选？预热（warm-up）以及线性、阶梯、指数、余弦这几种衰减方式分别起什么作用？"),
     answer=T("The learning rate sets the size of every update. When fine-tuning it must stay small enough not to "
-             "erase what pre-training learned: about 1e-5 to 1e-4 for a BERT-sized encoder with AdamW, well below "
-             "the 1e-3 that suits a small network trained from scratch. A schedule changes the rate during the run: "
-             "warm-up raises it from near zero over the first few percent of steps, so the randomly initialised "
-             "head cannot push large gradients into the pretrained layers; linear, cosine, step or exponential "
-             "decay then lowers it so the last steps settle into a minimum instead of bouncing around it. Short "
-             "warm-up plus linear decay is the usual default for transformers, and the peak value matters far more "
-             "than the exact shape. An LR range test (raise the rate exponentially for a few dozen steps while "
-             "watching the loss) gives a quick first guess that a few short runs then confirm.",
+             "erase what pre-training learned: about 1e-5 to 1e-4 for a BERT-sized encoder with AdamW, well below the "
+             "1e-3 that suits a small network trained from scratch. A schedule changes the rate during the run: "
+             "warm-up raises it from near zero over the first few percent of steps, so the randomly initialised head "
+             "cannot push large gradients into the pretrained layers; linear, cosine, step or exponential decay then "
+             "lowers it so the last steps settle into a minimum instead of bouncing around it. Warm-up matters for "
+             "Adam-type optimizers in particular: at first v_t, the running average of squared gradients, rests on "
+             "only a few noisy samples and can be too small, so dividing by its square root makes the early steps too "
+             "large. Short warm-up plus linear decay is the usual default for transformers, and the peak value "
+             "matters far more than the exact shape. An LR range test (raise the rate exponentially for a few dozen "
+             "steps while watching the loss) gives a quick first guess that a few short runs then confirm. This lesson "
+             "fine-tunes MiniLM for one epoch at three rates, then at the middle rate actually trains constant, linear "
+             "and cosine schedules (all with warm-up) and linear decay without warm-up, and compares them by paired "
+             "verdicts over seeds.",
              "学习率决定每一步更新的幅度。微调时它必须足够小，才不会抹掉预训练学到的东西：BERT 这一量级的编码器配合 "
              "AdamW，一般取 1e-5 到 1e-4，明显低于从零训练小网络时常用的 1e-3。调度策略让学习率在训练中变化：预热阶段"
-             "在最初百分之几的步数里把学习率从接近 0 拉上来，免得随机初始化的分类头把很大的梯度传进预训练层；之后用"
-             "线性、余弦、阶梯或指数衰减逐步降低，让最后几步稳稳落进极小值，而不是在它两侧来回震荡。Transformer 微调"
-             "最常见的默认做法是短预热加线性衰减，峰值的大小远比曲线的具体形状重要。学习率区间测试（在几十步内按指数"
-             "增大学习率并观察损失）能很快给出一个初值，再用几次短训练加以确认。"),
+             "在最初百分之几的步数里把学习率从接近 0 拉上来，免得随机初始化的分类头把很大的梯度传进预训练层；之后用线"
+             "性、余弦、阶梯或指数衰减逐步降低，让最后几步稳稳落进极小值，而不是在它两侧来回震荡。对 Adam 类优化器，"
+             "预热还保护了早期的二阶矩估计：一开始，梯度平方的滑动平均 v_t 只基于少数几个带噪声的梯度，可能偏小，除以"
+             "它的平方根后，最初几步的步长就会过大。Transformer 微调最常见的默认做法是短预热加线性衰减，峰值的大小远"
+             "比曲线的具体形状重要。学习率区间测试（在几十步内按指数增大学习率并观察损失）能很快给出一个初值，再用几"
+             "次短训练加以确认。本课先用三个学习率各微调 MiniLM 一轮，再在中间那个学习率下实际训练恒定、线性、余弦三种"
+             "调度（都带预热），以及不带预热的线性衰减，用按种子配对的比较来判断差别。"),
     experiment=_learning_rate_runs, takeaway=_learning_rate_takeaway, figures=_learning_rate_figures,
     quiz=Quiz(T("Fine-tuning MiniLM for one epoch: which of the tried learning rates will give the best test "
-                "accuracy?", "MiniLM 微调一个 epoch：在尝试的几个学习率里，哪一个的测试准确率最高？"),
+                "accuracy?", "MiniLM 微调一轮：在尝试的几个学习率里，哪一个的测试准确率最高？"),
               {"lowest": T("the lowest one", "最小的那个"), "middle": T("one in the middle", "中间的某个"),
-               "highest": T("the highest one", "最大的那个")},
-              lambda o: position(_by_rate(o), o.best("accuracy", _by_rate(o)))),
-    settings={"train_examples": 400, "learning_rates": [1e-5, 5e-5, 2e-4, 1e-3], "warmup_ratio": 0.1,
+               "highest": T("the highest one", "最大的那个"), "tie": NO_CLEAR_DIFFERENCE},
+              lambda o: _best_rate_choice(o)),
+    settings={"train_examples": 400, "learning_rates": [1e-5, 1e-4, 1e-3], "warmup_ratio": 0.1,
               "finder_steps": 60},
-    repeats=2,
+    repeats=3,
+    time_budget_s=240,
+    budget_note=T("the question asks both how to choose the rate and what schedules and warm-up do, so besides "
+                  "three rates the lesson trains three more schedule settings, each over 3 seeds (18 runs), plus a "
+                  "learning-rate range test.",
+                  "本题既问学习率怎么选，也问调度和预热起什么作用，所以除了三个学习率，本课还要多训练三种调度设置，每个跑 "
+                  "3 个种子（共 18 次运行），外加一次学习率区间测试。"),
 )
+
+
+def _best_rate_choice(outcome: Outcome) -> str:
+    """Where the rate the paired verdicts put ahead of every other rate sits; "tie" when none is clearly best."""
+    names = _by_rate(outcome)
+    best = outcome.clear_best("accuracy", names) if names else None
+    return "tie" if best is None else position(names, best)
 
 
 # ---------------------------------------------------------------- train.2 optimizers
@@ -177,16 +270,28 @@ ADAPTIVE = ("adam", "adamw", "rmsprop")
 
 
 def _optimizer_runs(ctx: LessonContext) -> Outcome:
-    base = RunConfig.from_flat(**DIGITS, lr=ctx.settings["lr"], epochs=ctx.settings["epochs"], batch_size=32,
-                               log_every=2)
+    s = ctx.settings
+    base = RunConfig.from_flat(**{**SENTIMENT, "max_eval_samples": 200}, max_train_samples=s["train_examples"],
+                               lr=s["lr"], epochs=s["epochs"], log_every=2)
     names = ["sgd", "adamw", "adadelta"] if ctx.quick else list(OPTIMIZER_LABELS)
-    outcome = ctx.run_variants({name: base.replace(optimizer=name) for name in names})
-    outcome.extra["lr"] = ctx.settings["lr"]
+    outcome = ctx.run_variants({name: base.replace(optimizer=name) for name in names}, **QUICK_TEXT)
+    outcome.extra.update(lr=s["lr"], chance=majority_share(snapshots_of(ctx, outcome)))
     return outcome
 
 
 def _family(name: str) -> str:
     return "adaptive" if name in ADAPTIVE else "momentum" if name == "sgd_momentum" else name
+
+
+def _clear_family(outcome: Outcome) -> str:
+    """The family whose best optimizer the paired verdict puts ahead of every optimizer of the other families;
+    "tie" when none is clearly ahead at this budget."""
+    names = [n for n in OPTIMIZER_LABELS if has(outcome, n)]
+    if len(names) < 2:
+        return "tie"
+    best = outcome.best("accuracy", names)
+    rivals = [n for n in names if _family(n) != _family(best)]
+    return _family(best) if rivals and all(verdict(outcome, best, n, "accuracy") == "a" for n in rivals) else "tie"
 
 
 def _optimizer_takeaway(outcome: Outcome, lang: str) -> str:
@@ -197,22 +302,36 @@ def _optimizer_takeaway(outcome: Outcome, lang: str) -> str:
     parts = [ranking_takeaway(subset(outcome, names), "accuracy", lang, OPTIMIZER_LABELS)]
     if "sgd" in names and best != "sgd":
         parts.append(compare_takeaway(outcome, best, "sgd", "accuracy", lang, OPTIMIZER_LABELS))
-    if best in ADAPTIVE and "sgd" in names and outcome.mean("sgd", "accuracy") < outcome.mean(best, "accuracy") - 0.05:
+    if (best in ADAPTIVE and "sgd" in names and outcome.mean("sgd", "accuracy") < outcome.mean(best, "accuracy") - 0.05
+            and verdict(outcome, best, "sgd", "accuracy") == "a"):
         parts.append(T("Scaling each parameter's step by its own gradient history let the adaptive method make "
                        f"progress at lr {lr:g}, where plain SGD's raw gradient steps were still too small.",
                        f"自适应方法按每个参数自己的梯度历史缩放步长，所以在学习率 {lr:g} 下就能有效推进；"
                        "而普通 SGD 直接沿原始梯度走，步子仍然太小。")(lang))
     if "sgd" in names and "sgd_momentum" in names:
         gain = outcome.mean("sgd_momentum", "accuracy") - outcome.mean("sgd", "accuracy")
-        parts.append(T(f"Momentum changed SGD's accuracy by {gain:+.3f}: it keeps a running direction, which "
-                       "amounts to a larger effective step.",
-                       f"加上动量后 SGD 的准确率变化了 {gain:+.3f}：动量保留了一个滑动的前进方向，相当于放大了"
-                       "有效步长。")(lang))
-    if "adadelta" in names and lr < 1 and outcome.mean("adadelta", "accuracy") < outcome.mean(best, "accuracy") - 0.1:
+        if verdict(outcome, "sgd_momentum", "sgd", "accuracy") == "a":
+            parts.append(T(f"Momentum raised SGD's accuracy by {gain:+.3f}: it keeps a running direction, which "
+                           "amounts to a larger effective step.",
+                           f"加上动量后 SGD 的准确率提高了 {gain:+.3f}：动量保留了一个滑动的前进方向，相当于放大了"
+                           "有效步长。")(lang))
+        else:
+            parts.append(T(f"Momentum changed SGD's accuracy by {gain:+.3f}, not a clear difference at this budget.",
+                           f"加上动量后 SGD 的准确率变化了 {gain:+.3f}，在这个预算下不算明显差别。")(lang))
+    chance = outcome.extra.get("chance")
+    stuck = [n for n in names if chance is not None and outcome.mean(n, "accuracy") <= chance + 0.05]
+    if stuck:
+        parts.append(T(f"{', '.join(OPTIMIZER_LABELS[n].en for n in stuck)} stayed within 0.05 of the majority-class "
+                       f"share ({chance:.3f}): at lr {lr:g} their steps barely moved the pretrained model in this "
+                       "budget.",
+                       f"{'、'.join(OPTIMIZER_LABELS[n].zh for n in stuck)}与多数类占比（{chance:.3f}）相差不到 0.05："
+                       f"学习率 {lr:g} 下，它们的步子在这个预算内几乎没有推动预训练模型。")(lang))
+    if ("adadelta" in names and lr < 1 and outcome.mean("adadelta", "accuracy") < outcome.mean(best, "accuracy") - 0.1
+            and verdict(outcome, best, "adadelta", "accuracy") == "a"):
         parts.append(T(f"Adadelta trailed far behind: in PyTorch its lr multiplies its own adaptive step and "
                        f"defaults to 1.0, so lr {lr:g} shrinks that step {1 / lr:.0f} times. It is not tuning-free.",
                        f"Adadelta 远远落后：PyTorch 里它的 lr 是乘在自适应步长上的系数，默认是 1.0，设成 {lr:g} "
-                       f"就把步长缩小了 {1 / lr:.0f} 倍。它并不是不用调学习率。")(lang))
+                       f"步长就变为默认值下的 1/{1 / lr:.0f}。它并不是不用调学习率。")(lang))
     parts.append(T("Each optimizer has its own good range of learning rates; change lr in the settings and the "
                    "ranking can change with it.",
                    "每种优化器都有各自合适的学习率范围；在设置里改变 lr，排名也可能随之改变。")(lang))
@@ -233,23 +352,35 @@ TRAIN_2 = Lesson(
              "adaptive scaling does not weaken the regularisation; it is the standard choice for fine-tuning "
              "transformers. Adadelta builds its step from ratios of running averages, yet it still has a "
              "learning-rate factor (1.0 by default in PyTorch). Every optimizer has its own good learning-rate "
-             "range, so compare them each at a suitable rate, or, as here, see what one shared rate does.",
+             "range, so compare them each at a suitable rate, or, as here, see what one shared rate does. The "
+             "experiment fine-tunes pretrained MiniLM on movie reviews, because the question is which optimizer suits "
+             "fine-tuning: at a fine-tuning learning rate (1e-4 by default) a pretrained model needs small, "
+             "well-scaled steps, which is where the optimizers differ most; a small network trained from scratch "
+             "wants rates a hundred times larger and would answer a different question.",
              "普通 SGD 直接沿当前梯度的反方向走；动量法维护最近梯度的滑动平均，遇到平坦或噪声大的区域也能继续往前"
              "滚。RMSprop 用每个参数梯度的滑动均方根去除它的步长，Adam 在这种逐参数缩放之外再加上动量，因此对梯度"
              "的量级不敏感，从第一步起就走得快。AdamW 是把权重衰减直接作用在权重上、而不是混进梯度的 Adam，"
              "这样自适应缩放就不会削弱正则化效果，它是微调 Transformer 的标准选择。Adadelta 用滑动平均之比来决定"
              "步长，但仍然带一个学习率系数（PyTorch 默认 1.0）。每种优化器都有自己合适的学习率范围，所以比较时要么"
-             "给每个优化器配合适的学习率，要么像这里一样，看同一个学习率下各自的表现。"),
+             "给每个优化器配合适的学习率，要么像这里一样，看同一个学习率下各自的表现。本实验在影评上微调预训练的 MiniLM，"
+             "因为问题问的是哪个优化器适合微调：在微调常用的学习率下（默认 1e-4），预训练模型需要小而尺度合适的步子，"
+             "各优化器的差别正体现在这里；从零训练的小网络要用大约一百倍的学习率，回答的是另一个问题。"),
     experiment=_optimizer_runs, takeaway=_optimizer_takeaway,
     figures=figures.standard("accuracy", OPTIMIZER_LABELS),
-    quiz=Quiz(T("One shared learning rate and a short budget for all: which kind of optimizer will reach the best "
-                "test accuracy?", "所有优化器共用一个学习率、训练预算都很短：哪一类优化器的测试准确率最高？"),
+    quiz=Quiz(T("Fine-tuning MiniLM on {train_examples} reviews with one shared learning rate ({lr:g}) and "
+                "{epochs} epoch(s) for all: which kind of optimizer will reach clearly the best test accuracy?",
+                "用 {train_examples} 条影评微调 MiniLM，所有优化器共用一个学习率（{lr:g}）、都训练 {epochs} 轮：哪一类"
+                "优化器的测试准确率明显最高？"),
               {"adaptive": T("an adaptive one (Adam, AdamW or RMSprop)", "自适应类（Adam、AdamW 或 RMSprop）"),
                "momentum": T("SGD with momentum", "带动量的 SGD"), "sgd": T("plain SGD", "普通 SGD"),
-               "adadelta": T("Adadelta", "Adadelta")},
-              lambda o: _family(o.best("accuracy", [n for n in OPTIMIZER_LABELS if has(o, n)]))),
-    settings={"lr": 0.01, "epochs": 1},
-    repeats=5,
+               "adadelta": T("Adadelta", "Adadelta"), "tie": NO_CLEAR_DIFFERENCE},
+              _clear_family),
+    settings={"train_examples": 320, "lr": 1e-4, "epochs": 1},
+    repeats=3,
+    time_budget_s=240,
+    budget_note=T("the question names six optimizers and asks which suits fine-tuning, so each fine-tunes MiniLM "
+                  "over 3 seeds (18 runs).",
+                  "本题列出六种优化器，并问哪一种适合微调，所以每种都要微调 MiniLM、各跑 3 个种子（共 18 次运行）。"),
 )
 
 
@@ -258,32 +389,43 @@ TRAIN_2 = Lesson(
 
 LOSS_LABELS = {
     "cross_entropy": T("cross-entropy", "交叉熵"), "label_smoothing": T("label smoothing", "标签平滑"),
-    "focal": T("focal loss", "Focal 损失"), "loop_cross_entropy": T("cross-entropy (plain loop)", "交叉熵（简单循环）"),
-    "loop_hinge": T("hinge (plain loop)", "Hinge（简单循环）"), "loop_mse": T("MSE on logits (plain loop)",
-                                                                         "对 logits 做 MSE（简单循环）"),
+    "focal": T("focal loss", "Focal 损失"),
+    "loop_cross_entropy": T("cross-entropy (plain loop, frozen encoder)", "交叉熵（简单循环，冻结编码器）"),
+    "loop_hinge": T("hinge (plain loop, frozen encoder)", "Hinge（简单循环，冻结编码器）"),
+    "loop_mse": T("MSE on logits (plain loop, frozen encoder)", "对 logits 做 MSE（简单循环，冻结编码器）"),
 }
 CONFIG_LOSSES = ("cross_entropy", "label_smoothing", "focal")
 LOOP_LOSSES = ("loop_cross_entropy", "loop_hinge", "loop_mse")
 
 
 def _loss_runs(ctx: LessonContext) -> Outcome:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ..data_quality import make_encoder
     from ..runner import prepare_splits
 
-    base = RunConfig.from_flat(**DIGITS, epochs=2, batch_size=32, log_every=2)
+    s = ctx.settings
+    base = RunConfig.from_flat(**{**SENTIMENT, "max_eval_samples": 200}, max_train_samples=s["train_examples"],
+                               epochs=s["epochs"], lr=s["lr"], log_every=2)
     outcome = ctx.run_variants({
         "cross_entropy": base,
-        "label_smoothing": base.replace(label_smoothing=ctx.settings["label_smoothing"]),
-        "focal": base.replace(loss="focal", focal_gamma=ctx.settings["focal_gamma"]),
-    })
+        "label_smoothing": base.replace(label_smoothing=s["label_smoothing"]),
+        "focal": base.replace(loss="focal", focal_gamma=s["focal_gamma"]),
+    }, **QUICK_TEXT)
     _add_calibration(ctx, outcome)
+    # hinge and MSE are not trainer options: a plain loop trains a small head on frozen MiniLM sentence embeddings
+    encoder = make_encoder()
     for seed in ctx.seeds:
-        splits = prepare_splits(sized(ctx, base.replace(seed=seed)))
+        splits = prepare_splits(sized(ctx, base.replace(seed=seed), **QUICK_TEXT))
+        train, test = (SimpleNamespace(x=np.asarray(encoder.embed(list(split.x))), y=np.asarray(split.y),
+                                       label_names=split.label_names) for split in (splits.train, splits.test))
         for loss in probes.PLAIN_LOSSES:
-            result = probes.train_with_loss(loss, splits.train, splits.test, ctx.size(ctx.settings["loop_steps"], 20),
-                                            seed)
+            result = probes.train_with_loss(loss, train, test, ctx.size(s["loop_steps"], 20), seed)
             for metric, value in result.items():
                 outcome.samples.setdefault(f"loop_{loss}", {}).setdefault(metric, []).append(value)
-    outcome.extra.update(label_smoothing=ctx.settings["label_smoothing"], focal_gamma=ctx.settings["focal_gamma"])
+    outcome.extra.update(label_smoothing=s["label_smoothing"], focal_gamma=s["focal_gamma"])
     return outcome
 
 
@@ -349,11 +491,12 @@ def _loss_takeaway(outcome: Outcome, lang: str) -> str:
         ce_conf = outcome.mean("loop_cross_entropy", "confidence")
         if has(outcome, "loop_hinge"):
             h, h_conf = outcome.mean("loop_hinge", "accuracy"), outcome.mean("loop_hinge", "confidence")
-            parts.append(T(f"In the plain loop, hinge loss reached accuracy {h:.3f} against {ce:.3f} for "
-                           f"cross-entropy; it only asks the right class to win by a margin, so its softmax "
-                           f"scores carry no likelihood meaning (mean confidence {h_conf:.3f} vs {ce_conf:.3f}).",
-                           f"在简单训练循环里，hinge 损失的准确率为 {h:.3f}，交叉熵为 {ce:.3f}；hinge 只要求正确类别"
-                           f"以一定间隔胜出，所以它的 softmax 分数没有概率意义（平均置信度 {h_conf:.3f}，"
+            parts.append(T(f"In the plain loop on frozen MiniLM embeddings, hinge loss reached accuracy {h:.3f} "
+                           f"against {ce:.3f} for cross-entropy; it only asks the right class to win by a margin, so "
+                           f"its softmax scores carry no likelihood meaning (mean confidence {h_conf:.3f} vs "
+                           f"{ce_conf:.3f}).",
+                           f"在冻结 MiniLM 句向量上的简单训练循环里，hinge 损失的准确率为 {h:.3f}，交叉熵为 {ce:.3f}；"
+                           f"hinge 只要求正确类别以一定间隔胜出，所以它的 softmax 分数没有概率意义（平均置信度 {h_conf:.3f}，"
                            f"交叉熵为 {ce_conf:.3f}）。")(lang))
         if has(outcome, "loop_mse"):
             m, m_conf = outcome.mean("loop_mse", "accuracy"), outcome.mean("loop_mse", "confidence")
@@ -369,9 +512,8 @@ def _loss_takeaway(outcome: Outcome, lang: str) -> str:
     return join(lang, *parts) or T("No loss run finished.", "没有一次损失函数实验跑完。")(lang)
 
 
-def _smoothing_effect(outcome: Outcome) -> str:
-    delta = outcome.mean("label_smoothing", "confidence") - outcome.mean("cross_entropy", "confidence")
-    return "same" if abs(delta) < 0.01 else "lower" if delta < 0 else "higher"
+_smoothing_effect = verdict_choice("label_smoothing", "cross_entropy", "confidence",
+                                   {"a": "higher", "b": "lower", "tie": "same"})
 
 
 def _loss_figures(outcome: Outcome, lang: str) -> list:
@@ -403,19 +545,28 @@ TRAIN_3 = Lesson(
              "Multi-class hinge loss, the SVM margin loss, only asks the right logit to beat the others by a "
              "margin, so its scores are not probabilities. Mean squared error is a regression loss: on one-hot "
              "targets it still trains, but it treats class scores as numbers to fit, and on softmax outputs its "
-             "gradient fades for confidently wrong examples.",
+             "gradient fades for confidently wrong examples. The experiment fine-tunes pretrained MiniLM on movie "
+             "reviews with the three losses the trainer offers (cross-entropy, label smoothing, focal), since the "
+             "question is about a fine-tuned classifier and what a loss does to its confidence; hinge and MSE, "
+             "which the trainer does not offer, are compared with cross-entropy in a plain loop that trains a small "
+             "head on frozen MiniLM sentence embeddings.",
              "分类任务默认用基于 softmax 的交叉熵：它就是正确类别的负对数似然，梯度（预测概率减去目标）始终有信息量，"
              "输出也能当概率来解读。标签平滑把一小部分目标概率分给其他类别，防止 logits 无限增大，通常能让模型不那么"
              "过度自信。Focal 损失会随着模型把某个样本判断对而降低它的损失权重，让容易的样本（往往是多数类）不再"
              "主导训练，在类别不平衡时最有用。多分类 Hinge 损失（SVM 的间隔损失）只要求正确类别的 logit 比其他类别"
              "高出一个间隔，因此它的分数不是概率。均方误差是回归损失：用在 one-hot 目标上也能训练，但它把类别分数"
-             "当成要拟合的数值；如果作用在 softmax 输出上，对那些错得很自信的样本，梯度会变得很小。"),
+             "当成要拟合的数值；如果作用在 softmax 输出上，对那些错得很自信的样本，梯度会变得很小。本实验用训练器提供的三种"
+             "损失（交叉熵、标签平滑、Focal）在影评上微调预训练的 MiniLM，因为问题问的是微调后的分类器，以及损失函数对它"
+             "置信度的影响；训练器不提供的 Hinge 和 MSE，则在一个简单训练循环里与交叉熵比较：在冻结的 MiniLM 句向量上训练"
+             "一个小分类头。"),
     experiment=_loss_runs, takeaway=_loss_takeaway, figures=_loss_figures,
-    quiz=Quiz(T("Compared with plain cross-entropy, what will label smoothing do to the model's mean confidence on "
-                "test examples?", "和普通交叉熵相比，标签平滑会让模型在测试样本上的平均置信度怎样变化？"),
-              {"lower": T("lower it", "降低"), "same": T("leave it within 0.01", "基本不变（差距小于 0.01）"),
-               "higher": T("raise it", "提高")},
+    quiz=Quiz(T("Compared with plain cross-entropy, what will label smoothing ({label_smoothing:g}) do to the model's "
+                "mean confidence on test examples?",
+                "和普通交叉熵相比，标签平滑（{label_smoothing:g}）会让模型在测试样本上的平均置信度怎样变化？"),
+              {"lower": T("clearly lower it", "明显降低"), "same": NO_CLEAR_DIFFERENCE,
+               "higher": T("clearly raise it", "明显提高")},
               _smoothing_effect),
-    settings={"label_smoothing": 0.1, "focal_gamma": 2.0, "loop_steps": 150},
-    repeats=5,
+    settings={"train_examples": 320, "epochs": 2, "lr": 1e-4, "label_smoothing": 0.1, "focal_gamma": 2.0,
+              "loop_steps": 150},
+    repeats=3,
 )

@@ -3,10 +3,14 @@ the common challenges measured side by side (train.10)."""
 from __future__ import annotations
 
 import math
+import statistics
 
 from ..config import ConfigError, RunConfig
 from . import figures, training_probes as probes
-from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, ranking_takeaway
+from ..repeats import compare_paired
+from .base import (NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, interval_clause,
+                   ranking_takeaway)
+from .support import clear_leader, verdict
 from .training_common import (DIGITS, QUICK_TEXT, SENTIMENT, bars, curve_figure, has, join, lr_name, merge, named,
                               runner_of, sized, snapshots_of, subset)
 
@@ -53,17 +57,17 @@ def _search_runs(ctx: LessonContext) -> Outcome:
                      "run_id": t.user_attrs.get("run_id"),
                      "seconds": t.duration.total_seconds() if t.duration else None} for t in study.trials]
             done = [r for r in rows if r["value"] is not None]
-            if not done:
-                continue
-            best = min(done, key=lambda r: r["value"])
-            metrics = runner.snapshot(best["run_id"]).get("metrics") or {}
-            for metric, value in (("best_val_loss", best["value"]),
+            best = min(done, key=lambda r: r["value"]) if done else None
+            metrics = (runner.snapshot(best["run_id"]).get("metrics") or {}) if best else {}
+            for metric, value in (("best_val_loss", best and best["value"]),
                                   ("val_accuracy", (metrics.get("val") or {}).get("accuracy")),
                                   ("accuracy", (metrics.get("test") or {}).get("accuracy")),
-                                  ("trials_to_best", best["trial"] + 1),
-                                  ("search_seconds", sum(r["seconds"] or 0.0 for r in rows))):
-                if value is not None:
-                    samples[name].setdefault(metric, []).append(float(value))
+                                  ("trials_to_best", best and best["trial"] + 1),
+                                  ("search_seconds", sum(r["seconds"] or 0.0 for r in rows) if best else None)):
+                # None keeps position i at seed i in every search, so the verdicts pair the right seeds
+                samples[name].setdefault(metric, []).append(None if value is None else float(value))
+            if not done:
+                continue
             tables.setdefault(name, rows)
     return Outcome(ctx.lesson_id, samples, {"trials": tables, "spaces": spaces, "n_trials": trials})
 
@@ -77,11 +81,9 @@ def _ranked_searches(outcome: Outcome) -> list[str]:
 
 
 def _search_winner(outcome: Outcome) -> str:
-    """The search with the lowest validation loss, or 'tie' when the top two are within 0.001."""
-    ranked = _ranked_searches(outcome)
-    if len(ranked) > 1 and outcome.mean(ranked[1], "best_val_loss") - outcome.mean(ranked[0], "best_val_loss") < 1e-3:
-        return "tie"
-    return ranked[0]
+    """The search with the lowest validation loss when the paired verdict over seeds puts it ahead of every other
+    search, else 'tie' (this budget cannot single one out; one seed never can)."""
+    return clear_leader(outcome, "best_val_loss", among=_search_names(outcome)) or "tie"
 
 
 def _shared_start(outcome: Outcome) -> int:
@@ -104,10 +106,10 @@ def _search_takeaway(outcome: Outcome, lang: str) -> str:
                                       for v in _search_names(outcome))
     parts = [T(f"With {n} trials each, the lowest validation loss found was: {listed}.",
                f"每种方法各做 {n} 次试验，找到的最低验证损失为：{listed}。")(lang)]
-    if _search_winner(outcome) == "tie":
-        parts.append(T("The top two searches found equally good settings (within 0.001).",
-                       "排名前两位的搜索找到的设置一样好（相差不到 0.001）。")(lang))
-    elif len(ranked) > 1:
+    if len(ranked) > 1:
+        if _search_winner(outcome) == "tie":
+            parts.append(T("No search was clearly ahead of all the others at this budget.",
+                           "在这个预算下，没有哪种搜索明显领先于其他所有搜索。")(lang))
         parts.append(compare_takeaway(outcome, ranked[0], ranked[1], "best_val_loss", lang, SAMPLER_LABELS))
     shared = _shared_start(outcome)
     if shared:
@@ -129,20 +131,30 @@ def _search_takeaway(outcome: Outcome, lang: str) -> str:
                        "指导：贝叶斯优化要在更大的试验预算下才显出优势。")(lang))
     best = ranked[0]
     if has(outcome, best, "accuracy") and has(outcome, best, "val_accuracy"):
-        val, test = outcome.mean(best, "val_accuracy"), outcome.mean(best, "accuracy")
-        name = SAMPLER_LABELS[best]
-        if val - test > 0.02:
-            parts.append(T(f"The winning trial of {name('en')} scored accuracy {test:.3f} on the test set against "
-                           f"{val:.3f} on validation: picking the best of many noisy scores flatters the winner, "
-                           "which is why the test set stays out of the search.",
-                           f"{name('zh')}的最佳试验在测试集上的准确率为 {test:.3f}，验证集上为 {val:.3f}：从许多带"
-                           "噪声的分数里挑最好的，会高估胜出者，这正是测试集不能参与搜索的原因。")(lang))
-        else:
-            parts.append(T(f"The winning trial of {name('en')} held up on the test set (accuracy {test:.3f}, against "
-                           f"{val:.3f} on validation).",
-                           f"{name('zh')}的最佳试验在测试集上也站得住（准确率：测试 {test:.3f}，验证 {val:.3f}）。"
-                           )(lang))
+        parts.append(_selection_sentence(outcome, best, lang))
     return join(lang, *parts)
+
+
+def _selection_sentence(outcome: Outcome, search: str, lang: str) -> str:
+    """The winning trial's validation against its test accuracy, paired over seeds: 'flattered' only when the
+    interval of (validation - test) excludes 0."""
+    val, test = outcome.mean(search, "val_accuracy"), outcome.mean(search, "accuracy")
+    paired = compare_paired(outcome.samples[search].get("accuracy", []),
+                            outcome.samples[search].get("val_accuracy", []), "accuracy", ("test", "validation"))
+    name, clause = SAMPLER_LABELS[search], interval_clause(paired, lang)
+    head = T(f"The winning trial of {name('en')} scored accuracy {test:.3f} on the test set against {val:.3f} on "
+             f"validation; {clause}",
+             f"{name('zh')}的最佳试验在测试集上的准确率为 {test:.3f}，验证集上为 {val:.3f}；{clause}")(lang)
+    if paired.winner == "b":
+        return head + T(": picking the best of many noisy scores flatters the winner, which is why the test set "
+                        "stays out of the search.",
+                        "：从许多带噪声的分数里挑最好的，会高估胜出者，这正是测试集不能参与搜索的原因。")(lang)
+    if paired.winner == "a":
+        return head + T(": here the test score was the higher one.", "：这里测试集上的分数反而更高。")(lang)
+    return head + T(": this budget cannot tell whether picking the best of many noisy scores flattered the winner; "
+                    "that risk is why the test set stays out of the search.",
+                    "：这个预算下还分不清从许多带噪声的分数里挑最好的是否高估了胜出者；正因为有这种风险，测试集不能参与"
+                    "搜索。")(lang)
 
 
 def _search_figures(outcome: Outcome, lang: str) -> list:
@@ -191,19 +203,19 @@ TRAIN_8 = Lesson(
              "dropout), give each a sensible range (a log scale for rates), and judge every trial on a validation "
              "set, never on the test set. Grid search tries every combination of a few values: simple and "
              "reproducible, but its cost multiplies with each added parameter, and it spends trials repeating the "
-             "same values of the important parameter. Random search samples the ranges instead; with the same "
-             "budget it tries more distinct values of the parameters that matter, so it usually does at least as "
-             "well as a grid. Bayesian optimisation, such as Optuna's TPE, models which regions scored well and "
-             "samples there next; it finds good settings in fewer trials once a handful of results exist, and "
-             "pruning stops clearly bad trials early. On small validation sets the top trials often differ by less "
-             "than the noise, so confirm the winner over several seeds or folds.",
-             "先确定要调哪些参数（最先是学习率，然后是批大小、epoch 数、权重衰减、预热比例、dropout），给每个参数一个"
+             "same values of the important parameter. Random search samples the ranges instead; with the same budget "
+             "it tries more distinct values of the parameters that matter, so it usually does at least as well as a "
+             "grid. Bayesian optimisation, such as Optuna's TPE, models which regions scored well and samples there "
+             "next; it finds good settings in fewer trials once a handful of results exist, and pruning stops clearly "
+             "bad trials early. On small validation sets the top trials often differ by less than the noise, so "
+             "confirm the winner over several seeds or folds.",
+             "先确定要调哪些参数（最先是学习率，然后是批大小、训练轮数、权重衰减、预热比例、Dropout），给每个参数一个"
              "合理的范围（学习率用对数尺度），并且每次试验都在验证集上评估，绝不能用测试集。网格搜索把少量取值的所有"
-             "组合都试一遍：简单、可复现，但每多一个参数，成本就成倍增加，而且会在重要参数的同一批取值上反复浪费试验。"
-             "随机搜索则在范围内随机采样；同样的预算下，它能试到更多不同的关键参数取值，所以通常不比网格差。贝叶斯"
-             "优化（例如 Optuna 的 TPE）会建模哪些区域得分高，并在那里继续采样；有了几次结果之后，它能用更少的试验"
-             "找到好的设置，剪枝还能提前停掉明显不好的试验。验证集较小时，前几名之间的差距常常小于噪声，所以要用多个"
-             "随机种子或多折交叉验证确认胜出者。"),
+             "组合都试一遍：简单、可复现，但每多一个参数，成本就成倍增加，而且会在重要参数的同一批取值上反复浪费试验"
+             "。随机搜索则在范围内随机采样；同样的预算下，它能试到更多不同的关键参数取值，所以通常不比网格差。贝叶斯"
+             "优化（例如 Optuna 的 TPE）会建模哪些区域得分高，并在那里继续采样；有了几次结果之后，它能用更少的试验找"
+             "到好的设置，剪枝还能提前停掉明显不好的试验。验证集较小时，前几名之间的差距常常小于噪声，所以要用多个随"
+             "机种子或多折交叉验证确认胜出者。"),
     experiment=_search_runs, takeaway=_search_takeaway, figures=_search_figures,
     quiz=Quiz(T("Same number of trials each: which search will find the lowest validation loss?",
                 "每种方法的试验次数相同：哪种搜索能找到最低的验证损失？"),
@@ -212,7 +224,7 @@ TRAIN_8 = Lesson(
               _search_winner),
     settings={"trials": 20, "lr_range": [1e-4, 0.1], "grid_lrs": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1],
               "max_dropout": 0.5},
-    repeats=2,
+    repeats=3,
 )
 
 
@@ -266,7 +278,7 @@ def _overfitting_takeaway(outcome: Outcome, lang: str) -> str:
                            f"loss stayed near its best ({best:.3f}, final {final:.3f}): it did not overfit in this "
                            "budget; raise epochs or lower train_examples to see it happen.",
                            f"只有 {n} 个训练样本、训练 {steps:.0f} 步时，不加正则的模型验证损失一直接近最低点"
-                           f"（最低 {best:.3f}，最终 {final:.3f}）：在这个训练量下没有过拟合；增加 epoch 或减少训练"
+                           f"（最低 {best:.3f}，最终 {final:.3f}）：在这个训练量下没有过拟合；增加训练轮数或减少训练"
                            "样本就能看到。")(lang))
     names = [v for v in OVERFIT_LABELS if has(outcome, v)]
     if names:
@@ -335,16 +347,26 @@ TRAIN_9 = Lesson(
              "improving. A smaller model, or fewer trainable layers (frozen backbone, LoRA), has less capacity to "
              "spare. Augmentation and more data make memorising harder, and ensembles average away single models' "
              "quirks. Cross-validation prevents nothing by itself; it measures generalisation more reliably, which "
-             "tells you whether a remedy worked.",
+             "tells you whether a remedy worked. Why this lesson trains a small MLP from scratch rather than "
+             "fine-tuning a pretrained model: overfitting shows when a model trains for many epochs on few examples, "
+             "and on this 2-core machine a MiniLM run of that length takes minutes, so five remedies over several "
+             "seeds would not fit the lesson's budget; a wide MLP on 100 small (8×8) digit images memorises them "
+             "within seconds, and its training and validation curves split the same way. In fine-tuning the same "
+             "remedies apply, and the cheapest are a few epochs with early stopping and training fewer layers.",
              "如果训练损失一直下降，而验证损失停止改善、随后开始上升，模型就过拟合了：它在死记训练样本，而不是学习"
              "规律。标注样本少、模型大、训练时间长，都容易导致过拟合。各种对策的共同点是限制模型死记的能力。权重衰减"
              "即 L2 惩罚（AdamW 中与梯度解耦），把权重往 0 拉；L1 则会把很多权重直接压成 0。Dropout 在每一步随机屏蔽"
              "一部分神经元，使任何单一通路都无法记住某个样本。提前停止在验证损失不再改善时结束训练。更小的模型，或者"
              "只训练更少的层（冻结主干、LoRA），可供死记的容量更小。数据增强和更多的数据让死记更难，集成则把单个模型"
-             "的偶然偏差平均掉。交叉验证本身并不防止过拟合，它只是更可靠地衡量泛化能力，从而告诉你某个对策是否有效。"),
+             "的偶然偏差平均掉。交叉验证本身并不防止过拟合，它只是更可靠地衡量泛化能力，从而告诉你某个对策是否有效。"
+             "本课为什么从零训练小 MLP、而不是微调预训练模型：过拟合要在少量样本上训练很多轮才会出现，在这台双核机器上，"
+             "这么长的 MiniLM 训练一次就要几分钟，五种对策再乘上多个种子，超出了本课的预算；宽 MLP 在 100 "
+             "张 8×8 的小手写数字图像上几秒钟就能把它们背下来，训练曲线和验证曲线以同样的方式分开。微调时对策相同，最省事的是"
+             "少训练几轮并配合提前停止，以及只训练较少的层。"),
     experiment=_overfitting_runs, takeaway=_overfitting_takeaway, figures=_overfitting_figures,
-    quiz=Quiz(T("A tiny training set, long training and a wide MLP: which remedy will give the best test accuracy?",
-                "训练集很小、训练时间很长、MLP 很宽：哪种对策的测试准确率最高？"),
+    quiz=Quiz(T("A tiny training set ({train_examples} examples), long training ({epochs} epochs) and a wide MLP: "
+                "which remedy will give the best test accuracy?",
+                "训练集很小（{train_examples} 条）、训练时间很长（{epochs} 轮）、MLP 很宽：哪种对策的测试准确率最高？"),
               {v: OVERFIT_LABELS[v] for v in REMEDIES},
               lambda o: o.best("accuracy", [v for v in REMEDIES if has(o, v)])),
     settings={"train_examples": 100, "epochs": 30, "weight_decay": 0.5, "dropout": 0.5, "patience": 3,
@@ -387,15 +409,28 @@ def _lr_group(outcome: Outcome) -> list[str]:
     return names + ([outcome.extra["largest"]] if has(outcome, outcome.extra["largest"]) else [])
 
 
-def _challenge_losses(outcome: Outcome) -> tuple[float, float] | None:
-    """Accuracy lost to little data (largest minus smallest size) and to a bad learning rate (best minus worst)."""
+def _challenge_losses(outcome: Outcome):
+    """Accuracy lost to little data (largest minus smallest size) and to a bad learning rate (best minus worst by
+    mean), as means, and the paired verdict of the per-seed losses (B = little data, A = learning rate)."""
     sizes = sorted((n for n in outcome.extra["sizes"] if has(outcome, n)), key=outcome.extra["sizes"].get)
     group = _lr_group(outcome)
     if len(sizes) < 2 or len(group) < 2:
         return None
-    data = outcome.mean(sizes[-1], "accuracy") - outcome.mean(sizes[0], "accuracy")
-    accuracies = [outcome.mean(n, "accuracy") for n in group]
-    return data, max(accuracies) - min(accuracies)
+
+    def per_seed(better: str, worse: str) -> list:
+        pairs = zip(outcome.samples[better].get("accuracy", []), outcome.samples[worse].get("accuracy", []))
+        return [None if x is None or y is None else x - y for x, y in pairs]
+
+    ranked = sorted(group, key=lambda n: outcome.mean(n, "accuracy"))
+    data, rate = per_seed(sizes[-1], sizes[0]), per_seed(ranked[-1], ranked[0])
+    mean = lambda values: statistics.fmean([v for v in values if v is not None])  # noqa: E731
+    return mean(data), mean(rate), compare_paired(rate, data, "accuracy", ("learning rate", "little data"))
+
+
+def _bigger_lever(outcome: Outcome) -> str:
+    """'data', 'lr', or 'tie' when the paired verdict over seeds cannot tell which cost more accuracy."""
+    losses = _challenge_losses(outcome)
+    return {"b": "data", "a": "lr"}.get(losses[2].winner, "tie") if losses else "tie"
 
 
 def _challenge_takeaway(outcome: Outcome, lang: str) -> str:
@@ -411,25 +446,33 @@ def _challenge_takeaway(outcome: Outcome, lang: str) -> str:
                        f"{outcome.extra['sizes'][many]} 个样本达到 {b:.3f}。")(lang))
         if all(has(outcome, n, m) for n in (few, many) for m in ("final_val_loss", "final_train_loss")):
             gap = {n: outcome.mean(n, "final_val_loss") - outcome.mean(n, "final_train_loss") for n in (few, many)}
-            grew = gap[few] > gap[many] + 0.05
+            seeds = {n: [None if v is None or t is None else v - t for v, t in
+                         zip(outcome.samples[n]["final_val_loss"], outcome.samples[n]["final_train_loss"])]
+                     for n in (few, many)}
+            grew = compare_paired(seeds[many], seeds[few], "final_val_loss", (many, few))
+            clause = interval_clause(grew, lang)
+            ending = {"b": T("; the fewer the examples, the easier they are to memorise.", "；样本越少，越容易被死记。"),
+                      "a": T("; here the gap was the wider one with more data.", "；这里反而是数据多时差距更大。")}.get(
+                grew.winner, T(f"; {clause}: whether the gap grows with less data, this budget cannot tell.",
+                               f"；{clause}：数据变少是否让差距变大，这个预算下还分不出。"))
             parts.append(T(f"Overfitting: validation loss minus training loss was {gap[few]:+.3f} with {few} and "
-                           f"{gap[many]:+.3f} with {many}"
-                           + ("; the fewer the examples, the easier they are to memorise." if grew else
-                              "; here the gap did not grow with less data."),
+                           f"{gap[many]:+.3f} with {many}",
                            f"过拟合：验证损失减训练损失，{outcome.extra['sizes'][few]} 个样本时为 {gap[few]:+.3f}，"
-                           f"{outcome.extra['sizes'][many]} 个样本时为 {gap[many]:+.3f}"
-                           + ("；样本越少，越容易被死记。" if grew else "；这里数据变少并没有让差距变大。"))(lang))
+                           f"{outcome.extra['sizes'][many]} 个样本时为 {gap[many]:+.3f}")(lang) + ending(lang))
     if all(has(outcome, n, "train_seconds") for n in ("MiniLM full", "MiniLM LoRA")):
         t_full, t_lora = outcome.mean("MiniLM full", "train_seconds"), outcome.mean("MiniLM LoRA", "train_seconds")
         p_full = outcome.mean("MiniLM full", "trainable_parameters")
         p_lora = outcome.mean("MiniLM LoRA", "trainable_parameters")
         a_full, a_lora = outcome.mean("MiniLM full", "accuracy"), outcome.mean("MiniLM LoRA", "accuracy")
         saved = 1 - t_lora / t_full
+        timing = verdict(outcome, "MiniLM LoRA", "MiniLM full", "train_seconds")    # a = LoRA clearly quicker
+        less = {"a": T(f"{saved:.0%} less", f"少 {saved:.0%}"), "b": T("slower", "反而更慢")}.get(
+            timing, T("not clearly quicker at this budget", "这个预算下并没有明显更快"))
         parts.append(T(f"Compute: LoRA trained {p_lora:,.0f} parameters instead of {p_full:,.0f} "
                        f"({p_lora / p_full:.1%}) and took {t_lora:.1f} s against {t_full:.1f} s "
-                       f"({f'{saved:.0%} less' if saved > 0 else 'no faster'}); accuracy {a_lora:.3f} vs {a_full:.3f}.",
+                       f"({less('en')}); accuracy {a_lora:.3f} vs {a_full:.3f}.",
                        f"算力：LoRA 只训练 {p_lora:,.0f} 个参数，全量微调是 {p_full:,.0f} 个（{p_lora / p_full:.1%}），"
-                       f"耗时 {t_lora:.1f} 秒对 {t_full:.1f} 秒（{f'少 {saved:.0%}' if saved > 0 else '并没有更快'}）；"
+                       f"耗时 {t_lora:.1f} 秒对 {t_full:.1f} 秒（{less('zh')}）；"
                        f"准确率 {a_lora:.3f} 对 {a_full:.3f}。")(lang))
         if saved < 0.5:
             parts.append(T("The forward and backward passes still run through the whole model, so the time saved is "
@@ -446,11 +489,19 @@ def _challenge_takeaway(outcome: Outcome, lang: str) -> str:
                        f"超参数：同样的数据，不同学习率的结果为 {listed}。")(lang))
     losses = _challenge_losses(outcome)
     if losses:
-        data, rate = losses
-        parts.append(T(f"Here {'little data' if data > rate else 'a poor learning rate'} cost more accuracy "
-                       f"({max(data, rate):.3f} against {min(data, rate):.3f}).",
-                       f"在这里，{'数据太少' if data > rate else '学习率选得不好'}损失的准确率更多"
-                       f"（{max(data, rate):.3f}，另一项为 {min(data, rate):.3f}）。")(lang))
+        data, rate, paired = losses
+        lever = _bigger_lever(outcome)
+        if lever == "tie":
+            parts.append(T(f"Little data cost {data:.3f} accuracy and a poor learning rate {rate:.3f}; "
+                           f"{interval_clause(paired, 'en')}: which costs more, this budget cannot tell.",
+                           f"数据太少损失了 {data:.3f} 的准确率，学习率选得不好损失了 {rate:.3f}；"
+                           f"{interval_clause(paired, 'zh')}：哪一项损失更多，这个预算下还分不出。")(lang))
+        else:
+            parts.append(T(f"Here {'little data' if lever == 'data' else 'a poor learning rate'} cost more accuracy "
+                           f"({max(data, rate):.3f} against {min(data, rate):.3f}); {interval_clause(paired, 'en')}.",
+                           f"在这里，{'数据太少' if lever == 'data' else '学习率选得不好'}损失的准确率更多"
+                           f"（{max(data, rate):.3f}，另一项为 {min(data, rate):.3f}）；"
+                           f"{interval_clause(paired, 'zh')}。")(lang))
     return join(lang, *parts) or T("No run finished.", "没有一次实验跑完。")(lang)
 
 
@@ -496,8 +547,9 @@ TRAIN_10 = Lesson(
     quiz=Quiz(T("Which will cost more test accuracy here: going from the largest to the smallest training set, or "
                 "the worst of the tried learning rates?",
                 "在这里，哪一项损失的测试准确率更多：把训练集从最大缩到最小，还是用尝试过的最差学习率？"),
-              {"data": T("the smaller training set", "更小的训练集"), "lr": T("the worst learning rate", "最差的学习率")},
-              lambda o: "data" if (_challenge_losses(o) or (1, 0))[0] > (_challenge_losses(o) or (1, 0))[1] else "lr"),
+              {"data": T("the smaller training set", "更小的训练集"), "lr": T("the worst learning rate", "最差的学习率"),
+               "tie": NO_CLEAR_DIFFERENCE},
+              _bigger_lever),
     settings={"data_sizes": [50, 200, 800], "lr": 0.01, "other_lrs": [0.0003, 0.3], "text_examples": 200,
               "text_lr": 2e-4},
     repeats=3,

@@ -2,6 +2,7 @@
 never waits on them: the page starts a `LabJob`, keeps it in a server-wide registry and polls it."""
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import traceback
@@ -79,6 +80,19 @@ class LabJob:
                               "what": run_label(s).split(" · ", 2)[-1]} for s in snaps])
 
 
+FINISHED_JOBS_KEPT = 20
+_job_numbers = itertools.count(1)
+
+
+def remember_job(jobs: dict, key, job) -> None:
+    """Add a job to a server-wide registry, keeping only the newest FINISHED_JOBS_KEPT ended jobs: a server that
+    runs for weeks must not hold every result in memory (the runs themselves stay on disk)."""
+    jobs[key] = job
+    ended = [k for k, j in jobs.items() if j.status != "running"]
+    for k in ended[:-FINISHED_JOBS_KEPT]:
+        del jobs[k]
+
+
 @st.cache_resource
 def lab_jobs() -> dict:
     """Every Lab job of this server by id, shared by all browser sessions (their runs are shared too)."""
@@ -86,10 +100,9 @@ def lab_jobs() -> dict:
 
 
 def launch(kind: str, title: str, work: Callable[[TrackedRunner], Any]) -> LabJob:
-    jobs = lab_jobs()
     job = LabJob(kind, title, work)
-    job_id = f"{kind}-{len(jobs) + 1}"
-    jobs[job_id] = job
+    job_id = f"{kind}-{next(_job_numbers)}"
+    remember_job(lab_jobs(), job_id, job)
     st.session_state[f"lab.job.{kind}"] = job_id
     return job
 

@@ -32,23 +32,50 @@ def search_tab(base: RunConfig) -> None:
     prune = right.checkbox("prune unpromising trials", True, key="lab.search.prune")
     study_name = right.text_input("study name (same name: add trials to it)", key="lab.search.study",
                                   placeholder="new study") or None
+    storage = st.text_input("storage URL (empty: SQLite under WORKBENCH_HOME)", key="lab.search.storage",
+                            placeholder="postgresql://user:password@host/database",
+                            help="Workers on other machines that use the same URL and study name add their trials "
+                                 "to the same study (README: the lab).").strip() or None
     if start_button("search", "▶ Start the search", key="lab.search.start"):
         try:
             space = check_space(parse_space([line for line in space_text.splitlines() if line.strip()]), base)
             name = study_name or f"lab-{base.data.dataset}-{base.model.model}-{time.strftime('%Y%m%d-%H%M%S')}"
+            st.session_state["lab.search.watching"] = (storage, name)
             launch("search", f"Search {name}", lambda runner: _search(base, space, sampler, int(trials), metric,
-                                                                     name, prune, runner))
+                                                                     name, prune, storage, runner))
         except Exception as err:
             show_error(err)
     job_panel("search", _draw_search)
+    watched = st.session_state.get("lab.search.watching") or ((storage, study_name) if study_name else None)
+    if watched and st.toggle("Show the study's trials from every worker, live", key="lab.search.live"):
+        _live_trials(*watched)
 
 
-def _search(base, space, sampler, trials, metric, name, prune, runner) -> dict:
+def _search(base, space, sampler, trials, metric, name, prune, storage, runner) -> dict:
     from ..tuning import best_summary, study_figures, trials_table, tune
 
     study = tune(base, space, sampler=sampler, n_trials=trials, metric=metric, study_name=name, prune=prune,
-                 runner=runner)
+                 storage=storage, runner=runner)
     return {"table": trials_table(study), "best": best_summary(study), "figures": study_figures(study)}
+
+
+def _live_trials(storage: str | None, study_name: str) -> None:
+    """The study as its storage holds it now, refreshed every few seconds: this server's trials and those of
+    workers elsewhere (their `worker` column names host and process)."""
+    from ..tuning import default_storage, load_study, trials_table
+
+    @st.fragment(run_every=3)
+    def draw():
+        try:
+            table = trials_table(load_study(storage or default_storage(), study_name))
+        except Exception as err:
+            show_error(err)
+            return
+        st.caption(f"Study {study_name}: {len(table)} trials, "
+                   f"{int((table['state'] == 'running').sum()) if len(table) else 0} running.")
+        st.dataframe(table, hide_index=True, key="lab.search.live.table")
+
+    draw()
 
 
 def _draw_search(result: dict) -> None:
@@ -121,7 +148,7 @@ def _repeats(base: RunConfig, kind: str, count: int, other: dict, runner) -> dic
 
 def _draw_repeats(results: dict, metric: str) -> None:
     from ..plots import fig_band
-    from ..repeats import within_noise
+    from ..repeats import compare_paired
 
     split = next(iter(results.values())).split
     for name, result in results.items():
@@ -131,8 +158,8 @@ def _draw_repeats(results: dict, metric: str) -> None:
         st.dataframe(result.table(), hide_index=True, key=f"lab.repeats.table.{name}")
     if len(results) == 2:
         (a, ra), (b, rb) = results.items()
-        verdict = within_noise(ra, rb, metric, names=(a, b))
-        (st.info if verdict.within_noise else st.success)(verdict.sentence)
+        verdict = compare_paired(ra, rb, metric, names=(a, b), higher_is_better=metric != "eval_loss")
+        (st.info if verdict.tie else st.success)(verdict.sentence)
     try:
         bands = {name: result.band("eval_loss") for name, result in results.items()}
         st.plotly_chart(fig_band(bands), key="lab.repeats.band", width="stretch")

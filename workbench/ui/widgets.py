@@ -337,10 +337,23 @@ class LessonPanel:
         lesson, lang = self.lesson, self.lang.value
         self.text.value = (f"<h3>{lesson.title(lang)}</h3><p><b>{lesson.question(lang)}</b></p>"
                            f"<details><summary>answer</summary><p>{lesson.answer(lang)}</p></details>")
+        self.text.value += self._spoken_html(lesson.id, lang)
         quiz = lesson.quiz
+        if quiz:
+            self.text.value += f"<p><i>{quiz.prompt_for(lesson.settings, lang)}</i></p>"
         self.guess.options = [(c(lang), k) for k, c in quiz.choices.items()] if quiz else []
         self.guess.value = None
         self.guess.description = "guess" if quiz else ""
+
+    def _spoken_html(self, lesson_id: str, lang: str) -> str:
+        """The 30-second answer and the two likely follow-ups, folded away like the answer."""
+        from html import escape
+        T = self._lessons.T
+        items = "".join(f"<p><b>{T('Follow-up', '追问')(lang)} {n}. {escape(f.question(lang))}</b><br>"
+                        f"{escape(f.answer(lang))}</p>"
+                        for n, f in enumerate(self._lessons.follow_ups(lesson_id), 1))
+        return (f"<details><summary>{T('30-second answer and follow-ups', '30 秒回答与追问')(lang)}</summary>"
+                f"<p>{escape(self._lessons.spoken_answer(lesson_id)(lang))}</p>{items}</details>")
 
     def run(self) -> "LessonPanel":
         from ..lessons.jobs import LessonJob

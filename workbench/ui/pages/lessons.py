@@ -9,10 +9,13 @@ import streamlit as st
 
 from workbench import lessons
 from workbench.lessons.jobs import LessonJob, load_outcome, outcome_key
+from workbench.lessons.settings_text import parse_setting, setting_text
 from workbench.ui.common import REFRESH_SECONDS, runner, show_error
+from workbench.ui.lab_jobs import remember_job
 
 params = st.query_params
-lang = st.segmented_control("Language / 语言", ["en", "zh"], default=params.get("lang", "en"),
+lang = st.segmented_control("Language / 语言", ["en", "zh"],
+                            default=params.get("lang") if params.get("lang") in ("en", "zh") else "en",
                             format_func={"en": "English", "zh": "中文"}.get, key="lessons.lang") or "en"
 T = lessons.T
 st.title(T("Interview walkthroughs", "面试题实验讲解")(lang))
@@ -48,16 +51,36 @@ with st.expander(T("Short answer", "简要回答")(lang), expanded=False):
     st.write(lesson.answer(lang))
     if lesson.sources:
         st.caption(T("Asked in the source notes: ", "来源笔记中的位置：")(lang) + lesson.sources)
+with st.expander(T("30-second answer and follow-ups", "30 秒回答与追问")(lang), expanded=False):
+    st.write(lessons.spoken_answer(lesson_id)(lang))
+    for number, follow_up in enumerate(lessons.follow_ups(lesson_id), 1):
+        st.markdown(f"**{T('Follow-up', '追问')(lang)} {number}.** {follow_up.question(lang)}")
+        st.write(follow_up.answer(lang))
 
 # ---------------------------------------------------------------- settings, mode and guess (all in the URL)
+
+
+def url_setting(name: str, default):
+    """The setting as the page's link gives it, or the default (with a warning) where the link's value is malformed."""
+    raw = params.get(f"s.{name}") if params.get("lesson") == lesson_id else None
+    if raw is None:
+        return default
+    try:
+        return parse_setting(raw, default)
+    except ValueError as err:
+        st.warning(T(f"The link's value for {name} was ignored ({err}); using the default, {setting_text(default)}.",
+                     f"链接中 {name} 的值无效，已忽略（{err}）；改用默认值 {setting_text(default)}。")(lang))
+        return default
+
+
 settings = {}
 if lesson.settings:
     cols = st.columns(len(lesson.settings))
     for col, (name, default) in zip(cols, lesson.settings.items()):
-        raw = params.get(f"s.{name}") if params.get("lesson") == lesson_id else None
+        value = url_setting(name, default)
         kind = type(default)
         if kind in (list, dict):    # e.g. lengths [32, 64, 128]: edited and kept in the URL as JSON
-            text = col.text_input(name.replace("_", " "), value=raw or json.dumps(default),
+            text = col.text_input(name.replace("_", " "), value=json.dumps(value),
                                   key=f"lessons.{lesson_id}.{name}")
             try:
                 settings[name] = json.loads(text)
@@ -66,10 +89,8 @@ if lesson.settings:
                             f"{name}：不是有效的 JSON，例如 {json.dumps(default)}")(lang))
                 st.stop()
             continue
-        value = kind(raw) if raw is not None else default
         if kind is bool:
-            settings[name] = col.checkbox(name.replace("_", " "), value=raw in ("True", "true", "1") if raw else default,
-                                          key=f"lessons.{lesson_id}.{name}")
+            settings[name] = col.checkbox(name.replace("_", " "), value=value, key=f"lessons.{lesson_id}.{name}")
         elif kind in (int, float):
             settings[name] = col.number_input(name.replace("_", " "), value=value, key=f"lessons.{lesson_id}.{name}",
                                               format="%g" if kind is float else "%d")
@@ -78,44 +99,98 @@ if lesson.settings:
 mode = st.radio(T("Mode", "模式")(lang), ["quick", "full"], horizontal=True, key="lessons.mode",
                 index=0 if params.get("mode", "quick") == "quick" else 1,
                 format_func=lambda m: {"quick": T("quick (seconds, tiny runs)", "快速（几秒，小规模）"),
-                                       "full": T(f"full ({lesson.repeats} seeds, up to ~2 min)",
-                                                 f"完整（{lesson.repeats} 个种子，约 2 分钟内）")}[m](lang))
+                                       "full": T(f"full ({lesson.repeats} seeds, up to ~{lesson.time_budget_s // 60} min)",
+                                                 f"完整（{lesson.repeats} 个种子，约 {lesson.time_budget_s // 60} 分钟内）")}[m](lang))
+if lesson.budget_note is not None:
+    st.caption(T("Why full mode takes longer here: ", "为什么本课完整模式更久：")(lang) + lesson.budget_note(lang))
 quick = mode == "quick"
 seeds = (0,) if quick or lesson.demo_only else tuple(range(lesson.repeats))
 
-guess = None
-if lesson.quiz:
-    choices = list(lesson.quiz.choices)
+key = outcome_key(lesson_id, quick, seeds, settings)
+
+
+# ---------------------------------------------------------------- the quiz: guess and lock before any result shows
+# Per browser session: the locked guess per outcome key, the keys whose quiz was skipped, and the score per lesson
+# (set by the first locked guess graded on a full-mode result; later guesses never change it).
+LOCKED, SKIPPED, SCORE = "lessons.locked", "lessons.skipped", "lessons.score"
+
+
+def quiz_prompt() -> str:
+    try:
+        return lesson.quiz.prompt_for(settings, lang)
+    except Exception as err:     # e.g. a setting the prompt's facts cannot use
+        show_error(err)
+        st.stop()
+
+
+def choice_name(choice: str) -> str:
+    return lesson.quiz.choices[choice](lang)
+
+
+def ask_for_a_guess() -> str | None:
+    """The prediction radio with Lock / Skip buttons; the locked guess (None when skipped or not locked yet)."""
+    choices, label = list(lesson.quiz.choices), T("Your prediction: ", "你的预测：")(lang) + quiz_prompt()
+    locked = st.session_state.setdefault(LOCKED, {}).get(key)
+    if locked is not None or key in st.session_state.setdefault(SKIPPED, set()):
+        st.radio(label, choices, index=choices.index(locked) if locked else None, format_func=choice_name,
+                 disabled=True, key=f"lessons.{key}.locked")
+        return locked
     saved_guess = params.get("guess") if params.get("lesson") == lesson_id else None
-    guess = st.radio(T("Your prediction: ", "你的预测：")(lang) + lesson.quiz.prompt(lang), choices,
-                     index=choices.index(saved_guess) if saved_guess in choices else None,
-                     format_func=lambda c: lesson.quiz.choices[c](lang), key=f"lessons.{lesson_id}.guess")
+    guess = st.radio(label, choices, index=choices.index(saved_guess) if saved_guess in choices else None,
+                     format_func=choice_name, key=f"lessons.{lesson_id}.guess")
+    lock, skip = st.columns(2)
+    if lock.button(T("🔒 Lock my guess", "🔒 锁定我的预测")(lang), key="lessons.lock", disabled=guess is None):
+        st.session_state[LOCKED][key] = guess
+        st.rerun()
+    if skip.button(T("Skip the quiz, just show me", "跳过预测，直接看结果")(lang), key="lessons.skip"):
+        st.session_state[SKIPPED].add(key)
+        st.rerun()
+    st.caption(T("Lock a guess (or skip the quiz) to run the experiment or see a saved result; only your first "
+                 "locked guess per lesson counts, and quick-mode results are not scored.",
+                 "锁定预测（或跳过预测）后才能运行实验或查看已保存的结果；每课只计第一次锁定的预测，快速模式的结果不计分。")(lang))
+    return None
+
+
+guess = ask_for_a_guess() if lesson.quiz else None
+ready = lesson.quiz is None or guess is not None or key in st.session_state.get(SKIPPED, set())
 
 params.clear()
 params.update({"lesson": lesson_id, "lang": lang, "mode": mode,
-               **{f"s.{k}": json.dumps(v) if isinstance(v, (list, dict)) else str(v) for k, v in settings.items()},
+               **{f"s.{k}": setting_text(v) for k, v in settings.items()},
                **({"guess": guess} if guess else {})})
 
 # ---------------------------------------------------------------- run, watch, reveal
-key = outcome_key(lesson_id, quick, seeds, settings)
 jobs = lesson_jobs()
 job = jobs.get(key)
 if st.button(T("▶ Run the experiment", "▶ 运行实验")(lang), type="primary", key="lessons.run",
-             disabled=job is not None and job.status == "running"):
+             disabled=not ready or (job is not None and job.status == "running")):
     try:
-        job = jobs[key] = LessonJob(lesson, quick, seeds, settings, runner())
+        job = LessonJob(lesson, quick, seeds, settings, runner())
+        remember_job(jobs, key, job)
     except Exception as err:
         show_error(err)
+
+
+def grade(outcome) -> None:
+    """The measured answer against the locked guess; the lesson's score is set once, by a full-mode result."""
+    reveal = lesson.quiz.reveal(outcome, guess, lang)
+    (st.info if guess is None else st.success if reveal["right"] else st.warning)(reveal["text"])
+    if guess is None:
+        return
+    if quick or outcome.quick:
+        st.caption(T("Quick mode: not scored.", "快速模式：不计分。")(lang))
+        return
+    scored = st.session_state.setdefault(SCORE, {}).setdefault(lesson_id, reveal["right"])
+    if scored != reveal["right"]:
+        st.caption(T("Your score for this lesson was set by your first locked guess.",
+                     "本课的得分由你第一次锁定的预测决定。")(lang))
 
 
 def draw_outcome(outcome) -> None:
     st.markdown(f"### {T('Takeaway', '结论')(lang)}")
     st.success(lesson.takeaway(outcome, lang))
     if lesson.quiz:
-        reveal = lesson.quiz.reveal(outcome, guess, lang)
-        (st.info if guess is None else st.success if reveal["right"] else st.warning)(reveal["text"])
-        if guess is not None:
-            st.session_state.setdefault("lessons.score", {})[lesson_id] = reveal["right"]
+        grade(outcome)
     for i, (title, fig) in enumerate(lesson.figures(outcome, lang)):
         st.markdown(f"**{title}**")
         st.plotly_chart(fig, key=f"lessons.fig.{i}")
@@ -126,6 +201,19 @@ def draw_outcome(outcome) -> None:
         ids = [i for run_ids in outcome.run_ids.values() for i in run_ids]
         if ids:
             st.caption(T("Runs (see Runs & compare): ", "对应的训练记录（见 Runs & compare 页）：")(lang) + ", ".join(ids))
+
+
+def show_result(outcome) -> None:
+    if outcome is None:
+        st.caption(T("Not run yet with these settings.", "尚未用这些设置运行过。")(lang))
+    elif not ready:
+        st.info(T("A result for these settings is ready: lock your guess (or skip the quiz) to see it.",
+                  "这些设置已有结果：锁定你的预测（或跳过预测）即可查看。")(lang))
+    else:
+        try:
+            draw_outcome(outcome)
+        except Exception as err:   # a takeaway or figure that cannot handle these numbers must not take the page
+            st.error(T("The result could not be drawn: ", "无法显示结果：")(lang) + f"{type(err).__name__}: {err}")
 
 
 @st.fragment(run_every=2 * REFRESH_SECONDS)
@@ -144,11 +232,10 @@ if job is not None and job.status == "running":
 elif job is not None and job.status == "failed":
     st.error(T("The experiment failed: ", "实验失败：")(lang) + str(job.error))
 else:
-    outcome = job.outcome if job is not None and job.outcome is not None else load_outcome(key, runner().store)
-    if outcome is not None:
-        draw_outcome(outcome)
-    else:
-        st.caption(T("Not run yet with these settings.", "尚未用这些设置运行过。")(lang))
+    if job is not None and job.status == "stopped":
+        st.warning(T("The experiment was stopped before it finished, so its partial result was not kept",
+                     "实验在完成前被停止，不完整的结果没有保存")(lang) + (f" ({job.error})." if job.error else "."))
+    show_result(load_outcome(key, runner().store))
 
 # ---------------------------------------------------------------- corrections of the source notes
 for i, correction in enumerate(lesson.corrections):
@@ -164,6 +251,6 @@ for i, correction in enumerate(lesson.corrections):
             except Exception as err:
                 show_error(err)
 
-score = st.session_state.get("lessons.score", {})
+score = st.session_state.get(SCORE, {})
 if score:
     st.sidebar.metric(T("Prediction score", "预测得分")(lang), f"{sum(score.values())} / {len(score)}")
