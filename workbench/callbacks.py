@@ -29,8 +29,22 @@ class TrainingAlreadyComplete(Exception):
 
 
 def raise_if_stopped(stop_flag: threading.Event) -> None:
-    if stop_flag.is_set():
+    if stop_agreed(stop_flag):
         raise StopRequested()
+
+
+def stop_agreed(stop_flag: threading.Event) -> bool:
+    """Whether the run stops here. With several processes (torchrun) this is a collective: true on every rank when
+    any rank's flag (the shared stop file) is up, and the flag is then raised on every rank, so no rank trains on
+    while the others wait for it. Every rank must call it at the same points."""
+    from .distributed import any_rank, is_distributed
+
+    if not is_distributed():
+        return stop_flag.is_set()
+    if any_rank(stop_flag.is_set()):
+        stop_flag.set()
+        return True
+    return False
 
 
 def raise_if_not_finite(values, what: str, where: str = "") -> None:
@@ -47,10 +61,13 @@ class EventBridge(TrainerCallback):
     checkpoint after it (the runner writes the one checkpoint a stopped run keeps)."""
 
     def __init__(self, publish: Callable[[ev.Event], None], stop_flag: threading.Event, batch_size: int,
-                 diagnoser: Diagnoser | None = None):
+                 diagnoser: Diagnoser | None = None, processes: int | None = None):
+        from .distributed import world_size
+
         self.publish = publish
         self.stop_flag = stop_flag
         self.batch_size = batch_size
+        self.processes = processes or world_size()   # samples/s counts every rank's share of each step
         self.diagnoser = diagnoser or Diagnoser()
         self._last = None           # (time, step) at the previous training log, for samples/s
 
@@ -66,12 +83,12 @@ class EventBridge(TrainerCallback):
             raise TrainingAlreadyComplete()
 
     def on_step_end(self, args, state, control, **kw):
-        if self.stop_flag.is_set():
+        if stop_agreed(self.stop_flag):
             self._end_training(control)
 
     def on_epoch_end(self, args, state, control, **kw):
         # The DefaultFlowCallback, which runs before this one, has just asked for the epoch's evaluation and save.
-        if self.stop_flag.is_set():
+        if stop_agreed(self.stop_flag):
             self._end_training(control)
 
     def on_prediction_step(self, args, state, control, **kw):
@@ -96,7 +113,12 @@ class EventBridge(TrainerCallback):
         if "loss" not in logs:
             # The final train summary, which the runner reports; its mean loss also covers the steps after the
             # last log.
-            raise_if_not_finite(logs.get("train_loss", 0.0), "mean training loss", f" by step {step}")
+            # Under DDP each rank adds its own unlogged last steps to this mean, so the ranks decide together.
+            from .distributed import any_rank
+            mean = float(logs.get("train_loss", 0.0))
+            if any_rank(not math.isfinite(mean)):
+                where = f" by step {step}" + ("" if not math.isfinite(mean) else " (on another process)")
+                raise_if_not_finite(mean if not math.isfinite(mean) else float("nan"), "mean training loss", where)
             return
         loss = float(logs["loss"])
         values = {"train_loss": loss}
@@ -106,7 +128,7 @@ class EventBridge(TrainerCallback):
         self._check_finite(values, "train_loss", "training loss", step, epoch)
         now = time.time()
         t0, s0 = self._last
-        rate = (step - s0) * self.batch_size * args.gradient_accumulation_steps / max(now - t0, 1e-9)
+        rate = (step - s0) * self.batch_size * args.gradient_accumulation_steps * self.processes / max(now - t0, 1e-9)
         self._last = (now, step)
         self.publish(ev.StepLogged(step=step, epoch=epoch, values=values, samples_per_second=rate))
         self._diagnose(step, epoch, values)

@@ -16,8 +16,10 @@ OPTIMIZERS = ("adamw", "adam", "sgd", "sgd_momentum", "rmsprop", "adadelta")
 SCHEDULES = ("constant", "linear", "cosine", "exponential", "step")
 LOSSES = ("cross_entropy", "focal")
 SAMPLING = ("none", "oversample", "undersample")
-AUGMENTATIONS = ("none", "text_swap", "text_delete", "text_synonym", "text_mix", "image_basic")
+AUGMENTATIONS = ("none", "text_swap", "text_delete", "text_synonym", "text_mix", "image_basic", "image_crop")
+LEAK_EDITS = ("none", "mixed")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DEVICES = ("auto", "cpu", "cuda")   # where a run trains (workbench.devices resolves them)
 
 
 class ConfigError(ValueError):
@@ -51,13 +53,16 @@ class DataConfig:
     reduce_class: str | None = option(None, "Experiment: a class (name or index) to make rare in training.")
     reduce_to: float = option(1.0, "Experiment: keep this share of reduce_class's training examples.")
     leak_fraction: float = option(0.0, "Experiment: copy this share of the test set into training (leakage).")
+    leak_edit: str = option("none", "Experiment, texts: leaked rows are exact copies (none) or, in turn, exact, "
+                            "re-cased, re-punctuated and one-word-changed near-duplicates (mixed).", LEAK_EDITS)
     augment: str = option("none", "Training-set augmentation: text word swap/deletion/synonym, or image "
-                          "flips and crops.", AUGMENTATIONS)
+                          "flips and crops (image_basic) or crops without flips (image_crop, for digits and text).",
+                          AUGMENTATIONS)
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    model: str = option("minilm", "Registry name (minilm, efficientnet_lite0, mlp), a hub model name or a local "
+    model: str = option("minilm", "Registry name (minilm, efficientnet_lite0, vit_tiny, mlp), a hub model name or a local "
                         "model folder.")
     pretrained: bool = option(True, "Start from pretrained weights; off trains the same architecture from scratch.")
     strategy: str = option("full", "What to train: full, frozen (head only), last_n layers, gradual unfreezing, "
@@ -99,6 +104,8 @@ class TrainConfig:
     seed: int = option(0, "Random seed for splits, initialisation and batching.")
     precision: str = option("auto", "Arithmetic: auto picks bf16 where the hardware is faster with it.",
                             PRECISIONS)
+    device: str = option("auto", "Where to train: auto uses the GPU when CUDA is present, else the CPU; cpu forces "
+                         "the CPU (e.g. a comparison row); cuda insists on the GPU.", DEVICES)
     save_checkpoints: bool = option(True, "Save a checkpoint each epoch so an interrupted run can resume.")
     save_model: bool = option(True, "Keep the fine-tuned weights (needed to explain or deploy the run later); "
                               "lessons turn it off to save disk, keeping metrics and predictions.")
@@ -237,6 +244,9 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError(f"lr_decay must be in (0, 1] (got {m.lr_decay}).")
     if m.lora_r <= 0:
         raise ConfigError(f"lora_r must be positive (got {m.lora_r}).")
+    if t.device == "cuda" and not _cuda_available():
+        raise ConfigError("device 'cuda' needs a CUDA GPU and torch sees none; use device 'auto' (the GPU when "
+                          "there is one) or 'cpu'.")
     if not m.pretrained and m.strategy in ("frozen", "last_n", "gradual", "lora"):
         raise ConfigError(f"strategy {m.strategy!r} freezes random weights when pretrained is off; "
                           "use strategy 'full' to train from scratch.")
@@ -245,6 +255,11 @@ def validate(cfg: RunConfig) -> None:
         value = getattr({"data": d, "model": m, "train": t}[SECTION_OF[f.name]], f.name)
         if choices and value not in choices:
             raise ConfigError(f"{f.name} must be one of {', '.join(choices)} (got {value!r}).")
+
+
+def _cuda_available() -> bool:
+    import torch
+    return torch.cuda.is_available()
 
 
 def _positive(name: str, value: float, hint: str) -> None:

@@ -27,15 +27,16 @@ class Encoder:
     """A sentence encoder: batched, without gradients, batches grouped by length so little padding is computed."""
 
     def __init__(self, model: str = "minilm", max_length: int = 256, batch_size: int = 64, device: str | None = None):
-        import torch
         from transformers import AutoModel, AutoTokenizer
+
+        from .devices import inference_device
 
         if max_length < 2 or batch_size < 1:
             raise ValueError(f"max_length must be >= 2 and batch_size >= 1; got {max_length} and {batch_size}.")
         self.name = model
         self.max_length = max_length
         self.batch_size = batch_size
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = device or inference_device().type   # "cuda" when CUDA is present, else "cpu"
         self.tokenizer = load_pretrained(AutoTokenizer, model, "text embeddings")
         self.model = load_pretrained(AutoModel, model, "text embeddings").to(self.device).eval()
 

@@ -138,8 +138,8 @@ class ImageSplit(torch.utils.data.Dataset):
     """Images as tensors; with `augment`, each access draws a new random flip, crop and brightness (from torch's
     global generator, which the Trainer seeds), so every epoch sees different variants."""
 
-    def __init__(self, images, labels: np.ndarray, size: int, augment: bool = False):
-        self.images, self.labels, self.size, self.augment = images, labels, size, augment
+    def __init__(self, images, labels: np.ndarray, size: int, augment: bool = False, flip: bool = True):
+        self.images, self.labels, self.size, self.augment, self.flip = images, labels, size, augment, flip
 
     def __len__(self):
         return len(self.labels)
@@ -148,7 +148,7 @@ class ImageSplit(torch.utils.data.Dataset):
         pixels = image_tensor(image_array(self.images[i], self.size))
         if self.augment:
             from .augment import augment_images
-            pixels = augment_images(pixels[None])[0]
+            pixels = augment_images(pixels[None], flip=self.flip)[0]
         return {"pixel_values": pixels, "labels": int(self.labels[i])}
 
 
@@ -165,12 +165,13 @@ class TabularSplit(torch.utils.data.Dataset):
 
 
 def torch_split(split: Dataset, built, max_length: int = 128, image_size: int = 128, augment: str = "none"):
-    """`augment="image_basic"` (pass it for the training split only) augments images on the fly; text
-    augmentation happens earlier, as extra examples (workbench.perturb)."""
+    """`augment="image_basic"` or "image_crop" (the same without flips; pass it for the training split only)
+    augments images on the fly; text augmentation happens earlier, as extra examples (workbench.perturb)."""
     if built.kind == "text":
         return tokenize_cached(split.x, split.y, built.tokenizer, max_length)
     if built.kind == "image":
-        return ImageSplit(split.x, split.y, image_size, augment=augment == "image_basic")
+        return ImageSplit(split.x, split.y, image_size, augment=augment in ("image_basic", "image_crop"),
+                          flip=augment != "image_crop")
     return TabularSplit(split.x, split.y)
 
 

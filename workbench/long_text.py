@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from .config import ConfigError
+from .devices import inference_autocast
 from .predict import Predictor, load_predictor
 from .store import RunStore
 
@@ -23,6 +24,7 @@ MODES = ("truncate", "head_tail", "sliding_window")
 POOLS = ("mean", "max")
 HEAD_SHARE = 128 / 510
 OPENINGS = ("mixed", "same")
+POSITIONS = ("start", "middle", "end")   # where the decisive snippet sits in a long review
 
 
 def predict_long(predictor: Predictor, texts, mode: str = "sliding_window", max_length: int | None = None,
@@ -110,16 +112,19 @@ def compare_long_text_modes(run_id: str, texts, labels, lengths=(32, 64, 128), s
 
 
 def long_reviews(texts, labels, n: int = 200, snippets: int = 8, opening: str = "mixed",
-                 seed: int = 0) -> tuple[list[str], np.ndarray]:
-    """`n` long reviews, each `snippets` short snippets joined; the LAST snippet is the decisive one and gives
-    the review its label.
+                 seed: int = 0, position: str = "end") -> tuple[list[str], np.ndarray]:
+    """`n` long reviews, each `snippets` short snippets joined; one snippet is the decisive one and gives the
+    review its label: the last (position="end", the default), the first ("start") or the middle one ("middle").
 
-    opening="mixed": the earlier snippets are drawn from every class alike, so the opening holds no clue to the
-    verdict (a review that weighs both sides and concludes at the end); truncation then sees only noise.
-    opening="same": the earlier snippets share the verdict's label (every part of the review agrees).
+    opening="mixed": the other snippets are drawn from every class alike, so only the decisive snippet holds a
+    clue to the verdict (a review that weighs both sides and concludes at the end, or opens with its verdict);
+    a mode that never reads the decisive snippet sees only noise.
+    opening="same": the other snippets share the verdict's label (every part of the review agrees).
     """
     if opening not in OPENINGS:
         raise ValueError(f"Unknown opening {opening!r}; pick one of {', '.join(OPENINGS)}.")
+    if position not in POSITIONS:
+        raise ValueError(f"Unknown position {position!r}; pick one of {', '.join(POSITIONS)}.")
     if snippets < 2:
         raise ValueError(f"A long review needs at least 2 snippets; got {snippets}.")
     if n < 1:
@@ -140,20 +145,21 @@ def long_reviews(texts, labels, n: int = 200, snippets: int = 8, opening: str = 
         else:
             others = by_class[verdict][by_class[verdict] != last]
             picks = list(rng.choice(others, size=snippets - 1, replace=len(others) < snippets - 1))
-        reviews.append(" ".join(texts[i].strip() for i in [*picks, last]))
+        at = {"start": 0, "middle": (snippets - 1) // 2, "end": snippets - 1}[position]
+        reviews.append(" ".join(texts[i].strip() for i in [*picks[:at], last, *picks[at:]]))
         verdicts.append(verdict)
     return reviews, np.asarray(verdicts)
 
 
 def long_reviews_for_run(run_id: str, n: int = 200, snippets: int = 8, opening: str = "mixed", seed: int = 0,
-                         store: RunStore | None = None) -> tuple[list[str], np.ndarray]:
+                         store: RunStore | None = None, position: str = "end") -> tuple[list[str], np.ndarray]:
     """Long reviews built only from the run's own test split, so no snippet was seen in training."""
     from .deploy import stored_test_examples
 
     texts, labels = stored_test_examples(run_id, None, store)
     if not all(isinstance(t, str) for t in texts[:1]):
         raise ValueError(f"Run {run_id} is not a text run; long reviews need text snippets.")
-    return long_reviews(texts, labels, n, snippets, opening, seed)
+    return long_reviews(texts, labels, n, snippets, opening, seed, position)
 
 
 def _check_length(predictor: Predictor, max_length: int, budget: int) -> None:
@@ -173,7 +179,7 @@ def _window_probabilities(predictor: Predictor, windows: list[list[int]]) -> np.
     prefix, suffix = _special_tokens(tokenizer)
     module = predictor.built.module.eval()
     out = []
-    with torch.inference_mode():
+    with torch.inference_mode(), inference_autocast(predictor.device, predictor.precision):
         for start in range(0, len(windows), predictor.batch_size):
             ids = [prefix + w + suffix for w in windows[start:start + predictor.batch_size]]
             features = {"input_ids": ids}

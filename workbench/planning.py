@@ -78,7 +78,7 @@ def plan_run(cfg: RunConfig) -> dict:
     params = dict(facts["parameters"])
     total = planned_steps(len(train), cfg.train)
     lr = cfg.train.lr or DEFAULT_LR[kind]
-    precision, reason = resolve_precision(cfg.train.precision)
+    precision, reason = resolve_precision(cfg.train.precision, cfg.train.device)
     steps, lrs = lr_schedule_preview(cfg.train, total, lr)
     per_example = activation_bytes_per_example(cfg, kind, facts, train)
     seconds = estimate_seconds(cfg, kind, facts, train, total, len(splits.val), precision)
@@ -96,7 +96,7 @@ def estimate_seconds(cfg: RunConfig, kind: str, facts: dict, train, total_steps:
     examples = total_steps * cfg.train.batch_size * cfg.train.grad_accum
     evaluations = (math.ceil(total_steps / cfg.train.eval_every) if cfg.train.eval_every
                    else max(1, math.ceil(cfg.train.epochs)))
-    device = "cuda" if _cuda() else "cpu"
+    device = "cuda" if cfg.train.device != "cpu" and _cuda() else "cpu"
     speed = EFFECTIVE_FLOPS.get((device, precision), EFFECTIVE_FLOPS[(device, "fp32")])
     if kind == "image":
         speed *= IMAGE_EFFICIENCY

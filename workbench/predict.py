@@ -4,7 +4,6 @@ This is the object explanations and the Explain pages work on.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .devices import inference_autocast, inference_device
 from .inputs import encode_batch
 from .models import BuiltModel, load_model
 from .store import RunStore
@@ -46,7 +46,7 @@ class Predictor:
                              f"...), got {items.shape[1]}.")
         out = []
         self.built.module.eval()
-        with torch.inference_mode(), self._autocast():
+        with torch.inference_mode(), inference_autocast(self.device, self.precision):
             for start in range(0, len(items), self.batch_size):
                 batch = encode_batch(self.built, items[start:start + self.batch_size], self.max_length,
                                      self.image_size)
@@ -58,15 +58,9 @@ class Predictor:
     def predict(self, inputs) -> np.ndarray:
         return self.predict_proba(inputs).argmax(-1)
 
-    def _autocast(self):
-        if self.precision in ("bf16", "fp16"):
-            dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
-            return torch.autocast(self.device.type, dtype=dtype)
-        return contextlib.nullcontext()
 
-
-def load_predictor(run_id: str, store: RunStore | None = None) -> Predictor:
-    """The final model of a finished run."""
+def load_predictor(run_id: str, store: RunStore | None = None, device: str | None = None) -> Predictor:
+    """The final model of a finished run, on the run's device (`device="cpu"` forces the CPU)."""
     store = store or RunStore()
     folder = store.model_folder(run_id)
     if not folder.exists():
@@ -74,11 +68,13 @@ def load_predictor(run_id: str, store: RunStore | None = None) -> Predictor:
                                 f"started with save_model off (lessons turn it off). Re-run it with save_model on.")
     config = store.config(run_id)
     metrics = store.metrics(run_id)
-    return predictor_from_folder(folder, config, metrics.get("precision", "fp32"))
+    return predictor_from_folder(folder, config, metrics.get("precision", "fp32"), device)
 
 
-def predictor_from_folder(folder: Path, config: dict, precision: str = "fp32") -> Predictor:
+def predictor_from_folder(folder: Path, config: dict, precision: str = "fp32", device: str | None = None) -> Predictor:
+    """The saved model on the run's device: the GPU when CUDA is present, unless the run (or `device`) says cpu."""
     built = load_model(folder)
+    built.module.to(inference_device(device or config.get("train", {}).get("device", "auto")))
     meta = built.info
     background = np.load(folder / "background.npy") if (folder / "background.npy").exists() else None
     return Predictor(built, meta.get("label_names", []), precision, config["data"]["max_length"],
@@ -109,6 +105,7 @@ def predictors_across_training(run_id: str, store: RunStore | None = None) -> di
         return built
 
     def predictor(built: BuiltModel) -> Predictor:
+        built.module.to(final.device)
         return Predictor(built, final.label_names, final.precision, final.max_length, final.image_size,
                          final.feature_names, final.background)
 

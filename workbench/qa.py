@@ -69,8 +69,11 @@ class QuestionAnswerer:
         """A QA model by hub name, local folder or run id; ModelUnavailableError says what to do if it cannot load."""
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
+        from .devices import inference_device
+
         purpose = "question answering"
         network, info = load_pretrained(AutoModelForQuestionAnswering, model, purpose, output_loading_info=True)
+        network.to(inference_device())   # the GPU when CUDA is present; answer() follows the model's device
         answerer = cls(load_pretrained(AutoTokenizer, model, purpose), network, **options)
         answerer.untrained_head = any("qa_outputs" in key for key in info.get("missing_keys", ()))
         return answerer
@@ -125,10 +128,12 @@ def untrained_head_answerer(encoder: str = "minilm", seed: int = 0) -> QuestionA
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
+    from .devices import inference_device
+
     torch.manual_seed(seed)
     purpose = "a QA head on an encoder"
     answerer = QuestionAnswerer(load_pretrained(AutoTokenizer, encoder, purpose),
-                                load_pretrained(AutoModelForQuestionAnswering, encoder, purpose))
+                                load_pretrained(AutoModelForQuestionAnswering, encoder, purpose).to(inference_device()))
     answerer.untrained_head = True
     return answerer
 

@@ -5,6 +5,9 @@ before anything is written), then returns a `RunHandle`; a worker thread trains 
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -16,6 +19,7 @@ import numpy as np
 from . import events as ev
 from .config import RunConfig
 from .datasets import Splits, load_dataset, split_dataset, summarize
+from .distributed import RUN_ID_ENV, ensure_process_group, is_distributed, is_main_process, rank, share_from_main
 from .device_queue import DeviceLock, StopSignal, describe_holder, queues_for_this_host
 from .openmp import release_thread_team
 from .state import RunState
@@ -29,6 +33,7 @@ class Job:
     splits: Splits
     state: RunState
     resume_from: str | None = None
+    processes: int = 1      # > 1: this process launches torchrun with that many processes and follows the run
     stop_flag: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
     subscribers: list = field(default_factory=list)
@@ -76,6 +81,59 @@ def prepare_splits(cfg: RunConfig) -> Splits:
     return apply_perturbations(splits, d, cfg.train.seed)
 
 
+def check_processes(cfg: RunConfig, processes: int) -> None:
+    """ConfigError for a number of processes the run cannot be trained with."""
+    from .config import ConfigError
+    from .distributed import world_size
+
+    if not isinstance(processes, int) or processes < 1:
+        raise ConfigError(f"processes must be a whole number of at least 1 (got {processes!r}).")
+    if processes > 1 and is_distributed():
+        raise ConfigError(f"This process is already one of {world_size()} started by a launcher (torchrun or "
+                          "accelerate launch); leave processes at 1.")
+    if (processes > 1 or is_distributed()) and cfg.model.strategy == "gradual":
+        raise ConfigError("strategy 'gradual' unfreezes weights during the run, which DDP cannot follow (it syncs "
+                          "the weights that were trainable when training began); use one process, or another "
+                          "strategy such as last_n or discriminative.")
+    if processes > 1:
+        import torch
+
+        if torch.cuda.is_available() and processes > torch.cuda.device_count():
+            raise ConfigError(f"processes {processes} is more than the {torch.cuda.device_count()} GPU(s) here; "
+                              "use one process per GPU.")
+
+
+def launch_command(processes: int, config_path) -> list[str]:
+    """`torchrun --standalone --nproc_per_node N -m workbench train --config ... --json` (torchrun as the
+    module it is, so the interpreter of this process runs it; --standalone picks a free local rendezvous port)."""
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
+            "-m", "workbench", "train", "--config", str(config_path), "--json"]
+
+
+def launch_env(store: RunStore, run_id: str) -> dict:
+    """The launched processes' environment: the run's id, the same WORKBENCH_HOME, and this package importable."""
+    from pathlib import Path
+
+    if store.root.name != "runs":
+        raise ValueError(f"A run of several processes needs its store at $WORKBENCH_HOME/runs (got {store.root}).")
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, RUN_ID_ENV: run_id, "WORKBENCH_HOME": str(store.root.parent.resolve()),
+            "PYTHONPATH": package_parent + (os.pathsep + path if path else "")}
+
+
+def launch_failure(folder, log_path) -> str:
+    """What the launched processes left: a rank's recorded error, else the last lines of their output."""
+    errors = sorted(folder.glob("error-rank*.txt"))
+    if errors:
+        return " ".join(p.read_text(errors="replace").strip() for p in errors)
+    try:
+        lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        lines = []
+    return " | ".join(lines[-5:]) or "no output"
+
+
 RESUMABLE = ("stopped", "interrupted")
 
 
@@ -103,36 +161,88 @@ class Runner:
 
     # ---- public API
 
-    def start(self, config: RunConfig | None = None, *, subscribers=(), **options) -> RunHandle:
-        """Validate, queue and return at once; `subscribers` get every event from the first one on."""
+    def start(self, config: RunConfig | None = None, *, subscribers=(), processes: int = 1,
+              **options) -> RunHandle:
+        """Validate, queue and return at once; `subscribers` get every event from the first one on.
+
+        `processes` > 1 trains the run as that many local processes (DDP): when its turn comes the runner starts
+        `torchrun --standalone --nproc_per_node N -m workbench train` and follows the run from its events file.
+        Under a launcher (torchrun, accelerate launch) every rank calls this: rank 0 makes the run folder (named
+        $WORKBENCH_RUN_ID when a parent process chose it) and shares its id; only rank 0 writes it."""
         cfg = (config or RunConfig()).replace(**options) if options else (config or RunConfig())
         cfg.validate()
+        check_processes(cfg, processes)
         splits = prepare_splits(cfg)
         from .models import check_model_fits
         check_model_fits(cfg.model.model, splits.train.kind)
+        run_id = self._create_run(cfg)
+        return self._enqueue(Job(run_id, cfg, splits, RunState(run_id), subscribers=list(subscribers),
+                                 processes=processes))
+
+    def _create_run(self, cfg: RunConfig) -> str:
+        """Rank 0 creates the run folder and every rank of a launch gets its id (one process: just create it)."""
+        ensure_process_group(cfg.train.device)
+        outcome = None
+        if is_main_process():
+            try:
+                outcome = self._create_folder(cfg)
+            except Exception as err:   # the other ranks must hear of it, or they wait in the broadcast
+                outcome = err
+        outcome = share_from_main(outcome)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _create_folder(self, cfg: RunConfig) -> str:
+        chosen = os.environ.pop(RUN_ID_ENV, "").strip()   # used once: a later run in this process gets its own id
+        if chosen:
+            if (self.store.folder(chosen) / "config.json").exists():   # made by the parent that launched us
+                write_json_atomic(self.store.folder(chosen) / "config.json", cfg.to_dict())
+                self.store.claim(chosen)
+            else:
+                self.store.create(chosen, cfg.to_dict())
+            return chosen
         run_id = new_run_id()
         while self.store.folder(run_id).exists():
             run_id = new_run_id()
         self.store.create(run_id, cfg.to_dict())
-        return self._enqueue(Job(run_id, cfg, splits, RunState(run_id), subscribers=list(subscribers)))
+        return run_id
 
     def resume(self, run_id: str) -> RunHandle:
         """Continue a stopped or interrupted run from its newest complete checkpoint, in the same folder."""
+        # Under a launcher rank 0 checks and claims the run and the other ranks follow its verdict (they would see
+        # the run as queued once rank 0 has announced it).
+        ensure_process_group()
+        outcome = None
+        if is_main_process():
+            try:
+                outcome = str(self._check_resume(run_id))
+            except Exception as err:
+                outcome = err
+        outcome = share_from_main(outcome)
+        if isinstance(outcome, Exception):
+            raise outcome
+        state = self.store.load_state(run_id)
+        cfg = RunConfig.from_dict(self.store.config(run_id))
+        check_processes(cfg, 1)
+        splits = prepare_splits(cfg)
+        if is_main_process():
+            self.store.claim(run_id)
+        return self._enqueue(Job(run_id, cfg, splits, state, resume_from=outcome))
+
+    def _check_resume(self, run_id: str):
+        """The checkpoint to resume `run_id` from; ValueError or FileNotFoundError saying why it cannot be."""
         if run_id in self.active_ids():
             raise ValueError(f"Run {run_id} is still active.")
         if not (self.store.folder(run_id) / "config.json").exists():
             raise FileNotFoundError(f"There is no run {run_id!r} under {self.store.root}; `python -m workbench runs` "
                                     "lists them.")
-        state = self.store.load_state(run_id)
-        check_resumable(state.snapshot())
+        check_resumable(self.store.load_state(run_id).snapshot())
         checkpoint = self.store.last_checkpoint(run_id)
         if checkpoint is None:
             raise ValueError(f"Run {run_id} has no checkpoint to resume from (checkpoints were off, or it ended "
                              "before its first one); start it again instead.")
-        cfg = RunConfig.from_dict(self.store.config(run_id))
-        splits = prepare_splits(cfg)
-        self.store.claim(run_id)
-        return self._enqueue(Job(run_id, cfg, splits, state, resume_from=str(checkpoint)))
+        return checkpoint
 
     def stop(self, run_id: str) -> None:
         """Stop a run of this process, or ask the process that owns it (through its stop file)."""
@@ -203,7 +313,9 @@ class Runner:
                 job = self._pending.pop(0)
             self._update_positions()
             try:
-                if self._take_device(job):
+                if job.processes > 1:
+                    self._launch(job)   # its rank 0 takes the device lock, in its own process
+                elif self._take_device(job):
                     try:
                         execute(job, lambda e: self._publish(job, e), self.store)
                     finally:
@@ -219,11 +331,18 @@ class Runner:
 
     def _take_device(self, job: Job) -> bool:
         """Wait for the host-wide device lock (another process may be training); False when stopped meanwhile.
-        Under torchrun only each host's local rank 0 queues: the other ranks wait for it in their collectives."""
-        if not queues_for_this_host():
-            return True
-        on_wait = lambda holder: self._publish(job, ev.DeviceBusy(holder=describe_holder(holder)))  # noqa: E731
-        return self._device.acquire(job.run_id, job.stop_flag.is_set, on_wait)
+        Under torchrun only each host's local rank 0 queues: the other ranks wait for it in a collective, and
+        when one host's rank 0 gave up (the run was stopped meanwhile), no rank trains."""
+        from .distributed import any_rank
+
+        took = True
+        if queues_for_this_host():
+            on_wait = lambda holder: self._publish(job, ev.DeviceBusy(holder=describe_holder(holder)))  # noqa: E731
+            took = self._device.acquire(job.run_id, job.stop_flag.is_set, on_wait)
+        if any_rank(not took):
+            self._device.release()
+            return False
+        return True
 
     def _update_positions(self) -> None:
         with self._lock:
@@ -235,9 +354,64 @@ class Runner:
     def _publish(self, job: Job, event: ev.Event) -> None:
         job.state.apply(event)
         try:
-            self.store.append_event(job.run_id, event)
+            if is_main_process():   # under a launcher only rank 0 writes the run; the others keep its state in memory
+                self.store.append_event(job.run_id, event)
         finally:   # the subscribers hear of the event even when the disk write fails
             self._notify(job, event)
+
+    # ---- runs trained as several local processes (start(..., processes=N))
+
+    def _launch(self, job: Job) -> None:
+        """Train the job as `job.processes` local processes: launch torchrun, whose rank 0 takes the run this
+        process created (WORKBENCH_RUN_ID), and replay the events it writes into the job's state and subscribers.
+        A stop here reaches every rank through the run's stop file; processes that end without a final event end
+        the run as failed, with their last words."""
+        folder = self.store.folder(job.run_id)
+        log_path = folder / "launch.log"
+        events_path = folder / "events.jsonl"
+        offset = events_path.stat().st_size if events_path.exists() else 0   # our own queued event is applied
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen(launch_command(job.processes, folder / "config.json"), env=launch_env(
+                self.store, job.run_id), stdout=log, stderr=subprocess.STDOUT, cwd=str(self.store.root.parent))
+        try:
+            while True:
+                if job.stop_flag.is_set():
+                    self.store.request_stop(job.run_id)   # again each time: the child's claim clears an early one
+                ended = process.poll() is not None
+                offset = self._replay(job, events_path, offset)
+                if ended:
+                    break
+                time.sleep(0.25)
+        finally:
+            if process.poll() is None:   # this thread was interrupted: do not leave the processes behind
+                process.terminate()
+                process.wait(30)
+        if job.state.status not in ev.TERMINAL:
+            self._publish(job, ev.RunFailed(
+                error=f"The {job.processes} training processes exited (code {process.returncode}) before the run "
+                      f"ended: {launch_failure(folder, log_path)}",
+                hint=f"See {log_path} for every process's output."))
+
+    def _replay(self, job: Job, path, offset: int) -> int:
+        """Apply the complete event lines past `offset` (written by the launched rank 0); the new offset."""
+        import json
+
+        from .events import event_from_dict
+
+        if not path.exists():
+            return offset
+        with open(path, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1   # a line still being written waits for the next poll
+        for line in data[:end].decode("utf-8").splitlines():
+            try:
+                event = event_from_dict(json.loads(line))
+            except (ValueError, KeyError, TypeError):
+                continue
+            job.state.apply(event)
+            self._notify(job, event)
+        return offset + end
 
     def _retire(self, job: Job) -> None:
         """Mark the job done and forget it: its state stays on disk, and in the RunHandles that hold the job."""
@@ -266,7 +440,11 @@ MAX_OOM_RETRIES = 3
 def execute(job: Job, publish: Callable[[ev.Event], None], store: RunStore) -> None:
     """Train, evaluate and save one run; every outcome ends in exactly one terminal event. A run that runs out of
     memory starts again with half the batch and twice the accumulation (the same effective batch), at most
-    MAX_OOM_RETRIES times; a resumed run is not retried, since its checkpoint holds the old batch layout."""
+    MAX_OOM_RETRIES times; a resumed run is not retried, since its checkpoint holds the old batch layout.
+
+    Under a launcher (several processes) an out-of-memory error fails the run instead: one rank cannot restart
+    alone while the others wait in a collective. A rank other than 0 records its error in error-rank<N>.txt
+    (rank 0 writes the run's events), since the launcher stops the other processes when one fails."""
     from .callbacks import StopRequested
 
     for attempt in range(MAX_OOM_RETRIES + 1):
@@ -282,11 +460,27 @@ def execute(job: Job, publish: Callable[[ev.Event], None], store: RunStore) -> N
             publish(result)
             return
         message, hint, out_of_memory = failure
+        if is_distributed():
+            if out_of_memory:
+                hint = ("Under several processes an out-of-memory error is not retried with a smaller batch (the "
+                        "ranks would have to restart together). " + hint)
+            _record_rank_error(store, job.run_id, message)
+            publish(ev.RunFailed(error=message, hint=hint))
+            return
         smaller = halved_batch(job.config) if out_of_memory and attempt < MAX_OOM_RETRIES else None
         if smaller is None or job.resume_from or job.stop_flag.is_set():
             publish(ev.RunFailed(error=message, hint=hint))
             return
         _prepare_retry(job, smaller, message, attempt + 1, publish, store)
+
+
+def _record_rank_error(store: RunStore, run_id: str, message: str) -> None:
+    if is_main_process():
+        return
+    try:
+        (store.folder(run_id) / f"error-rank{rank()}.txt").write_text(f"rank {rank()}: {message}\n")
+    except OSError:
+        pass
 
 
 def halved_batch(cfg: RunConfig) -> RunConfig | None:
@@ -319,7 +513,8 @@ def _prepare_retry(job: Job, smaller: RunConfig, reason: str, attempt: int, publ
 def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
     """One attempt. A stop during set-up raises StopRequested (no checkpoint: nothing was trained); a stop during
     training or the final predictions ends in RunStopped, with one checkpoint to resume from."""
-    from .callbacks import StopRequested
+    from .callbacks import StopRequested, stop_agreed
+    from .distributed import world_size
     from .models import parameter_counts, save_model
 
     earlier_seconds = job.state.train_seconds   # earlier segments of a resumed run
@@ -329,7 +524,7 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
     train_loss = _train(trainer, job.resume_from)
     train_seconds = earlier_seconds + time.time() - started
     step = trainer.state.global_step
-    if job.stop_flag.is_set():
+    if stop_agreed(job.stop_flag):   # under a launcher every rank takes the same branch
         _checkpoint_after_stop(job, trainer, store, publish)
         return ev.RunStopped(step=step, metrics={"train_seconds": train_seconds})
 
@@ -341,8 +536,11 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
     eval_seconds = time.time() - started
     metrics.update(train_seconds=train_seconds, eval_seconds=eval_seconds, steps=step,
                    train_loss=train_loss, precision=prepared.precision,
-                   parameters=parameter_counts(built.module), lr=prepared.lr)
+                   parameters=parameter_counts(built.module), lr=prepared.lr, world_size=world_size(),
+                   effective_batch=job.config.train.batch_size * job.config.train.grad_accum * world_size())
     built.info.update(label_names=list(train_data.label_names), feature_names=list(train_data.feature_names))
+    if not is_main_process():   # rank 0 writes the model, metrics and predictions
+        return ev.RunFinished(metrics=metrics)
     if job.config.train.save_model:
         save_model(built, store.model_folder(job.run_id))
         if built.kind == "tabular":
@@ -356,6 +554,7 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
 def _set_up(job: Job, publish, store: RunStore):
     """Build the model and the Trainer, checking for a stop between the phases, and announce the start."""
     from .callbacks import EventBridge, GradualUnfreezing, raise_if_stopped
+    from .distributed import describe, world_size
     from .models import build_for_training, parameter_counts
     from .training import build_trainer, device_name
 
@@ -364,17 +563,29 @@ def _set_up(job: Job, publish, store: RunStore):
     check_stop()
     built = build_for_training(cfg.model, splits.train, cfg.data.image_size, cfg.train.seed)
     check_stop()
-    bridge = EventBridge(publish, job.stop_flag, cfg.train.batch_size)
+    bridge = EventBridge(publish, job.stop_flag, cfg.train.batch_size, processes=world_size())
     prepared = build_trainer(cfg, built, splits, str(store.checkpoints_folder(job.run_id)), [bridge],
                              check_stop=check_stop)
     if cfg.model.strategy == "gradual":
         prepared.trainer.add_callback(GradualUnfreezing(built, prepared.total_steps, publish))
     resumed_step = int(job.resume_from.rsplit("-", 1)[-1]) if job.resume_from else 0
     publish(ev.RunStarted(
-        total_steps=prepared.total_steps, precision=prepared.precision, device=device_name(),
+        total_steps=prepared.total_steps, precision=prepared.precision, device=device_name(cfg.train.device),
         parameters=parameter_counts(built.module), dataset=summarize(splits.train, splits),
-        resumed_from_step=resumed_step, notes=(prepared.precision_reason, *built.notes, *splits.train.notes)))
+        resumed_from_step=resumed_step, notes=(prepared.precision_reason, *built.notes, *splits.train.notes,
+                                               *processes_note(cfg, describe()))))
     return built, prepared
+
+
+def processes_note(cfg: RunConfig, description: str) -> tuple[str, ...]:
+    """Under a launcher: how many processes train, and the effective batch that spans them."""
+    if not description:
+        return ()
+    from .distributed import world_size
+
+    t, n = cfg.train, world_size()
+    return (f"{description} Effective batch {t.batch_size} per process x {n} processes x {t.grad_accum} "
+            f"accumulation = {t.batch_size * n * t.grad_accum}.",)
 
 
 def _train(trainer, resume_from: str | None) -> float | None:
@@ -399,7 +610,9 @@ def _checkpoint_after_stop(job: Job, trainer, store: RunStore, publish) -> None:
     off, nothing was trained, or that step's checkpoint is already on disk."""
     step = trainer.state.global_step
     last = store.last_checkpoint(job.run_id)
-    if not job.config.train.save_checkpoints or step == 0 or (last is not None and last.name == f"checkpoint-{step}"):
+    # Rank 0 decides: saving is a collective, and the other ranks could already see rank 0's new checkpoint.
+    if not share_from_main(job.config.train.save_checkpoints and step > 0
+                           and (last is None or last.name != f"checkpoint-{step}")):
         return
     # The Trainer's own checkpoint (weights, optimizer, scheduler, RNG, trainer_state.json), as its
     # train(resume_from_checkpoint=...) reads it back; the Trainer offers no public method that writes all of it.
@@ -429,7 +642,8 @@ def _evaluate_and_save_predictions(job: Job, prepared, built, store: RunStore) -
         started = time.time()
         probs = predict_probs(prepared.trainer, torch_split(split, built, d.max_length, d.image_size))
         seconds = time.time() - started
-        store.save_predictions(job.run_id, name, probs, split.y, split.ids, split.label_names)
+        if is_main_process():
+            store.save_predictions(job.run_id, name, probs, split.y, split.ids, split.label_names)
         metrics[name] = {**classification_report(split.y, probs, split.label_names), "predict_seconds": seconds}
     counts = np.bincount(job.splits.test.y, minlength=len(job.splits.test.label_names))
     metrics["test"]["majority_baseline"] = float(counts.max() / counts.sum())

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from .allocator import keep_freed_memory
 from .config import RunConfig, TrainConfig
 from .datasets import Splits
+from .devices import cpu_supports_fast_bf16, dataloader_workers, device_name, resolve_device  # noqa: F401
 from .inputs import collator, torch_split
 from .models import DEFAULT_LR, BuiltModel, block_learning_rates
 
@@ -19,18 +20,9 @@ from .models import DEFAULT_LR, BuiltModel, block_learning_rates
 # ---------------------------------------------------------------- precision
 
 
-def cpu_supports_fast_bf16() -> bool:
-    """bf16 pays off on CPUs with native bf16 matrix units (AVX512-BF16 or AMX), as on this project's machines."""
-    try:
-        flags = open("/proc/cpuinfo").read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-def resolve_precision(requested: str) -> tuple[str, str]:
-    """The precision to use and a sentence saying why."""
-    cuda = torch.cuda.is_available()
+def resolve_precision(requested: str, device: str = "auto") -> tuple[str, str]:
+    """The precision to use on the run's device ("auto" | "cpu" | "cuda") and a sentence saying why."""
+    cuda = resolve_device(device).type == "cuda"
     if requested != "auto":
         if requested == "fp16" and not cuda:
             return "bf16", "fp16 autocast needs a CUDA GPU; using bf16 on the CPU instead."
@@ -44,10 +36,6 @@ def resolve_precision(requested: str) -> tuple[str, str]:
     if cpu_supports_fast_bf16():
         return "bf16", "auto: bf16 autocast; this CPU has native bf16 instructions (AVX512-BF16/AMX)."
     return "fp32", "auto: fp32; this CPU has no native bf16, so bf16 would be slower."
-
-
-def device_name() -> str:
-    return f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu"
 
 
 # ---------------------------------------------------------------- schedule
@@ -79,10 +67,12 @@ def lr_schedule_preview(train: TrainConfig, total_steps: int, base_lr: float) ->
     return steps, [base_lr * lr_factor(s, total_steps, warmup, train.schedule) for s in steps]
 
 
-def planned_steps(n_train: int, train: TrainConfig) -> int:
+def planned_steps(n_train: int, train: TrainConfig, processes: int = 1) -> int:
+    """Optimizer steps of a run; with several processes (DDP) each takes every `processes`-th batch, so an epoch
+    has 1/processes as many steps (the batches are dealt out as accelerate does, the last round padded)."""
     if train.max_steps:
         return train.max_steps
-    per_epoch = math.ceil(math.ceil(n_train / train.batch_size) / train.grad_accum)
+    per_epoch = math.ceil(math.ceil(math.ceil(n_train / train.batch_size) / processes) / train.grad_accum)
     return max(1, math.ceil(per_epoch * train.epochs))
 
 
@@ -230,7 +220,8 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
     keep_freed_memory()
     t, d = cfg.train, cfg.data
     lr = t.lr or DEFAULT_LR[built.kind]
-    precision, reason = resolve_precision(t.precision)
+    device = resolve_device(t.device)
+    precision, reason = resolve_precision(t.precision, t.device)
     train_split = splits.train
     if t.sampling != "none":
         train_split = train_split.take(rebalance(np.arange(len(train_split)), train_split.y, t.sampling, t.seed))
@@ -238,8 +229,10 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
     check_stop()
     val_ds = torch_split(splits.val, built, d.max_length, d.image_size)
     check_stop()
-    total = planned_steps(len(train_split), t)
+    from .distributed import world_size
+    total = planned_steps(len(train_split), t, world_size())
     eval_steps = t.eval_every
+    workers = dataloader_workers(built.kind, device)
     args = TrainingArguments(
         output_dir=output_dir,
         per_device_train_batch_size=t.batch_size,
@@ -259,14 +252,18 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
         data_seed=t.seed,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
-        use_cpu=not torch.cuda.is_available(),
+        use_cpu=device.type == "cpu",
         report_to="none",
         disable_tqdm=True,
         remove_unused_columns=False,
         label_names=["labels"],
         train_sampling_strategy="group_by_length" if built.kind == "text" else "random",
         length_column_name="length",
-        dataloader_num_workers=0,
+        # Image runs on a GPU decode and resize in worker processes, into pinned memory for fast copies; on the
+        # CPU the workers would take cores from the training arithmetic (see devices.dataloader_workers).
+        dataloader_num_workers=workers,
+        dataloader_pin_memory=device.type == "cuda",
+        dataloader_persistent_workers=workers > 0,   # no new workers for each evaluation
         metric_for_best_model="eval_loss" if t.early_stopping else None,
         greater_is_better=False if t.early_stopping else None,
     )

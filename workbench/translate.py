@@ -20,13 +20,14 @@ class Translator:
 
     def __init__(self, model: str = DEFAULT_TRANSLATION_MODEL, prefix: str = "", batch_size: int = 16,
                  max_input_tokens: int = 512, device: str | None = None):
-        import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        from .devices import inference_device
 
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
         self.prefix, self.batch_size, self.max_input_tokens = prefix, batch_size, max_input_tokens
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = device or inference_device().type   # "cuda" when CUDA is present, else "cpu"
         self.tokenizer = load_pretrained(AutoTokenizer, model, "translation")
         self.model = load_pretrained(AutoModelForSeq2SeqLM, model, "translation").to(self.device).eval()
 
