@@ -66,7 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     summary = " ".join(__doc__.split("\n\n")[0].split())   # the docstring's first paragraph, on one line
     parser = argparse.ArgumentParser(prog="python -m workbench", description=summary)
     sub = parser.add_subparsers(dest="command", required=True)
-    config_command(sub, "train", "Fine-tune a model (defaults: MiniLM on Rotten Tomatoes).")
+    train = config_command(sub, "train", "Fine-tune a model (defaults: MiniLM on Rotten Tomatoes). Under torchrun "
+                           "or accelerate launch the processes train one run together (rank 0 writes and prints).")
+    train.add_argument("--config", metavar="JSON", default=None,
+                       help="Start from the settings in this file (e.g. a run's config.json); options given beside "
+                       "it override them.")
     config_command(sub, "plan", "Before launch: steps, parameters, precision, and estimates of memory and time.")
     tune = config_command(sub, "tune", "Search hyper-parameters with Optuna; each trial is a run.")
     tune.add_argument("--space", action="append", required=True, metavar="NAME=SPEC",
@@ -77,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="Validation metric to optimise (eval_loss is minimised).")
     tune.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite under WORKBENCH_HOME).")
     tune.add_argument("--study", default=None, help="Study name; an existing study gets more trials.")
+    tune.add_argument("--sampler-seed", type=int, default=None,
+                      help="Seed of the sampler, for a reproducible search (default: a fresh one per worker, so "
+                           "workers that share a study do not all try the same settings).")
     tune.add_argument("--no-prune", dest="prune", action="store_false", help="Never stop a trial early.")
     tune.add_argument("--plots", metavar="FOLDER", default=None,
                       help="Also write Optuna's plots (history, parallel coordinates, importances) as HTML here.")
@@ -87,17 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (cv, repeat):
         command.add_argument("--against", action="append", metavar="NAME=VALUE",
                              help="Repeatable: also run a second setting with these options changed (same folds "
-                             "or seeds) and say whether the difference is beyond the noise, e.g. --against lr=1e-3.")
+                             "or seeds) and compare them pair by pair: the 95%% confidence interval of the "
+                             "difference and which is better, or that this budget cannot tell, e.g. --against "
+                             "lr=1e-3.")
     lr_find = config_command(sub, "lr-find", "Learning-rate range test: suggest a learning rate.")
     lr_find.add_argument("--start-lr", type=float, default=1e-7, help="Rate of the first step.")
     lr_find.add_argument("--end-lr", type=float, default=10.0, help="Rate of the last step.")
     lr_find.add_argument("--steps", type=int, default=100, help="Steps of the ramp (it stops early on divergence).")
-    resume = sub.add_parser("resume", help="Continue an interrupted run from its last checkpoint.")
+    resume = sub.add_parser("resume", help="Continue a stopped or interrupted run from its newest complete "
+                            "checkpoint (finished and failed runs cannot be resumed).")
     resume.add_argument("run_id")
     resume.add_argument("--json", action="store_true", help="Print the summary as one JSON line.")
     runs = sub.add_parser("runs", help="List the runs on disk.")
     runs.add_argument("--json", action="store_true", help="Print one JSON object per run.")
     sub.add_parser("datasets", help="List the bundled offline datasets.")
+    _add_export_parser(sub)
     _add_quality_parser(sub)
     _add_application_parsers(sub)
     _add_deployment_parsers(sub)
@@ -108,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"train": _train, "plan": _plan, "resume": _resume, "runs": _runs, "datasets": _datasets,
-                "tune": _tune, "cv": _cv,
+                "tune": _tune, "cv": _cv, "export": _export,
                 "repeat": _repeat, "lr-find": _lr_find, "quality": _quality, **APPLICATIONS,
                 **DEPLOYMENT}[args.command](args)
     except (ConfigError, ValueError, FileNotFoundError) as err:
@@ -118,7 +129,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _train(args) -> int:
     from .runner import start_run
-    return _follow(start_run(config_from_args(args).validate()), args.json)
+    cfg = config_from_args(args)
+    if args.config:
+        from pathlib import Path
+        chosen = {f.name: getattr(args, f.name) for f in all_options() if getattr(args, f.name, None) is not None}
+        cfg = RunConfig.from_json(Path(args.config).read_text()).replace(
+            **chosen, **({"name": args.name} if args.name else {}))
+    return _follow(start_run(cfg.validate()), args.json)
 
 
 def _resume(args) -> int:
@@ -130,6 +147,10 @@ def _follow(handle, as_json: bool) -> int:
     """Show a progress bar until the run ends; Ctrl-C stops the run cooperatively and keeps its folder."""
     from tqdm import tqdm
 
+    from .distributed import is_main_process
+
+    main = is_main_process()   # under torchrun only rank 0 shows progress and prints the summary
+    as_json = as_json or not main
     bar = tqdm(total=1, unit="step", disable=as_json, dynamic_ncols=True)
     shown = {"notes": 0, "diagnoses": 0}
     try:
@@ -143,8 +164,18 @@ def _follow(handle, as_json: bool) -> int:
     _update_bar(bar, snap, shown, as_json)
     bar.close()
     summary = run_summary(snap)
-    print(json.dumps(summary) if as_json else _format_summary(summary))
+    if main:
+        print(json.dumps(summary) if as_json else _format_summary(summary))
+    if snap["status"] == "stopped" and not as_json:
+        _print_resume_hint(snap["id"])
     return 0 if snap["status"] == "finished" else 1
+
+
+def _print_resume_hint(run_id: str) -> None:
+    from .runner import get_runner
+
+    if get_runner().store.last_checkpoint(run_id) is not None:
+        print(f"resume it with: python -m workbench resume {run_id}", file=sys.stderr)
 
 
 def note_lines(snap: dict, shown: dict) -> list[str]:
@@ -167,7 +198,8 @@ def _update_bar(bar, snap: dict, shown: dict, quiet: bool) -> None:
         bar.total = snap["total_steps"]
     bar.n = snap["step"]
     last = next((r for r in reversed(snap["history"]) if "train_loss" in r), {})
-    bar.set_postfix_str(f"{snap['status']} loss={last.get('train_loss', float('nan')):.4f} "
+    status = f"waiting for {snap['waiting_for']}" if snap.get("waiting_for") else snap["status"]
+    bar.set_postfix_str(f"{status} loss={last.get('train_loss', float('nan')):.4f} "
                         f"{snap['samples_per_second']:.0f} samples/s", refresh=False)
     bar.refresh()
 
@@ -241,10 +273,26 @@ def _datasets(args) -> int:
     return 0
 
 
+def _add_export_parser(sub) -> None:
+    export = sub.add_parser("export", help="Write a finished run as a folder that needs no workbench: a standalone "
+                            "train.py, its data, the model, a README model card.")
+    export.add_argument("run_id")
+    export.add_argument("--to", required=True, metavar="DIR", help="New (or empty) folder to write.")
+
+
+def _export(args) -> int:
+    from .export import export_run
+    folder = export_run(args.run_id, args.to)
+    print(f"exported run {args.run_id} to {folder}: train.py, data/, model/, README.md, config.json, metrics.json")
+    print(f"reproduce it with: cd {folder} && python train.py")
+    return 0
+
+
 def _tune(args) -> int:
     from .tuning import best_summary, parse_space, trials_table, tune
     study = tune(config_from_args(args), parse_space(args.space), sampler=args.sampler, n_trials=args.trials,
-                 metric=args.metric, storage=args.storage, study_name=args.study, prune=args.prune)
+                 metric=args.metric, storage=args.storage, study_name=args.study, prune=args.prune,
+                 seed=args.sampler_seed)
     best = best_summary(study)
     if args.plots:
         best["plots"] = write_study_plots(study, args.plots)
@@ -284,7 +332,8 @@ def _repeat(args) -> int:
 
 def _repeated(args, run_setting) -> int:
     """Run the setting (and the --against one, if given) over the same folds or seeds; print each summary and,
-    for two settings, whether they differ by more than the noise."""
+    for two settings, the paired verdict: the confidence interval of their per-seed difference and a winner, if
+    any."""
     base = config_from_args(args).validate()
     against = against_config(base, args.against) if args.against else None
     results = {"A": run_setting(base)}
@@ -294,13 +343,12 @@ def _repeated(args, run_setting) -> int:
     reports = {name: _repeat_report(r) for name, r in results.items()}
     verdict = None
     if against is not None and finished:
-        from .repeats import within_noise
+        from .repeats import compare_paired
         names = ("A (as given)", "B (" + ", ".join(args.against) + ")")
-        verdict = within_noise(results["A"], results["B"], "accuracy", names)
+        verdict = compare_paired(results["A"], results["B"], "accuracy", names)
     if args.json:
-        from dataclasses import asdict
         print(json.dumps({**(reports if against is not None else reports["A"]),
-                          **({"verdict": asdict(verdict)} if verdict else {})}))
+                          **({"verdict": verdict.to_dict()} if verdict else {})}))
     else:
         for name, result in results.items():
             if against is not None:

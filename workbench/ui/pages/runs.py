@@ -49,6 +49,23 @@ weights = store.model_folder(run_id) / "model.safetensors"
 if weights.exists():
     cols[3].download_button("weights (safetensors)", weights.read_bytes(), f"{run_id}-model.safetensors",
                             key="runs.dl.weights")
+with st.expander("The same run as code, and the run to take with you"):
+    from workbench.config import RunConfig
+    from workbench.export import equivalent_code, export_problem, export_zip
+    try:
+        code = equivalent_code(RunConfig.from_dict(snap["config"]))
+        st.code(code["cli"], language="bash")
+        st.code(code["python"], language="python")
+    except Exception as err:
+        show_error(err)
+    problem = export_problem(run_id, store)
+    if problem:
+        st.caption(f"Export: {problem}")
+    else:
+        st.caption("A zip of `python -m workbench export`: a standalone train.py (no workbench needed), the run's "
+                   "data, the model, a README model card.")
+        st.download_button("export (.zip)", lambda: export_zip(run_id, store), f"{run_id}-export.zip",
+                           mime="application/zip", key="runs.dl.export")
 if snap["status"] not in ("queued", "running"):
     if st.checkbox("I want to delete this run", key="runs.confirm") and st.button("Delete", key="runs.delete"):
         store.delete(run_id)

@@ -16,6 +16,11 @@ with left:
     with st.expander("Training"):
         train = config_form(base, "train", key="train.train")
     name = st.text_input("run name (optional)", key="train.name") or None
+    processes = int(st.number_input(
+        "processes", min_value=1, max_value=64, value=1, step=1, key="train.processes",
+        help="Train the run as this many local processes (DDP through torchrun: one per GPU, or CPU processes "
+             "with gloo). Each process takes batch_size examples per step, so the effective batch is batch_size x "
+             "processes x grad_accum. 1 trains in the app's own process."))
 
 try:
     cfg = RunConfig.from_flat(name=name, **data, **model, **train).validate()
@@ -25,8 +30,13 @@ except Exception as err:
 
 with right:
     if cfg is not None:
+        from workbench.export import equivalent_code
         from workbench.planning import plan_run
         from workbench.plots import fig_lr_schedule
+        with st.expander("The same run as code (CLI and Python)"):
+            code = equivalent_code(cfg)
+            st.code(code["cli"], language="bash")
+            st.code(code["python"], language="python")
         try:
             plan = plan_run(cfg)
         except Exception as err:
@@ -47,7 +57,7 @@ with right:
                             width="stretch")
             if st.button("▶ Start", type="primary", key="train.start"):
                 try:
-                    st.session_state["watching"] = runner().start(cfg).id
+                    st.session_state["watching"] = runner().start(cfg, processes=processes).id
                 except Exception as err:
                     show_error(err)
     watching = st.session_state.get("watching") or latest_active_run()
