@@ -556,7 +556,8 @@ def _set_up(job: Job, publish, store: RunStore):
     from .callbacks import EventBridge, GradualUnfreezing, raise_if_stopped
     from .distributed import describe, world_size
     from .models import build_for_training, parameter_counts
-    from .training import build_trainer, device_name
+    from .devices import device_name
+    from .training import build_trainer
 
     cfg, splits = job.config, job.splits
     check_stop = lambda: raise_if_stopped(job.stop_flag)  # noqa: E731

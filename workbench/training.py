@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from .allocator import keep_freed_memory
 from .config import RunConfig, TrainConfig
 from .datasets import Splits
-from .devices import cpu_supports_fast_bf16, dataloader_workers, device_name, resolve_device  # noqa: F401
+from .devices import cpu_supports_fast_bf16, dataloader_workers, resolve_device
 from .inputs import collator, torch_split
 from .models import DEFAULT_LR, BuiltModel, block_learning_rates
 

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from . import figures
-from .base import Correction, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway
+from .base import Correction, Lesson, LessonContext, Outcome, Quiz, T
 from .support import (against, band, hub_model_cached, mean_or_none, merge, not_cached_note, one_torch_thread,
                       sentences)
 

@@ -8,7 +8,7 @@ from ..config import ConfigError, RunConfig
 from . import figures, training_probes as probes
 from .base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, ranking_takeaway
 from .support import verdict, verdict_choice
-from .training_common import (DIGITS, QUICK_TEXT, SENTIMENT, bars, curve_figure, has, join, lr_name, majority_share,
+from .training_common import (QUICK_TEXT, SENTIMENT, bars, curve_figure, has, join, lr_name, majority_share,
                               named, position, runner_of, sized, snapshots_of, subset)
 
 
