@@ -54,6 +54,13 @@ class ImageClassifier(nn.Module):
             state = {k: v for k, v in state.items() if not k.startswith("_fc.")}
             missing, unexpected = self.net.load_state_dict(state, strict=False)
             assert set(missing) == {"_fc.weight", "_fc.bias"} and not unexpected, (missing, unexpected)
+        else:
+            # The TensorFlow port averages batch-norm statistics over ~100 steps (momentum 0.01): fine for ImageNet
+            # weights whose statistics are already right, but a short run from random weights would evaluate with
+            # statistics still near their initial values and predict one class. PyTorch's default forgets faster.
+            for module in self.net.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    module.momentum = 0.1
         if dropout is not None:
             self.net._dropout.p = dropout
 

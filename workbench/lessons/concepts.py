@@ -19,7 +19,7 @@ SENTIMENT = dict(dataset="rotten_tomatoes", max_length=64, max_eval_samples=400,
 # ---------------------------------------------------------------- concept.2
 
 SCRATCH_LABELS = {"pretrained": T("pretrained", "预训练初始化"), "scratch": T("from scratch", "随机初始化")}
-CURVE_MIN_STEPS = 40      # every size trains for 2 epochs or this many steps of 16, whichever is more
+CURVE_MIN_STEPS = 40      # every size trains for 1 epoch or this many steps of 16, whichever is more
 QUICK_SIZES = (32, 96)
 
 
@@ -31,8 +31,8 @@ def _curve_sizes(settings: dict) -> list[int]:
 
 
 def _curve_epochs(n: int, batch_size: int = 16) -> float:
-    """2 epochs, or enough epochs for CURVE_MIN_STEPS steps on a small set (so the new head moves at all)."""
-    return max(2.0, CURVE_MIN_STEPS * batch_size / n)
+    """1 epoch, or enough epochs for CURVE_MIN_STEPS steps on a small set (so the new head moves at all)."""
+    return max(1.0, CURVE_MIN_STEPS * batch_size / n)
 
 
 def _pretrained_vs_scratch(ctx: LessonContext) -> Outcome:
@@ -181,13 +181,13 @@ CONCEPT_2 = Lesson(
              "scarce. A randomly initialised copy of the same network must learn everything from the small labelled "
              "set, which usually leaves it near chance on held-out data. The advantage shrinks as labelled data grows. "
              "This lesson trains the pretrained MiniLM and a randomly initialised copy at several training-set sizes "
-             "(by default 100, 300 and 1,000 reviews) and draws both learning curves; each size trains for 2 "
-             "epochs, or for at least 40 steps of 16 on the small sets, whichever is more.",
+             "(by default 100, 300 and 1,000 reviews) and draws both learning curves; each size trains for one "
+             "epoch, or for at least 40 steps of 16 on the small sets, whichever is more.",
              "预训练已经在大量无标注语料上让网络学会了通用特征（对文本来说：词义、句法、情感线索）。微调只需把这些特征"
              "适配到新的标签上，因此需要的标注样本和训练步数都少得多，在标注稀缺时泛化也更好。同样结构但随机初始化的"
              "网络必须只靠少量标注数据学会一切，在留出数据上往往接近随机猜测。标注数据越多，这种优势越小。"
              "本课在几个训练集大小上（默认 100、300、1,000 条影评）各训练一次预训练的 MiniLM 和同结构的随机初始化版本，"
-             "画出两条学习曲线；每个大小训练 2 轮，或在小数据集上训练到至少 40 步（每步 16 条），取两者中更多的。"),
+             "画出两条学习曲线；每个大小训练 1 轮，或在小数据集上训练到至少 40 步（每步 16 条），取两者中更多的。"),
     experiment=_pretrained_vs_scratch, takeaway=_pretrained_vs_scratch_takeaway, figures=_curve_figure,
     quiz=Quiz(T("From {smallest} to {largest} labelled reviews, what happens to the pretrained start's lead in "
                 "accuracy?", "标注影评从 {smallest} 条增加到 {largest} 条时，预训练起点在准确率上的领先幅度会怎样变化？"),

@@ -155,7 +155,7 @@ DEPLOY_1 = Lesson(
     quiz=Quiz(T("Which version of the fine-tuned model will answer one example fastest on this CPU?",
                 "在这台 CPU 上，微调好的模型哪个版本处理单条样本最快？"),
               {**DEPLOY_LABELS, "tie": T("no version clearly fastest", "没有哪个版本明显最快")}, _fastest),
-    settings={"dataset": "sms_spam", "train_examples": 400, "epochs": 2, "sparsity": 0.5}, repeats=3,
+    settings={"dataset": "sms_spam", "train_examples": 400, "epochs": 1, "sparsity": 0.5}, repeats=3,
 )
 
 
