@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ROOT / "workbench" / "ui" / "pages"
+PAGES = ROOT / "workbench" / "ui" / "views"
 TINY = {"dataset": "wine", "model": "mlp", "max_train_samples": None, "max_steps": 12, "log_every": 2,
         "eval_every": 6, "hidden_sizes": [16], "save_checkpoints": False}
 

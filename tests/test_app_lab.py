@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import tiny_tabular
 
-PAGE = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "pages" / "lab.py"
+PAGE = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "views" / "lab.py"
 TABS = ["Search", "Repeats & CV", "LR finder", "Data quality", "Deploy", "Applications"]
 
 

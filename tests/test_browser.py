@@ -75,3 +75,25 @@ def test_quick_start_then_stop_in_chromium(app_url):
         finally:
             page.screenshot(path=str(ARTIFACTS / "browser_quick_start.png"), full_page=True)
             browser.close()
+
+
+@needs_browser
+@pytest.mark.parametrize("path", ["/lessons?lesson=data.3&lang=zh", "/evaluate", "/lab"])
+def test_a_shared_link_opened_first_on_a_fresh_server_shows_the_apps_navigation(app_url, path):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(app_url + path, timeout=60_000)
+            nav = page.locator("[data-testid='stSidebarNav']")
+            nav.get_by_text("Runs & compare").wait_for(timeout=60_000)
+            links = [t.strip().splitlines()[-1] for t in nav.locator("a").all_inner_texts()]   # after the icon
+            assert "Home" in links and "Lessons" in links
+            assert not {"main", "home", "runs", "lessons"} & set(links), links   # file names: auto multipage mode
+            page.locator("[data-testid='stMain'] h1").first.wait_for(timeout=60_000)   # and the page itself
+        finally:
+            page.screenshot(path=str(ARTIFACTS / f"browser_link_{path.strip('/').split('?')[0]}.png"), full_page=True)
+            browser.close()

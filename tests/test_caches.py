@@ -202,7 +202,7 @@ def test_explain_page_reloads_the_model_of_a_recreated_run():
     tiny = dict(model="mlp", max_steps=2, log_every=1, eval_every=2, hidden_sizes=(8,), save_checkpoints=False)
     cancer, wine = (runner().start(RunConfig.from_flat(dataset=name, **tiny)).wait(120)
                     for name in ("breast_cancer", "wine"))
-    page = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "pages" / "explain.py"
+    page = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "views" / "explain.py"
 
     def shown_features() -> list[str]:
         at = AppTest.from_file(str(page), default_timeout=60)

@@ -145,7 +145,7 @@ def test_processes_are_checked_before_anything_is_written(tmp_path):
 def test_train_page_offers_processes():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(REPO / "workbench" / "ui" / "pages" / "train.py"), default_timeout=60)
+    at = AppTest.from_file(str(REPO / "workbench" / "ui" / "views" / "train.py"), default_timeout=60)
     at.session_state["data_options"] = {"dataset": "wine", "model": "mlp"}
     at = at.run()
     assert not at.exception

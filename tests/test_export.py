@@ -232,7 +232,7 @@ def test_runs_page_shows_the_code_and_offers_the_export(table_export):
     from streamlit.testing.v1 import AppTest
 
     run_id, folder = table_export
-    at = AppTest.from_file(str(Path(workbench.__file__).parent / "ui" / "pages" / "runs.py"), default_timeout=60)
+    at = AppTest.from_file(str(Path(workbench.__file__).parent / "ui" / "views" / "runs.py"), default_timeout=60)
     at = at.run()
     at.selectbox(key="runs.one").set_value(run_id).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -244,7 +244,7 @@ def test_runs_page_shows_the_code_and_offers_the_export(table_export):
 def test_train_page_shows_the_code_before_launch():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(Path(workbench.__file__).parent / "ui" / "pages" / "train.py"), default_timeout=60)
+    at = AppTest.from_file(str(Path(workbench.__file__).parent / "ui" / "views" / "train.py"), default_timeout=60)
     at.session_state["data_options"] = {"dataset": "wine", "model": "mlp"}
     at = at.run()
     assert not at.exception, [e.value for e in at.exception]

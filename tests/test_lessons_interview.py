@@ -65,7 +65,7 @@ def test_the_notebook_lesson_panel_shows_the_spoken_answer_and_follow_ups():
 def test_the_lessons_page_shows_the_spoken_answer_and_follow_ups():
     pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
-    pages = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "pages"
+    pages = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "views"
     at = AppTest.from_file(str(pages / "lessons.py"), default_timeout=60)
     at.query_params.update({"lesson": "eval.4", "lang": "zh"})
     at.run()

@@ -148,7 +148,7 @@ def test_data_page_shows_upload_problems_and_saves_each_upload_once(monkeypatch)
 
     from streamlit.testing.v1 import AppTest
 
-    page = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "pages" / "data.py"
+    page = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "views" / "data.py"
     at = AppTest.from_file(str(page), default_timeout=60).run()
     at.radio(key="data.source").set_value("upload a CSV or an image zip").run()
     at.file_uploader(key="data.upload").set_value(("bad.zip", zip_of({"..": b"x"}), "application/zip")).run()

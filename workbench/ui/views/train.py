@@ -48,8 +48,10 @@ with right:
             cols[0].metric("parameters", f"{p['total'] / 1e6:.2f} M")
             cols[1].metric("trainable", f"{p['trainable'] / 1e6:.2f} M", f"{p['trainable_share']:.1%}",
                            delta_color="off")
-            cols[2].metric("optimizer steps", plan["total_steps"])
+            cols[2].metric("optimizer steps", plan["total_steps"], f"{plan['epochs']:g} epochs", delta_color="off")
             cols[3].metric("estimated time", f"~{plan['estimated_seconds']:.0f} s")
+            if plan["budget_auto"]:
+                st.info(f"Training budget: {plan['budget_reason']}", icon="⏱️")
             st.caption(f"{plan['train_size']} training examples · peak LR {plan['lr']:g} · "
                        f"{plan['precision_reason']}")
             draw_memory_estimate(plan["memory"])

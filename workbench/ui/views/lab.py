@@ -25,7 +25,8 @@ try:
     base = RunConfig.from_flat(**chosen)
     base = (base.replace(**QUICK_LIMITS) if small else base).validate()
     st.caption(f"Base: {base.model.model} ({base.model.strategy}) on {base.data.dataset}"
-               + (f" · {base.train.max_steps} steps" if base.train.max_steps else f" · {base.train.epochs:g} epochs")
+               + (f" · {base.train.max_steps} steps" if base.train.max_steps else
+                  f" · {base.train.epochs:g} epochs" if base.train.epochs else " · epochs chosen from the data")
                + f" · lr {base.train.lr if base.train.lr is not None else 'default'} · seed {base.train.seed}")
 except Exception as err:
     base = None
