@@ -51,7 +51,7 @@ def main() -> None:
         run_id = args.run
         if run_id is None:
             started = time.perf_counter()
-            cfg = RunConfig.from_flat(max_train_samples=args.train_samples, save_checkpoints=False)
+            cfg = RunConfig.from_flat(max_train_samples=args.train_samples, epochs=1, save_checkpoints=False)
             snap = Runner(store).start(cfg).wait()
             assert snap["status"] == "finished", snap["error"]
             run_id = snap["id"]

@@ -38,7 +38,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         os.environ["WORKBENCH_HOME"] = home
         runner = Runner(RunStore(Path(home) / "runs"))
-        snap = runner.start(RunConfig.from_flat(max_train_samples=2000, save_checkpoints=False)).wait()
+        snap = runner.start(RunConfig.from_flat(max_train_samples=2000, epochs=1, save_checkpoints=False)).wait()
         assert snap["status"] == "finished", snap["error"]
         print(f"fine-tuned MiniLM: test accuracy {snap['metrics']['test']['accuracy']:.3f}", flush=True)
         predictor = load_predictor(snap["id"], runner.store)

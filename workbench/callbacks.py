@@ -167,3 +167,33 @@ class GradualUnfreezing(TrainerCallback):
                 self.publish(ev.NoteAdded(step=state.global_step, kind="unfreeze",
                                           message=f"unfroze the top {stage} of {self.n_blocks} blocks"))
             self.unfrozen = stage
+
+
+class KeepBestWeights(TrainerCallback):
+    """Early stopping's other half: a copy (in memory, on the CPU) of the weights at the evaluation with the lowest
+    validation loss, put back when training ends, so the run is scored and saved with those. `restored` then says
+    from which step."""
+
+    def __init__(self, threshold: float = 1e-4):
+        self.threshold = threshold        # the same "real improvement" as the early-stopping callback's
+        self.best_loss: float | None = None
+        self.best_step: int | None = None
+        self.last_step: int | None = None
+        self._weights: dict | None = None
+        self.restored: dict | None = None
+
+    def on_evaluate(self, args, state, control, metrics=None, model=None, **kwargs):
+        loss = (metrics or {}).get("eval_loss")
+        if loss is None or not math.isfinite(loss) or model is None:
+            return
+        self.last_step = state.global_step
+        if self.best_loss is None or loss < self.best_loss - self.threshold:
+            self.best_loss, self.best_step = float(loss), state.global_step
+            self._weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        if self._weights is None or model is None or self.best_step == state.global_step:
+            return
+        model.load_state_dict(self._weights)
+        self.restored = {"step": self.best_step, "eval_loss": self.best_loss, "last_step": state.global_step}
+        self._weights = None

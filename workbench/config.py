@@ -46,6 +46,8 @@ class DataConfig:
     test_fraction: float = option(0.2, "Share of the data held out for the final test.")
     max_length: int = option(128, "Text: longest token sequence fed to the model; longer texts are truncated.")
     image_size: int = option(128, "Images: side in pixels the images are resized to (224 is the ImageNet size).")
+    split_seed: int | None = option(None, "Seed for the train/validation/test split (default: the run's seed); fix "
+                                    "it to compare seeds of training on one split.")
     cv_folds: int = option(0, "Cross-validation: split training+validation data into this many stratified folds "
                            "(0: off, the usual single split).")
     cv_fold: int = option(0, "Cross-validation: which fold (0-based) is held out for validation.")
@@ -76,12 +78,18 @@ class ModelConfig:
                                      "on MiniLM with the same accuracy (bench/README.md). A model trained from "
                                      "scratch always trains its embeddings.")
     dropout: float | None = option(None, "Dropout before the classifier head (default: the model's own).")
+    fast_dropout: bool = option(True, "Text on the CPU: draw hidden-state dropout masks four entries per random "
+                                "number (same keep rate, a quarter of the draws; workbench/fast_dropout.py).")
+    fast_attention_dropout: bool = option(True, "Text on the CPU: attention-weight dropout with the same cheaper "
+                                          "masks instead of SDPA's own (same keep rate).")
     hidden_sizes: tuple[int, ...] = option((128, 64), "mlp: sizes of the hidden layers.")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: float = option(1.0, "Passes over the training set.")
+    epochs: float | None = option(None, "Passes over the training set (default: chosen from the data: one pass when "
+                                  "it gives at least 250 steps, else enough passes for 250, at most 10, with early "
+                                  "stopping and the best weights kept; workbench/budget.py).")
     max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides epochs).")
     batch_size: int = option(16, "Examples per step on one device.")
     lr: float | None = option(None, "Peak learning rate (default: the model's recommended value).")
@@ -99,6 +107,8 @@ class TrainConfig:
     max_grad_norm: float = option(1.0, "Clip the gradient norm to this value (0 turns clipping off).")
     grad_accum: int = option(1, "Accumulate gradients over this many batches per optimizer step.")
     early_stopping: int = option(0, "Stop after this many evaluations without improvement (0: off).")
+    restore_best: bool = option(True, "With early stopping: end with the weights of the evaluation with the lowest "
+                                "validation loss (kept in memory), not the last step's.")
     eval_every: int | None = option(None, "Evaluate every N steps (default: at the end of each epoch).")
     log_every: int = option(5, "Log the training loss every N steps.")
     seed: int = option(0, "Random seed for splits, initialisation and batching.")
@@ -202,7 +212,7 @@ def validate(cfg: RunConfig) -> None:
     _positive("batch_size", t.batch_size, "e.g. --batch-size 16")
     if t.lr is not None:
         _positive("lr", t.lr, "e.g. --lr 5e-5 for a text encoder, 1e-3 for the MLP")
-    if t.epochs <= 0 and not t.max_steps:
+    if t.epochs is not None and t.epochs <= 0 and not t.max_steps:
         raise ConfigError(f"epochs must be positive (got {t.epochs}); or set max_steps.")
     if t.max_steps is not None:
         _positive("max_steps", t.max_steps, "or leave it unset to train by epochs")

@@ -308,6 +308,10 @@ def _dataset_title(name: str) -> str:
 
 def train_script(cfg: RunConfig, kind: str, splits, metrics: dict, run_id: str, layout: dict | None = None) -> str:
     """The run's recipe as a standalone training script (see the module docstring)."""
+    from .budget import resolve_budget
+
+    budget = resolve_budget(cfg.train, len(splits.train))    # a budget chosen from the data, written out
+    cfg = cfg.replace(epochs=budget.epochs, early_stopping=budget.early_stopping)
     m, t, d = cfg.model, cfg.train, cfg.data
     layout = layout or {}
     lr = metrics.get("lr") or t.lr
@@ -791,7 +795,7 @@ def _trainer_section(cfg: RunConfig, kind: str) -> str:
     evaluation = (f'eval_strategy="steps", eval_steps={t.eval_every},' if t.eval_every
                   else 'eval_strategy="epoch",')
     lines = [
-        'output_dir="trainer_output",   # the Trainer\'s working folder (no checkpoints are saved)',
+        'output_dir="trainer_output",   # the Trainer\'s working folder',
         "per_device_train_batch_size=BATCH_SIZE,",
         "per_device_eval_batch_size=2 * BATCH_SIZE,",
         "num_train_epochs=EPOCHS,",
@@ -800,7 +804,9 @@ def _trainer_section(cfg: RunConfig, kind: str) -> str:
         "max_grad_norm=MAX_GRAD_NORM,",
         f"{evaluation}   # validation loss and accuracy",
         f"logging_steps={t.log_every},",
-        'save_strategy="no",',
+        *([f'save_strategy="steps", save_steps={t.eval_every},' if t.eval_every else 'save_strategy="epoch",',
+           "save_total_limit=1,", "load_best_model_at_end=True,   # end with the lowest validation loss's weights"]
+          if t.early_stopping and t.restore_best else ['save_strategy="no",']),
         "seed=SEED,",
         "data_seed=SEED,",
         'bf16=PRECISION == "bf16",',

@@ -64,7 +64,9 @@ def _model_facts(model_cfg, kind: str, num_labels: int, image_size: int, in_feat
 
 
 def plan_run(cfg: RunConfig) -> dict:
-    """Steps, parameter counts, peak LR, precision, the LR at each step and an estimate of training seconds."""
+    """Steps (and how the budget was chosen), parameter counts, peak LR, precision, the LR at each step and an
+    estimate of training seconds (for the whole budget: early stopping may end sooner)."""
+    from .budget import resolve_budget
     from .models import DEFAULT_LR
     from .runner import prepare_splits
     from .training import lr_schedule_preview, planned_steps, resolve_precision
@@ -76,6 +78,8 @@ def plan_run(cfg: RunConfig) -> dict:
     in_features = train.x.shape[1] if kind == "tabular" else None
     facts = _model_facts(cfg.model, kind, len(train.label_names), cfg.data.image_size, in_features)
     params = dict(facts["parameters"])
+    budget = resolve_budget(cfg.train, len(train))
+    cfg = cfg.replace(epochs=budget.epochs, early_stopping=budget.early_stopping)
     total = planned_steps(len(train), cfg.train)
     lr = cfg.train.lr or DEFAULT_LR[kind]
     precision, reason = resolve_precision(cfg.train.precision, cfg.train.device)
@@ -83,6 +87,7 @@ def plan_run(cfg: RunConfig) -> dict:
     per_example = activation_bytes_per_example(cfg, kind, facts, train)
     seconds = estimate_seconds(cfg, kind, facts, train, total, len(splits.val), precision)
     return {"kind": kind, "train_size": len(train), "splits": splits.sizes(), "total_steps": total,
+            "epochs": budget.epochs, "budget_auto": budget.auto, "budget_reason": budget.reason,
             "parameters": params, "lr": lr, "precision": precision, "precision_reason": reason,
             "schedule_steps": steps, "schedule_lrs": lrs, "estimated_seconds": seconds,
             "memory": estimate_memory(cfg, kind, facts, per_example, precision)}

@@ -76,7 +76,8 @@ def prepare_splits(cfg: RunConfig) -> Splits:
 
     d = cfg.data
     ds = load_dataset(d.dataset, d.text_column, d.label_column)
-    splits = split_dataset(ds, d.val_fraction, d.test_fraction, cfg.train.seed, d.max_train_samples,
+    split_seed = cfg.train.seed if d.split_seed is None else d.split_seed
+    splits = split_dataset(ds, d.val_fraction, d.test_fraction, split_seed, d.max_train_samples,
                            d.max_eval_samples, cv_folds=d.cv_folds, cv_fold=d.cv_fold)
     return apply_perturbations(splits, d, cfg.train.seed)
 
@@ -534,7 +535,11 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
     except StopRequested:   # training is over, so its last checkpoint is on disk (when checkpoints are on)
         return ev.RunStopped(step=step, metrics={"train_seconds": train_seconds})
     eval_seconds = time.time() - started
-    metrics.update(train_seconds=train_seconds, eval_seconds=eval_seconds, steps=step,
+    restored = _restored_best(prepared, publish)
+    if restored:
+        metrics["restored_best"] = restored
+    metrics.update(train_seconds=train_seconds, eval_seconds=eval_seconds, steps=step, epochs=prepared.budget.epochs,
+                   budget_auto=prepared.budget.auto,
                    train_loss=train_loss, precision=prepared.precision,
                    parameters=parameter_counts(built.module), lr=prepared.lr, world_size=world_size(),
                    effective_batch=job.config.train.batch_size * job.config.train.grad_accum * world_size())
@@ -549,6 +554,18 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
     if job.config.train.save_model:
         store.drop_checkpoint(job.run_id, step)   # the same weights as model/, and nothing is left to resume
     return ev.RunFinished(metrics=metrics)
+
+
+def _restored_best(prepared, publish) -> dict | None:
+    """Where early stopping put back the best evaluation's weights: say so, and return when from."""
+    keeper = prepared.best_weights
+    if keeper is None or keeper.restored is None:
+        return None
+    r = keeper.restored
+    publish(ev.NoteAdded(step=r["last_step"], kind="best_weights", message=(
+        f"Kept the weights of step {r['step']} (validation loss {r['eval_loss']:.4f}, the lowest of the run) instead "
+        f"of step {r['last_step']}'s: the test scores and the saved model are those of step {r['step']}.")))
+    return r
 
 
 def _set_up(job: Job, publish, store: RunStore):
@@ -573,7 +590,9 @@ def _set_up(job: Job, publish, store: RunStore):
     publish(ev.RunStarted(
         total_steps=prepared.total_steps, precision=prepared.precision, device=device_name(cfg.train.device),
         parameters=parameter_counts(built.module), dataset=summarize(splits.train, splits),
-        resumed_from_step=resumed_step, notes=(prepared.precision_reason, *built.notes, *splits.train.notes,
+        resumed_from_step=resumed_step, notes=(prepared.precision_reason,
+                                               *((prepared.budget.reason,) if prepared.budget.auto else ()),
+                                               *built.notes, *splits.train.notes,
                                                *processes_note(cfg, describe()))))
     return built, prepared
 

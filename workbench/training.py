@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from .allocator import keep_freed_memory
+from .budget import Budget, effective_train, resolve_budget, steps_per_epoch
+from .callbacks import KeepBestWeights
 from .config import RunConfig, TrainConfig
 from .datasets import Splits
 from .devices import cpu_supports_fast_bf16, dataloader_workers, resolve_device
@@ -68,12 +70,11 @@ def lr_schedule_preview(train: TrainConfig, total_steps: int, base_lr: float) ->
 
 
 def planned_steps(n_train: int, train: TrainConfig, processes: int = 1) -> int:
-    """Optimizer steps of a run; with several processes (DDP) each takes every `processes`-th batch, so an epoch
-    has 1/processes as many steps (the batches are dealt out as accelerate does, the last round padded)."""
+    """Optimizer steps of a run, its budget filled in as the run will (workbench/budget.py)."""
     if train.max_steps:
         return train.max_steps
-    per_epoch = math.ceil(math.ceil(math.ceil(n_train / train.batch_size) / processes) / train.grad_accum)
-    return max(1, math.ceil(per_epoch * train.epochs))
+    epochs = resolve_budget(train, n_train, processes).epochs
+    return max(1, math.ceil(steps_per_epoch(n_train, train, processes) * epochs))
 
 
 # ---------------------------------------------------------------- optimizer and loss
@@ -210,6 +211,8 @@ class PreparedTraining:
     precision_reason: str
     lr: float
     train_size: int
+    budget: Budget
+    best_weights: KeepBestWeights | None = None
 
 
 def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir: str, callbacks=(),
@@ -218,18 +221,20 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
     from transformers import EarlyStoppingCallback, PrinterCallback, TrainingArguments
 
     keep_freed_memory()
-    t, d = cfg.train, cfg.data
-    lr = t.lr or DEFAULT_LR[built.kind]
-    device = resolve_device(t.device)
-    precision, reason = resolve_precision(t.precision, t.device)
+    d = cfg.data
+    lr = cfg.train.lr or DEFAULT_LR[built.kind]
+    device = resolve_device(cfg.train.device)
+    precision, reason = resolve_precision(cfg.train.precision, cfg.train.device)
     train_split = splits.train
+    from .distributed import world_size
+    budget = resolve_budget(cfg.train, len(train_split), world_size())
+    t = effective_train(cfg.train, len(train_split), world_size())
     if t.sampling != "none":
         train_split = train_split.take(rebalance(np.arange(len(train_split)), train_split.y, t.sampling, t.seed))
     train_ds = torch_split(train_split, built, d.max_length, d.image_size, augment=d.augment)
     check_stop()
     val_ds = torch_split(splits.val, built, d.max_length, d.image_size)
     check_stop()
-    from .distributed import world_size
     total = planned_steps(len(train_split), t, world_size())
     eval_steps = t.eval_every
     workers = dataloader_workers(built.kind, device)
@@ -275,6 +280,8 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
     # An "improvement" must beat the last best validation loss by 1e-4, so float noise does not count.
     extra = ([EarlyStoppingCallback(early_stopping_patience=t.early_stopping, early_stopping_threshold=1e-4)]
              if t.early_stopping else [])
+    best = KeepBestWeights() if t.early_stopping and t.restore_best else None
+    extra += [best] if best else []
     trainer = _make_trainer_class()(
         model=built.module, args=args, train_dataset=train_ds, eval_dataset=val_ds,
         data_collator=collator(built), processing_class=built.tokenizer,
@@ -282,7 +289,7 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
         optimizers=(optimizer, scheduler), callbacks=[*callbacks, *extra],
     )
     trainer.remove_callback(PrinterCallback)  # events carry the logs; no raw dicts on stdout
-    return PreparedTraining(trainer, total, precision, reason, lr, len(train_split))
+    return PreparedTraining(trainer, total, precision, reason, lr, len(train_split), budget, best)
 
 
 def predict_probs(trainer, dataset) -> np.ndarray:

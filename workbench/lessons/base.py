@@ -166,6 +166,7 @@ class LessonContext:
         """Train each variant once per seed on the same split; quick mode shrinks every run."""
         from ..experiments import QUICK_LIMITS, Experiment
 
+        variants = {n: one_epoch_unless_set(c) for n, c in variants.items()}
         if self.quick:
             variants = {n: c.replace(**{**QUICK_LIMITS, **quick_overrides}) for n, c in variants.items()}
         experiment = Experiment(variants, seeds=self.seeds)
@@ -175,6 +176,14 @@ class LessonContext:
     def size(self, full, quick):
         """A size for this mode: `ctx.size(400, 60)`."""
         return quick if self.quick else full
+
+
+def one_epoch_unless_set(cfg: RunConfig) -> RunConfig:
+    """Lessons name their budget: one epoch where they set neither epochs nor max_steps (what they were designed and
+    timed with), not the budget a plain run chooses from its data."""
+    if cfg.train.epochs is None and not cfg.train.max_steps:
+        return cfg.replace(epochs=1.0)
+    return cfg
 
 
 class _SettingFormatter(string.Formatter):

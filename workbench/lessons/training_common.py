@@ -39,8 +39,11 @@ def examples_per_second(ctx: LessonContext, run_id: str, examples_per_step: int)
 
 
 def sized(ctx: LessonContext, cfg: RunConfig, **quick_overrides) -> RunConfig:
-    """Shrink a config as `ctx.run_variants` would, for experiments that run outside it."""
+    """Pin and shrink a config as `ctx.run_variants` would, for experiments that run outside it."""
     from ..experiments import QUICK_LIMITS
+    from .base import one_epoch_unless_set
+
+    cfg = one_epoch_unless_set(cfg)
     return cfg.replace(**{**QUICK_LIMITS, **quick_overrides}) if ctx.quick else cfg
 
 
