@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 
-def shared_split(n_train: int, n_test: int, seed: int = 0):
+def shared_split(n_train: int, n_test: int, seed: int = 0, dataset: str = "rotten_tomatoes"):
     from workbench.datasets import load_dataset, split_dataset
-    ds = load_dataset("rotten_tomatoes")
+    ds = load_dataset(dataset)
     # the split the workbench makes for a run with this seed, so that all setups see the same examples
     return split_dataset(ds, val_fraction=0.1, test_fraction=n_test / len(ds), seed=seed, max_train_samples=n_train)
 
@@ -78,7 +78,7 @@ def workbench_default(splits, n_train: int, n_test: int, home: str, overrides: d
 
     ds = load_dataset("rotten_tomatoes")
     cfg = RunConfig.from_flat(dataset="rotten_tomatoes", max_train_samples=n_train, test_fraction=n_test / len(ds),
-                              **(overrides or {}))
+                              **{"epochs": 1, **(overrides or {})})
     snap = Runner(RunStore(Path(home) / "runs")).start(cfg).wait()
     assert snap["status"] == "finished", snap["error"]
     m = snap["metrics"]

@@ -243,8 +243,10 @@ def _build_text(cfg: ModelConfig, num_labels: int) -> BuiltModel:
         hf = load_pretrained(AutoModelForSequenceClassification, source, purpose, **overrides)
     else:
         hf = AutoModelForSequenceClassification.from_config(load_pretrained(AutoConfig, source, purpose, **overrides))
-    use_fast_dropout(hf)   # same dropout, cheaper masks on the CPU (about 9 % of a MiniLM step)
-    use_fast_attention_dropout(hf)
+    if cfg.fast_dropout:
+        use_fast_dropout(hf)   # same dropout, cheaper masks on the CPU (about 9 % of a MiniLM step)
+    if cfg.fast_attention_dropout:
+        use_fast_attention_dropout(hf)
     return BuiltModel(TextClassifier(hf), "text", tokenizer, info={"num_labels": num_labels, "source": source})
 
 
