@@ -153,7 +153,9 @@ def test_eval_6_cheapest_threshold_and_calibration_follow_the_numbers():
     assert "每千条短信的代价为 30.5" in c_zh
     quiz = BANK["eval.6"].quiz
     assert quiz.correct(calibrated) == "above"
-    assert quiz.correct(cost_outcome([0.3, 0.35], [1.0, 1.0], [1.0, 1.0])) == "below"
+    assert quiz.correct(cost_outcome([0.3, 0.31, 0.32], [1.0, 1.0], [1.0, 1.0])) == "below"
+    assert quiz.correct(cost_outcome([0.3, 0.35], [1.0, 1.0], [1.0, 1.0])) == "tie"      # two seeds: too wide
+    assert quiz.correct(cost_outcome([0.5, 0.9, 0.7], [1.0, 1.0], [1.0, 1.0])) == "tie"   # straddles 0.6
 
 
 def explain_outcome(shap_drop, random_drop, shap_first, lime_first, decisive=3) -> Outcome:

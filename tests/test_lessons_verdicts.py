@@ -125,7 +125,7 @@ TIES = {
     "train.8": (_train_8, "tie"), "train.10": (_train_10, "tie"), "deploy.1": (_deploy_1, "tie"),
     "deploy.2": (_deploy_2, "holds"), "app.1": (_app_1, "tie"), "app.2": (_app_2, "tie"),
     "app.3": (_app_3, "chance"), "app.4": (_app_4, "none"), "app.6": (_app_6, "tie"), "eval.1": (_eval_1, None),
-    "eval.6": (_eval_6, None), "concept.1": (_concept_1, "none"), "concept.5": (_concept_5, "tie"),
+    "eval.6": (_eval_6, "tie"), "concept.1": (_concept_1, "none"), "concept.5": (_concept_5, "tie"),
     "data.3": (_data_3, "tie"), "data.4": (_data_4, "small"),
 }
 
