@@ -5,6 +5,9 @@
 from __future__ import annotations
 
 from .config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig
+from .quiet import quiet_third_party
+
+quiet_third_party()   # no library load reports or progress bars unless WORKBENCH_VERBOSE=1 (workbench/quiet.py)
 
 __all__ = ["RunConfig", "DataConfig", "ModelConfig", "TrainConfig", "ConfigError", "start_run", "get_runner",
            "RunStore", "load_predictor"]

@@ -65,6 +65,8 @@ def config_command(sub, name: str, help_text: str) -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     summary = " ".join(__doc__.split("\n\n")[0].split())   # the docstring's first paragraph, on one line
     parser = argparse.ArgumentParser(prog="python -m workbench", description=summary)
+    parser.add_argument("--verbose", action="store_true", help="Also show the libraries' own logs, load reports "
+                        "and progress bars (same as WORKBENCH_VERBOSE=1).")
     sub = parser.add_subparsers(dest="command", required=True)
     train = config_command(sub, "train", "Fine-tune a model (defaults: MiniLM on Rotten Tomatoes). Under torchrun "
                            "or accelerate launch the processes train one run together (rank 0 writes and prints).")
@@ -117,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.verbose:
+        from .quiet import loud_third_party
+        loud_third_party()
     try:
         return {"train": _train, "plan": _plan, "resume": _resume, "runs": _runs, "datasets": _datasets,
                 "tune": _tune, "cv": _cv, "export": _export,

@@ -130,7 +130,7 @@ def image_array(item, size: int) -> np.ndarray:
 
 def image_tensor(rgb: np.ndarray) -> torch.Tensor:
     """(..., H, W, 3) uint8 -> (..., 3, H, W) float in [-1, 1], the range EfficientNet-Lite was trained on."""
-    t = torch.as_tensor(rgb, dtype=torch.float32).movedim(-1, -3)
+    t = torch.from_numpy(np.array(rgb, dtype=np.float32)).movedim(-1, -3)   # a copy: writable
     return t / 127.5 - 1.0
 
 

@@ -10,10 +10,9 @@ exported notebook (nbconvert to HTML) reads as prose. `walk(lesson_id)` does a w
 """
 from __future__ import annotations
 
-import contextlib
-import logging
 import time
 
+from ..quiet import quiet_libraries
 from . import TOPICS, all_lessons, follow_ups, get, spoken_answer
 from .base import Lesson, Outcome, T
 
@@ -169,33 +168,6 @@ def show_result(lesson: Lesson | str, outcome: Outcome, guess: str | None = None
 
 def show_others(topic: str, lang: str = "en") -> Prose:
     return Prose(others_md(topic, lang))
-
-
-@contextlib.contextmanager
-def quiet_libraries():
-    """Within the block, no progress bars or load reports from transformers and datasets, and no warnings from
-    torch's ONNX exporter: a lesson's output in the notebook (and its HTML export) is its own; restored after."""
-    import datasets
-    import transformers
-
-    bars_were_on = datasets.utils.logging.is_progress_bar_enabled()
-    hf_bars_were_on = transformers.utils.logging.is_progress_bar_enabled()
-    verbosity = transformers.utils.logging.get_verbosity()
-    onnx_logger = logging.getLogger("torch.onnx._internal.exporter")   # torch resets the level of "torch.onnx"
-    onnx_level = onnx_logger.level
-    datasets.disable_progress_bars()
-    transformers.utils.logging.disable_progress_bar()
-    transformers.utils.logging.set_verbosity_error()
-    onnx_logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        onnx_logger.setLevel(onnx_level)
-        transformers.utils.logging.set_verbosity(verbosity)
-        if hf_bars_were_on:
-            transformers.utils.logging.enable_progress_bar()
-        if bars_were_on:
-            datasets.enable_progress_bars()
 
 
 def run_lesson(lesson: Lesson | str, quick: bool | None = None, settings: dict | None = None) -> Outcome:
