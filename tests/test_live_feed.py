@@ -48,3 +48,14 @@ def test_an_out_of_memory_retry_bumps_the_attempt_so_the_browser_starts_its_curv
     view = live_view({"id": "r", "status": "running", "step": 1, "history": [{"step": 1}], "notes": notes}, since=5)
     assert view["attempt"] == 1 and view["history"] == [] and view["history_length"] == 1
     assert live_view({"id": "r", "status": "running", "history": []})["attempt"] == 0
+
+
+def test_the_live_panel_draws_each_series_in_the_final_figures_colour():
+    import re
+
+    from workbench.plots import SERIES_COLORS
+    from workbench.ui.live_component import JS
+
+    drawn = dict(re.findall(r'key: "(\w+)", color: "(#[0-9A-Fa-f]{6})"', JS))
+    assert set(drawn) == {"train_loss", "eval_loss", "eval_accuracy"}
+    assert all(SERIES_COLORS[key] == color for key, color in drawn.items())

@@ -79,7 +79,23 @@ def test_training_curves_single_run_log_scale_and_learning_rate():
     fig = P.fig_training_curves(history(), metrics=("train_loss", "eval_accuracy"), log_y=True, show_lr=True)
     assert [t.name for t in fig.data] == ["train_loss", "learning_rate"]   # no eval_accuracy anywhere: skipped
     assert fig.data[1].yaxis == "y2" and fig.layout.yaxis2.title.text == "learning_rate"
-    assert fig.layout.yaxis.type == "log"
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis2.type == "linear"
+
+
+def test_one_runs_losses_scores_learning_rate_and_gradient_norm_get_their_own_panels_and_colours():
+    rows = [{"step": 5, "train_loss": 0.7, "grad_norm": 4.8, "learning_rate": 1e-4},
+            {"step": 10, "eval_loss": 0.6, "eval_accuracy": 0.7},
+            {"step": 10, "train_loss": 0.5, "grad_norm": 2.0, "learning_rate": 5e-5}]
+    fig = P.fig_training_curves(rows, metrics=("train_loss", "eval_loss", "eval_accuracy", "grad_norm"),
+                                show_lr=True)
+    axis = {t.name: t.yaxis for t in fig.data}
+    assert axis == {"train_loss": "y", "eval_loss": "y", "eval_accuracy": "y2", "grad_norm": "y3",
+                    "learning_rate": "y4"}
+    colors = [t.line.color for t in fig.data]
+    assert len(set(colors)) == 5                                   # each series its own colour ...
+    assert by_name(fig, "eval_loss").line.color == P.SERIES_COLORS["eval_loss"]   # ... validation beside training
+    assert fig.layout.showlegend is not False and fig.layout.xaxis4.title.text == "step"
+    assert [a.text for a in fig.layout.annotations] == ["loss", "validation score", "gradient norm", "learning rate"]
 
 
 def test_training_curves_reject_rows_without_step():

@@ -72,29 +72,61 @@ def _with_secondary_y(title: str, x_title: str, y_title: str, y2_title: str) -> 
 # ---------------------------------------------------------------- training
 
 
+# One run's series: each its own colour; a validation series in the colour family of its training curve.
+SERIES_COLORS = {"train_loss": "#0072B2", "eval_loss": "#56B4E9", "train_accuracy": "#117733",
+                 "eval_accuracy": "#009E73", "learning_rate": "#E69F00", "grad_norm": "#D55E00"}
+PANEL_TITLES = {"loss": "loss", "score": "validation score", "learning_rate": "learning rate",
+                "grad_norm": "gradient norm"}
+
+
+def curve_panel(metric: str) -> str:
+    """Which panel a history key is drawn in: losses together, scores together, the rest each in its own."""
+    if "loss" in metric:
+        return "loss"
+    if metric in ("learning_rate", "grad_norm"):
+        return metric
+    if metric.startswith(("eval_", "train_")):
+        return "score"
+    return metric
+
+
+def series_color(metric: str, index: int) -> str:
+    """A single run's colour for `metric`: fixed for the usual keys, else the palette after them."""
+    return SERIES_COLORS.get(metric) or PALETTE[(len(SERIES_COLORS) + index) % len(PALETTE)]
+
+
 def fig_training_curves(runs, metrics=("train_loss", "eval_loss"), log_y: bool = False,
                         show_lr: bool = False, diagnoses=None) -> go.Figure:
-    """Metrics by step from history rows: one colour per run, training solid and validation dashed, the learning
-    rate on a second axis with show_lr. `runs` is {run name: rows} or one run's list of rows. `diagnoses` (a
-    snapshot's note dicts, or {run name: notes}) marks each note at its step, its message and advice on hover."""
+    """Metrics by step from history rows, in panels that share the step axis: losses, validation scores, the
+    learning rate (show_lr) and the gradient norm each in their own, so no scale flattens another. One run: each
+    series its own colour, validation in the family of its training curve. Several runs: one colour per run,
+    training solid and validation dashed. `runs` is {run name: rows} or one run's list of rows. `diagnoses` (a
+    snapshot's note dicts, or {run name: notes}) marks each note at its step, its message and advice on hover.
+    `log_y` puts every panel but the learning rate's on a log scale."""
     runs = {"run": runs} if isinstance(runs, list) else dict(runs)
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    metrics += ("learning_rate",) if show_lr and "learning_rate" not in metrics else ()
+    drawn = [m for m in metrics if any(row.get(m) is not None for rows in runs.values() for row in rows)]
+    panels = list(dict.fromkeys(curve_panel(m) for m in drawn)) or [curve_panel(metrics[0])]
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                        subplot_titles=[PANEL_TITLES.get(p, p.replace("_", " ")) for p in panels])
+    _style(fig, "training curves", height=max(360, 210 * len(panels) + 120))
     notes = _notes_by_run(diagnoses, runs)
-    fig = _style(make_subplots(specs=[[{"secondary_y": show_lr}]]), "training curves")
+    several = len(runs) > 1
     for r, (run_name, rows) in enumerate(runs.items()):
-        color = run_color(r)
-        for metric in metrics:
-            _add_history_line(fig, run_name, rows, metric, len(runs) > 1,
-                              line=dict(color=color, dash=_dash(metric, metrics)))
-        if notes.get(run_name):
-            _add_diagnosis_marks(fig, run_name, rows, notes[run_name], metrics[0], color, len(runs) > 1)
-        if show_lr:
-            _add_history_line(fig, run_name, rows, "learning_rate", len(runs) > 1,
-                              line=dict(color=color, width=1, dash="longdash"), secondary_y=True)
-    fig.update_xaxes(title_text="step")
-    fig.update_yaxes(title_text=", ".join(metrics), type="log" if log_y else "linear", secondary_y=False)
-    if show_lr:
-        fig.update_yaxes(title_text="learning_rate", secondary_y=True, showgrid=False)
+        for i, metric in enumerate(drawn):
+            color = run_color(r) if several else series_color(metric, i)
+            dash = _dash(metric, metrics) if several else "dot" if metric == "learning_rate" else "solid"
+            _add_history_line(fig, run_name, rows, metric, several, line=dict(color=color, dash=dash),
+                              panel=panels.index(curve_panel(metric)) + 1)
+        if notes.get(run_name) and drawn:
+            _add_diagnosis_marks(fig, run_name, rows, notes[run_name], drawn[0], run_color(r), several,
+                                 panel=panels.index(curve_panel(drawn[0])) + 1)
+    fig.update_xaxes(title_text="step", row=len(panels), col=1)
+    for n, panel in enumerate(panels, start=1):
+        title = ", ".join(m for m in drawn if curve_panel(m) == panel) or ", ".join(metrics)
+        fig.update_yaxes(title_text=title, type="log" if log_y and panel != "learning_rate" else "linear",
+                         row=n, col=1)
     return fig
 
 
@@ -109,14 +141,14 @@ def _notes_by_run(diagnoses, runs: dict) -> dict:
 
 
 def _add_diagnosis_marks(fig: go.Figure, run_name: str, rows: list[dict], notes: list[dict], metric: str,
-                         color: str, name_run: bool) -> None:
+                         color: str, name_run: bool, panel: int = 1) -> None:
     """A dotted vertical line at each note's step and a marker on the curve carrying the note as hover text."""
     curve = [(row["step"], row[metric]) for row in rows
              if row.get(metric) is not None and np.isfinite(row[metric])]
     xs, ys, texts = [], [], []
     for note in notes:
         step = note["step"]
-        fig.add_vline(x=step, line=dict(color=color, width=1, dash="dot"))
+        fig.add_vline(x=step, line=dict(color=color, width=1, dash="dot"), row="all", col=1)
         before = [v for s, v in curve if s <= step]
         xs.append(step)
         ys.append(before[-1] if before else (curve[0][1] if curve else None))
@@ -124,7 +156,8 @@ def _add_diagnosis_marks(fig: go.Figure, run_name: str, rows: list[dict], notes:
                      f"<br><i>Try:</i> {_hover_lines(note['advice'])}")
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=f"{run_name} · diagnosis" if name_run else "diagnosis",
                              legendgroup=str(run_name), hovertext=texts, hoverinfo="text",
-                             marker=dict(color=color, symbol="x", size=12, line=dict(width=1, color=REFERENCE))))
+                             marker=dict(color=color, symbol="x", size=12, line=dict(width=1, color=REFERENCE))),
+                  row=panel, col=1)
 
 
 def _hover_lines(text: str, width: int = 90) -> str:
@@ -140,21 +173,21 @@ def _dash(metric: str, metrics: tuple[str, ...]) -> str:
 
 
 def _add_history_line(fig: go.Figure, run_name: str, rows: list[dict], key: str, name_run: bool, line: dict,
-                      secondary_y: bool | None = None) -> None:
-    """One key's values against step, skipping rows where it is missing or None."""
+                      panel: int = 1) -> None:
+    """One key's values against step in subplot row `panel`, skipping rows where it is missing or None."""
     points = []
-    for i, row in enumerate(rows):
-        if row.get(key) is None:
+    for i, entry in enumerate(rows):
+        if entry.get(key) is None:
             continue
-        if "step" not in row:
+        if "step" not in entry:
             raise ValueError(f"History row {i} of run {run_name!r} has {key!r} but no 'step'.")
-        points.append((row["step"], row[key]))
+        points.append((entry["step"], entry[key]))
     if not points:
         return
     steps, values = zip(*points)
     fig.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers" if len(steps) < 30 else "lines",
                              name=f"{run_name} · {key}" if name_run else key, legendgroup=str(run_name),
-                             line=line), secondary_y=secondary_y)
+                             line=line), row=panel, col=1)
 
 
 def fig_lr_schedule(steps, lrs) -> go.Figure:

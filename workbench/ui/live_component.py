@@ -12,7 +12,12 @@ HTML = """
   <div class="wb-live-bar"><div class="wb-live-fill"></div></div>
   <div class="wb-live-small wb-live-steps"></div>
   <div class="wb-live-stats"></div>
-  <svg class="wb-live-chart" viewBox="0 0 640 200" role="img" aria-label="training curves"></svg>
+  <div class="wb-live-charts">
+    <div><div class="wb-live-small">loss</div>
+      <svg class="wb-live-chart wb-live-loss" viewBox="0 0 640 200" role="img" aria-label="loss curves"></svg></div>
+    <div><div class="wb-live-small">validation accuracy</div>
+      <svg class="wb-live-chart wb-live-accuracy" viewBox="0 0 640 200" role="img" aria-label="validation accuracy"></svg></div>
+  </div>
   <div class="wb-live-small wb-live-legend"></div>
   <div class="wb-live-notes"></div>
 </div>
@@ -27,9 +32,12 @@ CSS = """
 .wb-live-stats { display: flex; gap: 2.5rem; margin: 10px 0; flex-wrap: wrap; }
 .wb-live-stats div { display: flex; flex-direction: column; }
 .wb-live-stats b { font-size: 1.6rem; font-weight: 400; }
-.wb-live-chart { width: 100%; max-width: 900px; height: 200px; }
+.wb-live-charts { display: flex; gap: 1.5rem; flex-wrap: wrap; }
+.wb-live-charts > div { flex: 1 1 320px; max-width: 640px; }
+.wb-live-chart { width: 100%; height: 200px; }
 .wb-live-chart text { font-size: 11px; fill: currentColor; opacity: 0.75; }
-.wb-live-note { margin: 4px 0; padding: 6px 10px; border-radius: 6px; background: #fffbe6; }
+.wb-live-note { margin: 4px 0; padding: 6px 10px; border-radius: 6px; background: rgba(230, 159, 0, 0.16); }
+.wb-live-swatch { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin: 0 4px 0 10px; }
 """
 
 JS = """
@@ -37,27 +45,40 @@ const ACTIVE = ["queued", "running"];
 const fmt = (v, digits) => (v === null || v === undefined) ? "—" : Number(v).toFixed(digits);
 const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
 
-function drawChart(svg, rows) {
-  const train = rows.filter((r) => r.train_loss !== undefined && r.train_loss !== null);
-  const evals = rows.filter((r) => r.eval_loss !== undefined && r.eval_loss !== null);
-  const all = train.map((r) => r.train_loss).concat(evals.map((r) => r.eval_loss));
-  if (!all.length) { svg.innerHTML = '<text x="10" y="20">The first curve point appears after the first few steps.</text>'; return; }
+// The colours of workbench/plots.py's SERIES_COLORS, so the live panel and the final figure read alike; text and
+// axes use currentColor, so both follow Streamlit's light or dark theme.
+const SERIES = {
+  loss: [{key: "train_loss", color: "#0072B2", line: "wb-live-train-loss", label: "training loss"},
+         {key: "eval_loss", color: "#56B4E9", label: "validation loss"}],
+  accuracy: [{key: "eval_accuracy", color: "#009E73", line: "wb-live-eval-accuracy", label: "validation accuracy"}],
+};
+
+function drawChart(svg, rows, series, empty) {
+  const has = (r, key) => r[key] !== undefined && r[key] !== null;
+  const values = series.flatMap((s) => rows.filter((r) => has(r, s.key)).map((r) => r[s.key]));
+  if (!values.length) { svg.innerHTML = `<text x="10" y="20">${empty}</text>`; return; }
   const steps = rows.map((r) => r.step);
   const [x0, x1] = [Math.min(...steps, 0), Math.max(...steps, 1)];
-  let [y0, y1] = [Math.min(...all), Math.max(...all)];
+  let [y0, y1] = [Math.min(...values), Math.max(...values)];
   if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
   const [left, right, top, bottom] = [48, 630, 10, 180];
   const x = (s) => left + (right - left) * (s - x0) / (x1 - x0);
   const y = (v) => bottom - (bottom - top) * (v - y0) / (y1 - y0);
-  const line = train.map((r) => `${x(r.step).toFixed(1)},${y(r.train_loss).toFixed(1)}`).join(" ");
-  const dots = evals.map((r) => `<circle cx="${x(r.step).toFixed(1)}" cy="${y(r.eval_loss).toFixed(1)}" r="4" fill="#ff7f0e"/>`).join("");
+  const marks = series.map((s) => {
+    const points = rows.filter((r) => has(r, s.key)).map((r) => [x(r.step).toFixed(1), y(r[s.key]).toFixed(1)]);
+    const dots = points.length < 40 ? points.map(([px, py]) => `<circle cx="${px}" cy="${py}" r="3.5" fill="${s.color}"/>`).join("") : "";
+    const cls = s.line ? ` class="${s.line}"` : "";
+    return `<polyline${cls} points="${points.map((p) => p.join(",")).join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"/>` + dots;
+  }).join("");
   svg.innerHTML =
     `<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="currentColor" stroke-opacity="0.3"/>` +
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="currentColor" stroke-opacity="0.3"/>` +
     `<text x="4" y="${top + 10}">${y1.toFixed(3)}</text><text x="4" y="${bottom}">${y0.toFixed(3)}</text>` +
-    `<text x="${left}" y="${bottom + 16}">step ${x0}</text><text x="${right - 60}" y="${bottom + 16}">step ${x1}</text>` +
-    `<polyline class="wb-live-train-loss" points="${line}" fill="none" stroke="#1f77b4" stroke-width="2"/>` + dots;
+    `<text x="${left}" y="${bottom + 16}">step ${x0}</text><text x="${right - 60}" y="${bottom + 16}">step ${x1}</text>` + marks;
 }
+
+const LEGEND = Object.values(SERIES).flat().map((s) =>
+  `<span class="wb-live-swatch" style="background:${s.color}"></span>${s.label}`).join("");
 
 function render(root, s, rows) {
   const total = s.total_steps || 0;
@@ -72,8 +93,9 @@ function render(root, s, rows) {
                  ["val accuracy", fmt(last("eval_accuracy"), 3)]];
   root.querySelector(".wb-live-stats").innerHTML =
     stats.map(([k, v]) => `<div><span class="wb-live-small">${k}</span><b>${v}</b></div>`).join("");
-  drawChart(root.querySelector(".wb-live-chart"), rows);
-  root.querySelector(".wb-live-legend").textContent = "blue line: training loss · orange dots: validation loss";
+  drawChart(root.querySelector(".wb-live-loss"), rows, SERIES.loss, "The first curve point appears after the first few steps.");
+  drawChart(root.querySelector(".wb-live-accuracy"), rows, SERIES.accuracy, "Appears at the first evaluation.");
+  root.querySelector(".wb-live-legend").innerHTML = LEGEND;
   root.querySelector(".wb-live-notes").innerHTML =
     s.notes.map((n) => `<div class="wb-live-small">step ${esc(n.step)}: ${esc(n.message)}</div>`).join("") +
     s.diagnoses.map((d) => `<div class="wb-live-note"><b>${esc(d.kind.replace(/_/g, " "))}</b> at step ${esc(d.step)}: ` +
