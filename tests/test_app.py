@@ -86,6 +86,15 @@ def test_train_page_shows_plan_and_starts_a_run():
     assert snap["status"] == "finished" and snap["step"] == 6
 
 
+def test_train_page_says_how_it_chose_the_budget_before_launch():
+    at = page("train")
+    at.session_state["data_options"] = {"dataset": "wine", "model": "mlp"}
+    at = no_exceptions(at.run())
+    assert any("chosen from the data" in i.value and "stops early" in i.value for i in at.info)
+    at.number_input(key="train.train.epochs").set_value(3.0).run()
+    assert not any("chosen from the data" in i.value for i in at.info)
+
+
 def test_train_page_reports_a_bad_setting():
     at = page("train")
     at.session_state["data_options"] = {"dataset": "wine", "model": "mlp"}
@@ -110,6 +119,38 @@ def test_evaluate_page_with_threshold(finished_run):
     at.toggle(key="eval.norm").set_value(True).run()
     no_exceptions(at)
     assert len(at.get("plotly_chart")) >= 5
+
+
+def test_evaluate_page_links_its_worst_errors_to_explain_and_explain_opens_that_example(finished_run):
+    at = page("evaluate")
+    at.query_params["run"] = finished_run["id"]
+    at = no_exceptions(at.run())
+    worst = next(d.value for d in at.dataframe if "explain" in d.value.columns)
+    link = worst["explain"].iloc[0]
+    assert link.startswith("explain?run=" + finished_run["id"]) and "example=" in link
+    position = link.rsplit("example=", 1)[1]
+    at = page("explain")
+    at.query_params["run"], at.query_params["example"] = finished_run["id"], position
+    at = no_exceptions(at.run())
+    assert at.number_input(key="explain.index").value == int(position)
+
+
+def test_evaluate_page_draws_the_embedding_map_before_and_after_fine_tuning(finished_run):
+    at = page("evaluate")
+    at.query_params["run"] = finished_run["id"]
+    at = no_exceptions(at.run())
+    charts = len(at.get("plotly_chart"))
+    at.button(key="eval.map").click().run()
+    no_exceptions(at)
+    assert len(at.get("plotly_chart")) == charts + 1 and not at.error
+
+
+def test_data_page_shows_image_thumbnails():
+    at = no_exceptions(page("data").run())
+    at.selectbox(key="data.name").select("mnist").run()
+    no_exceptions(at)
+    images = next(d.value for d in at.dataframe if "image" in d.value.columns)["image"]
+    assert images.iloc[0].startswith("data:image/png;base64,")
 
 
 def test_explain_page_on_a_table_row(finished_run):

@@ -97,3 +97,42 @@ def test_a_shared_link_opened_first_on_a_fresh_server_shows_the_apps_navigation(
         finally:
             page.screenshot(path=str(ARTIFACTS / f"browser_link_{path.strip('/').split('?')[0]}.png"), full_page=True)
             browser.close()
+
+
+@needs_browser
+def test_a_confusion_cell_click_lists_its_examples_and_the_export_zip_downloads(app_url, tmp_path):
+    import zipfile
+
+    from playwright.sync_api import sync_playwright
+
+    trained = subprocess.run([sys.executable, "-m", "workbench", "train", "--dataset", "breast_cancer", "--model",
+                              "mlp", "--max-steps", "12", "--eval-every", "6", "--hidden-sizes", "16", "--json"],
+                             cwd=ROOT, env={**os.environ, "WORKBENCH_HOME": str(tmp_path)}, capture_output=True,
+                             text=True, check=True)
+    run = json.loads(trained.stdout.strip().splitlines()[-1])
+    names = ("malignant", "benign")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
+        try:
+            page.goto(f"{app_url}/evaluate?run={run['id']}", timeout=60_000)
+            page.get_by_text(f"are {names[0]} and predicted {names[1]}").wait_for(timeout=60_000)
+            # the confusion matrix is the page's first figure; its plot area holds the 2 x 2 cells
+            area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first.bounding_box()
+            page.mouse.click(area["x"] + area["width"] * 0.25, area["y"] + area["height"] * 0.75)   # true 1, pred 0
+            page.get_by_text(f"are {names[1]} and predicted {names[0]}").wait_for(timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "browser_evaluate.png"), full_page=True)
+
+            page.goto(f"{app_url}/runs?run={run['id']}", timeout=60_000)
+            page.get_by_text("The same run as code, and the run to take with you").click(timeout=60_000)
+            with page.expect_download(timeout=60_000) as download:
+                page.get_by_role("button", name="export (.zip)").click()
+            saved = tmp_path / "export.zip"
+            download.value.save_as(saved)
+            with zipfile.ZipFile(saved) as archive:
+                listed = archive.namelist()
+            assert any(name.endswith("train.py") for name in listed) and any("README.md" in n for n in listed)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "browser_export.png"), full_page=True)
+            browser.close()

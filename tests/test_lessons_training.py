@@ -403,10 +403,10 @@ def test_head_initialisations_set_the_scale_they_name():
     import torch
 
     from workbench.config import ModelConfig
-    from workbench.models import build_model
+    from workbench.models import build_model, final_linear
 
     built = build_model(ModelConfig(model="mlp", hidden_sizes=(8,)), 3, "tabular", in_features=5)
-    head = probes.final_linear(built)
+    head = final_linear(built)
     assert head is built.module.head
     probes.init_head(head, "zeros")
     assert torch.count_nonzero(head.weight) == 0

@@ -330,6 +330,16 @@ def _plain_pointwise_convs(root: nn.Module) -> None:
                 setattr(parent, name, plain)
 
 
+def final_linear(built: BuiltModel) -> nn.Linear:
+    """The classification layer: the last Linear whose weights belong to no backbone block."""
+    in_blocks = {id(p) for block in built.blocks() for p in block.parameters()}
+    heads = [m for m in built.module.modules() if isinstance(m, nn.Linear)
+             and not any(id(p) in in_blocks for p in m.parameters())]
+    if not heads:
+        raise ValueError("The model has no Linear layer outside its backbone blocks (no classification head).")
+    return heads[-1]
+
+
 def unwrap(module: nn.Module) -> nn.Module:
     """The plain module: LoRA adapters merged into the weights."""
     if hasattr(module, "merge_and_unload"):

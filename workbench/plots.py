@@ -256,8 +256,10 @@ def fig_length_histogram(lengths, unit: str = "words") -> go.Figure:
 # ---------------------------------------------------------------- evaluation
 
 
-def fig_confusion_matrix(matrix, label_names, normalized: bool = False) -> go.Figure:
-    """Heatmap of a confusion matrix with each cell's value written in it; text shrinks as classes grow."""
+def fig_confusion_matrix(matrix, label_names, normalized: bool = False, clickable: bool = False) -> go.Figure:
+    """Heatmap of a confusion matrix with each cell's value written in it; text shrinks as classes grow.
+    `clickable` lays a transparent marker on every cell (heatmaps send no selection events), whose customdata is
+    (true index, predicted index), so an app can list a clicked cell's examples."""
     m = np.asarray(matrix, dtype=np.float64)
     names = [str(name) for name in label_names]
     n = len(names)
@@ -270,6 +272,12 @@ def fig_confusion_matrix(matrix, label_names, normalized: bool = False) -> go.Fi
     fig.add_trace(go.Heatmap(z=m, x=names, y=names, text=text, texttemplate="%{text}", textfont=dict(size=font_size),
                              colorscale="Blues", zmin=0, zmax=1 if normalized else None,
                              hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
+    if clickable:
+        cells = [(t, p) for t in range(n) for p in range(n)]
+        fig.add_trace(go.Scatter(x=[names[p] for _, p in cells], y=[names[t] for t, _ in cells], mode="markers",
+                                 customdata=cells, marker=dict(size=max(12, 300 // n), opacity=0, symbol="square"),
+                                 hoverinfo="skip", showlegend=False, name="cells"))
+        fig.update_layout(clickmode="event+select", dragmode=False)
     fig.update_xaxes(type="category", tickangle=-45 if n > 8 else 0)
     fig.update_yaxes(type="category", autorange="reversed")
     return fig

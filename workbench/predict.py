@@ -58,6 +58,19 @@ class Predictor:
     def predict(self, inputs) -> np.ndarray:
         return self.predict_proba(inputs).argmax(-1)
 
+    def features(self, inputs) -> np.ndarray:
+        """What the classification layer reads for each input (the model's representation of it), (n, dim)."""
+        from .models import final_linear
+
+        captured = []
+        hook = final_linear(self.built).register_forward_hook(
+            lambda module, args, output: captured.append(args[0].detach().float().reshape(len(args[0]), -1).cpu()))
+        try:
+            self.predict_proba(inputs)
+        finally:
+            hook.remove()
+        return torch.cat(captured).numpy() if captured else np.zeros((0, 0), dtype=np.float32)
+
 
 def load_predictor(run_id: str, store: RunStore | None = None, device: str | None = None) -> Predictor:
     """The final model of a finished run, on the run's device (`device="cpu"` forces the CPU)."""
@@ -81,9 +94,11 @@ def predictor_from_folder(folder: Path, config: dict, precision: str = "fp32", d
                      config["data"]["image_size"], meta.get("feature_names"), background)
 
 
-def predictors_across_training(run_id: str, store: RunStore | None = None) -> dict[str, Predictor]:
+def predictors_across_training(run_id: str, store: RunStore | None = None,
+                                checkpoints: bool = True) -> dict[str, Predictor]:
     """The run's model before fine-tuning (pretrained backbone, new untrained head), at each checkpoint still
-    on disk, and at the end: the inputs `explain.explain_across_checkpoints` compares side by side."""
+    on disk (unless `checkpoints` is off), and at the end: the inputs `explain.explain_across_checkpoints`
+    compares side by side, and the Evaluate page's embedding map."""
     from safetensors.torch import load_file
 
     from .config import RunConfig
@@ -109,9 +124,9 @@ def predictors_across_training(run_id: str, store: RunStore | None = None) -> di
         return Predictor(built, final.label_names, final.precision, final.max_length, final.image_size,
                          final.feature_names, final.background)
 
-    stages = {"before fine-tuning": predictor(fresh(pretrained=True))}
-    checkpoints = store.checkpoints_folder(run_id)
-    for folder in sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1])):
+    stages = {"before fine-tuning": predictor(fresh(pretrained=cfg.model.pretrained))}   # random for a scratch run
+    folders = store.checkpoints_folder(run_id).glob("checkpoint-*") if checkpoints else []
+    for folder in sorted(folders, key=lambda p: int(p.name.split("-")[-1])):
         weights = folder / "model.safetensors"
         built = fresh(pretrained=False)
         try:

@@ -152,18 +152,6 @@ def train_with_loss(loss: str, train, test, steps: int = 150, seed: int = 0, lr:
 # ---------------------------------------------------------------- head initialisation
 
 
-def final_linear(built):
-    """The classification layer: the last Linear whose weights belong to no backbone block."""
-    from torch import nn
-
-    in_blocks = {id(p) for block in built.blocks() for p in block.parameters()}
-    heads = [m for m in built.module.modules() if isinstance(m, nn.Linear)
-             and not any(id(p) in in_blocks for p in m.parameters())]
-    if not heads:
-        raise ValueError("The model has no Linear layer outside its backbone blocks to re-initialise.")
-    return heads[-1]
-
-
 def init_head(layer, scheme: str, seed: int = 0, large_std: float = 1.0) -> None:
     """Re-initialise a Linear layer: default (leave the model's own), xavier, zeros, or large (normal, large_std)."""
     import torch
@@ -209,7 +197,7 @@ def train_with_head_init(cfg, scheme: str, large_std: float = 1.0, on_start=None
     from transformers import TrainerCallback
 
     from ..inputs import torch_split
-    from ..models import build_for_training
+    from ..models import build_for_training, final_linear
     from ..metrics import classification_report
     from ..runner import prepare_splits
     from ..training import build_trainer, predict_probs

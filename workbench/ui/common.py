@@ -166,6 +166,29 @@ def _curve_metrics(history: list[dict]) -> tuple:
     return tuple(k for k in wanted if k in keys)
 
 
+def thumbnail_uri(image, size: int = 64) -> str:
+    """A small PNG of an image (a PIL image, an array or a file path) as a data URI, for a table's image column."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    picture = Image.open(image) if isinstance(image, str) else (
+        image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image).astype("uint8")))
+    picture = picture.convert("RGB")
+    picture.thumbnail((size, size))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def explain_link(run_id: str, test_position: int) -> str:
+    """The Explain page opened on a run's test example (its position in the run's test predictions)."""
+    from urllib.parse import urlencode
+    return "explain?" + urlencode({"run": run_id, "example": int(test_position)})
+
+
 def dataset_items(config: dict, ids) -> list:
     from ..datasets import examples_by_id
     return examples_by_id(config["data"], ids)

@@ -3,7 +3,7 @@ import streamlit as st
 
 from workbench.config import DEFAULT_MODEL
 from workbench.datasets import REGISTRY
-from workbench.ui.common import show_error
+from workbench.ui.common import show_error, thumbnail_uri
 
 
 def saved_upload(upload) -> str:
@@ -68,6 +68,10 @@ if options.get("dataset"):
         st.plotly_chart(fig_length_histogram([len(str(t).split()) for t in ds.x]), key="data.lengths",
                         width="stretch")
     from workbench.datasets import preview_frame
-    st.dataframe(preview_frame(ds, 20), key="data.preview")
+    preview = preview_frame(ds, 20)
+    if ds.kind == "image":     # thumbnails, not "28x28 image"
+        preview["image"] = [thumbnail_uri(x) for x in ds.x[:len(preview)]]
+    st.dataframe(preview, key="data.preview", row_height=64 if ds.kind == "image" else None,
+                 column_config={"image": st.column_config.ImageColumn("image")} if ds.kind == "image" else None)
     with st.expander("Summary (JSON)"):
         st.json(summary)

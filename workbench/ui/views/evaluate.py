@@ -5,9 +5,30 @@ import streamlit as st
 
 from workbench import metrics as M
 from workbench import plots as P
-from workbench.ui.common import dataset_items, pick_run, runner
+from workbench.ui.common import dataset_items, explain_link, pick_run, runner, show_error, thumbnail_uri
 
 st.title("Evaluate")
+
+
+def embedding_map(snap: dict, example_ids, example_labels, label_names):
+    from workbench.predict import predictors_across_training
+
+    stages = predictors_across_training(snap["id"], runner().store, checkpoints=False)
+    items = dataset_items(snap["config"], list(example_ids))
+    inputs = np.asarray(items, dtype=float) if snap["dataset"].get("kind") == "tabular" else items
+    before, after = (P.project_2d(stages[stage].features(inputs)) for stage in ("before fine-tuning", "final"))
+    return P.fig_embedding_map(before, after, example_labels, label_names)
+
+
+def follow_clicked_cell(event, names: list) -> None:
+    """A click on a confusion-matrix cell picks that (true, predicted) pair in the selectboxes below, once per
+    click, so choosing in the selectboxes afterwards still works."""
+    points = (event or {}).get("selection", {}).get("points") or []
+    cell = tuple(points[0].get("customdata") or ()) if points else ()
+    if len(cell) == 2 and st.session_state.get("eval.cm_cell") != cell:
+        st.session_state["eval.cm_cell"] = cell
+        st.session_state["eval.true"], st.session_state["eval.pred"] = names[int(cell[0])], names[int(cell[1])]
+
 snap = pick_run("Finished run", ("finished",), key="eval.run")
 if snap is None:
     st.stop()
@@ -40,7 +61,9 @@ left, right = st.columns(2)
 with left:
     normalized = st.toggle("row-normalised", key="eval.norm")
     matrix = M.confusion(labels, preds, len(names), normalize=normalized)
-    st.plotly_chart(P.fig_confusion_matrix(matrix, names, normalized=normalized), key="eval.cm", width="stretch")
+    clicked = st.plotly_chart(P.fig_confusion_matrix(matrix, names, normalized=normalized, clickable=True),
+                              key="eval.cm", width="stretch", on_select="rerun", selection_mode="points")
+    follow_clicked_cell(clicked, names)
     c1, c2 = st.columns(2)
     true_label = c1.selectbox("true", names, key="eval.true")
     pred_label = c2.selectbox("predicted", names, index=min(1, len(names) - 1), key="eval.pred")
@@ -60,7 +83,8 @@ with right:
     if binary:
         point = (at.get("fpr"), at.get("recall")) if at.get("fpr") is not None else None
     st.plotly_chart(P.fig_roc(roc, operating_point=point), key="eval.roc", width="stretch")
-    st.plotly_chart(P.fig_pr(pr), key="eval.pr", width="stretch")
+    pr_point = (at["recall"], at["precision"]) if binary and at.get("precision") is not None else None
+    st.plotly_chart(P.fig_pr(pr, operating_point=pr_point), key="eval.pr", width="stretch")
 
 st.subheader("Per class")
 st.dataframe(pd.DataFrame(report["per_class"]), hide_index=True, key="eval.per_class")
@@ -71,10 +95,27 @@ with left:
 with right:
     if binary:
         st.plotly_chart(P.fig_threshold_sweep(M.threshold_sweep(labels, probs)), key="eval.sweep", width="stretch")
+with st.expander("Embedding map: the examples as the classifier sees them, before and after fine-tuning"):
+    st.caption("Each point is an example of this split, placed by a 2-D projection (PCA) of what the "
+               "classification layer reads; colour is the true class. Fine-tuning usually pulls the classes apart.")
+    count = st.slider("examples", 50, 500, 200, 50, key="eval.map_n")
+    if st.button("Draw the map", key="eval.map"):
+        with st.spinner("Embedding the examples with the model before and after fine-tuning ..."):
+            try:
+                st.plotly_chart(embedding_map(snap, ids[:count], labels[:count], names), key="eval.map_fig",
+                                width="stretch")
+            except Exception as err:
+                show_error(err)
+
 st.subheader("Worst errors (highest loss)")
 worst = M.top_losses(labels, probs, k=10, ids=ids)
 items = dataset_items(snap["config"], [w["id"] for w in worst])
-st.dataframe(pd.DataFrame([{"id": w["id"], "true": names[w["true"]], "predicted": names[w["pred"]],
-                            "p(true)": round(w["p_true"], 3), "loss": round(w["loss"], 3),
-                            "example": str(item)[:200] if snap["dataset"].get("kind") != "image" else "image"}
-                           for w, item in zip(worst, items)]), hide_index=True, key="eval.worst")
+image_run = snap["dataset"].get("kind") == "image"
+position = {example_id: i for i, example_id in enumerate(ids)}
+rows = [{"id": w["id"], "true": names[w["true"]], "predicted": names[w["pred"]], "p(true)": round(w["p_true"], 3),
+         "loss": round(w["loss"], 3), "example": thumbnail_uri(item) if image_run else str(item)[:200],
+         "explain": explain_link(snap["id"], position[w["id"]]) if split == "test" else None}
+        for w, item in zip(worst, items)]
+st.dataframe(pd.DataFrame(rows), hide_index=True, key="eval.worst", row_height=64 if image_run else None,
+             column_config={"example": st.column_config.ImageColumn("example") if image_run else "example",
+                            "explain": st.column_config.LinkColumn("explain", display_text="explain ->")})

@@ -32,6 +32,11 @@ except FileNotFoundError as err:
     st.stop()
 pred = runner().store.load_predictions(snap["id"], "test")
 kind = predictor.kind
+linked = st.query_params.get("example")     # from the Evaluate page's worst errors: explain that test example
+if linked is not None and linked.isdigit() and st.session_state.get("explain.linked") != (snap["id"], linked):
+    st.session_state["explain.linked"] = (snap["id"], linked)
+    st.session_state["explain.how"] = "pick a test example"
+    st.session_state["explain.index"] = min(int(linked), len(pred["ids"]) - 1)
 item = None
 if kind == "text":
     how = st.radio("Input", ["type a sentence", "pick a test example"], horizontal=True, key="explain.how")
