@@ -78,22 +78,17 @@ if item is not None and st.button("Explain with SHAP and LIME", type="primary", 
     rho = agreement["spearman"]
     st.caption(f"Agreement: top-{agreement['k']} overlap {agreement['top_k_overlap']:.2f}, rank correlation "
                f"{'n/a' if rho is None else f'{rho:.2f}'} · SHAP {shap_e.seconds:.1f} s, LIME {lime_e.seconds:.1f} s")
-    left, right = st.columns(2)
-    for column, e in ((left, shap_e), (right, lime_e)):
-        with column:
-            st.subheader(e.method.upper())
-            weights = e.unit_weights()
-            if kind == "text":
-                st.html(P.html_token_highlight(e.units, weights))
-                st.plotly_chart(P.fig_token_attributions(e.units, weights), key=f"explain.{e.method}",
-                                width="stretch")
-            elif kind == "image":
-                heatmap = e.heatmap if e.heatmap is not None else e.heatmap_for()
-                st.plotly_chart(P.fig_pixel_attributions(e.image, heatmap),
-                                key=f"explain.{e.method}", width="stretch")
-            else:
-                st.plotly_chart(P.fig_feature_attributions(e.units, weights, item), key=f"explain.{e.method}",
-                                width="stretch")
+    if kind != "tabular":     # the words or pixels in place; the bars come once, side by side, below
+        left, right = st.columns(2)
+        for column, e in ((left, shap_e), (right, lime_e)):
+            with column:
+                st.subheader(e.method.upper())
+                if kind == "text":
+                    st.html(P.html_token_highlight(e.units, e.unit_weights()))
+                else:
+                    heatmap = e.heatmap if e.heatmap is not None else e.heatmap_for()
+                    st.plotly_chart(P.fig_pixel_attributions(e.image, heatmap),
+                                    key=f"explain.{e.method}", width="stretch")
     st.plotly_chart(P.fig_shap_vs_lime(shap_e.units, shap_e.unit_weights(), lime_e.unit_weights(),
                                        agreement=agreement), key="explain.compare", width="stretch")
 
