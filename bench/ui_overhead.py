@@ -2,6 +2,11 @@
 open in headless Chromium (refreshing once a second), plus the app's cold start to first render.
 
     .venv/bin/python bench/ui_overhead.py [--train 1000] [--repeats 2]
+    .venv/bin/python bench/ui_overhead.py --first-seconds [--read 5] [--repeats 3]
+
+`--first-seconds` measures instead what a new user waits for on a freshly started server: from the Quick start
+click to the first point of the live loss curve, and from the first "Explain" click to the explanation, each after
+`--read` seconds on the page (a person reads it first; 0: click as soon as the button shows).
 
 Needs Debian's chromium and the playwright Python package (both installed by CI's setup).
 """
@@ -88,11 +93,68 @@ def with_dashboard(options: dict, home: str) -> tuple[float, float]:
     return metrics["train_seconds"], cold_start
 
 
+def first_seconds(home: str, read_s: float) -> tuple[float, float]:
+    """(click -> first live loss point, click -> first explanation) in seconds, on a fresh server."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_HOME": home}
+    env.pop("WORKBENCH_QUICKSTART", None)
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    points = ("() => { const l = document.querySelector('polyline.wb-live-train-loss');"
+              " return l ? l.getAttribute('points').trim().split(/\\s+/).filter(Boolean).length : 0; }")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            while True:
+                try:
+                    page.goto(f"http://127.0.0.1:{port}", timeout=2000)
+                    break
+                except Exception:
+                    time.sleep(0.2)
+            page.get_by_role("button", name="Quick start").wait_for(timeout=60_000)
+            time.sleep(read_s)
+            clicked = time.time()
+            page.get_by_role("button", name="Quick start").click()
+            while page.evaluate(points) < 1:      # a check every 50 ms, not Playwright's per-frame polling
+                time.sleep(0.05)
+            first_point = time.time() - clicked
+            wait_for_metrics(Path(home) / "runs", timeout=600)
+            run_id = next((Path(home) / "runs").glob("*/metrics.json")).parent.name
+            page.goto(f"http://127.0.0.1:{port}/explain?run={run_id}", timeout=60_000)
+            page.get_by_role("button", name="Explain with SHAP and LIME").wait_for(timeout=60_000)
+            time.sleep(read_s)
+            clicked = time.time()
+            page.get_by_role("button", name="Explain with SHAP and LIME").click()
+            page.get_by_text("Agreement: top-").wait_for(timeout=120_000)
+            first_explanation = time.time() - clicked
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(30)
+    return first_point, first_explanation
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--first-seconds", action="store_true", help="time the first live point and explanation")
+    parser.add_argument("--read", type=float, default=5.0, help="--first-seconds: seconds on a page before a click")
     args = parser.parse_args()
+    if args.first_seconds:
+        timings = []
+        for i in range(args.repeats):
+            with tempfile.TemporaryDirectory() as home:
+                timings.append(first_seconds(home, args.read))
+            print(f"repeat {i + 1}: click to first live point {timings[-1][0]:.1f} s, click to first explanation "
+                  f"{timings[-1][1]:.1f} s", flush=True)
+        print(f"\nworst of {len(timings)}: first live point {max(t[0] for t in timings):.1f} s, first explanation "
+              f"{max(t[1] for t in timings):.1f} s (targets <= 3 s each; {args.read:g} s on each page first)")
+        return
     options = run_options(args.train)
     rows = []
     for i in range(args.repeats):

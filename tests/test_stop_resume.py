@@ -297,7 +297,7 @@ def test_nan_after_the_last_logged_step_fails_as_divergence(runner, loss_hook):
     snap = runner.start(tiny_tabular(log_every=4, eval_every=None)).wait(120)
     assert snap["status"] == "failed"
     assert snap["error"] == "Training diverged: the mean training loss became nan by step 6."
-    assert train_steps(snap) == [4]
+    assert train_steps(snap) == [1, 4]        # the first step is always logged (a live curve starts at once)
 
 
 # ---------------------------------------------------------------- the worker

@@ -247,6 +247,7 @@ def build_trainer(cfg: RunConfig, built: BuiltModel, splits: Splits, output_dir:
         gradient_accumulation_steps=t.grad_accum,
         max_grad_norm=t.max_grad_norm,
         logging_steps=t.log_every,
+        logging_first_step=True,      # a live curve's first point after one step, not log_every
         logging_nan_inf_filter=False,  # a NaN loss must reach the run's log, not be hidden
         eval_strategy="steps" if eval_steps else "epoch",
         eval_steps=eval_steps,

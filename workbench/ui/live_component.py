@@ -131,7 +131,9 @@ export default function ({ parentElement, data, setTriggerValue }) {
       if (++failures >= 5) root.querySelector(".wb-live-title").textContent =
         `Live updates unavailable (${err.message}); reload the page to see the run.`;
     }
-    timer = setTimeout(poll, data.every_ms);
+    // Quick polls until the first loss point is drawn: it comes from the first step, not the first interval.
+    const drawn = rows.some((r) => r.train_loss !== undefined && r.train_loss !== null);
+    timer = setTimeout(poll, drawn ? data.every_ms : Math.min(250, data.every_ms));
   }
   poll();
   return stop;

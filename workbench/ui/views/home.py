@@ -2,6 +2,7 @@
 import streamlit as st
 
 from workbench.ui.common import latest_active_run, live_panel, quickstart_config, runner, show_error
+from workbench.ui.warmup import wait_for, warm_in_background, warm_quick_start
 
 st.title("Fine-Tuning Workbench")
 st.markdown(
@@ -12,8 +13,10 @@ st.markdown(
     "optimizers, schedules, losses), **Runs & compare** to overlay runs, **Evaluate** for confusion matrices, "
     "ROC and PR curves, and **Explain** for SHAP and LIME on single predictions.")
 
+warm_in_background("quick start", warm_quick_start, busy=lambda: bool(runner().active_ids()))
 if st.button("▶ Quick start", type="primary", key="quickstart"):
     try:
+        wait_for("quick start")
         handle = runner().start(quickstart_config())
         st.session_state["watching"] = handle.id
     except Exception as err:  # a bad override or missing package: say so, keep the page alive

@@ -1,0 +1,61 @@
+"""Work a first click would otherwise wait for, done while the user reads the page: importing torch and
+transformers, reading the Quick start's model files and tokenizing its data (Home), importing SHAP and LIME and
+compiling SHAP's numba code (Explain). Each warm-up runs once per server process, in a background thread, and
+only when no run is training, so it never slows one down; a click that arrives mid-warm-up waits for the rest of
+it, which the click would have had to do anyway."""
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+_threads: dict[str, threading.Thread] = {}
+_lock = threading.Lock()
+
+
+def warm_in_background(name: str, work: Callable[[], object], busy: Callable[[], bool]) -> bool:
+    """Start `work` once per process under `name`, unless `busy()` (a run is training); True if it started."""
+    with _lock:
+        if name in _threads or busy():
+            return False
+        thread = threading.Thread(target=_quietly, args=(work,), name=f"warm-up {name}", daemon=True)
+        _threads[name] = thread
+    thread.start()
+    return True
+
+
+def wait_for(name: str, timeout: float = 30.0) -> None:
+    """Let a warm-up in flight finish before the work it prepares starts (a no-op when there is none)."""
+    thread = _threads.get(name)
+    if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+        thread.join(timeout)
+
+
+def _quietly(work: Callable[[], object]) -> None:
+    try:
+        work()
+    except Exception:   # a warm-up is an optimisation: the real call reports any problem itself
+        pass
+
+
+def warm_quick_start() -> None:
+    """The Quick start's set-up, minus training: libraries imported, dataset split, MiniLM loaded (its files then
+    sit in the OS cache) and both splits tokenized into the token cache the run reads."""
+    import importlib
+
+    from ..inputs import torch_split
+    from ..models import build_for_training
+    from ..runner import prepare_splits
+    from .common import quickstart_config
+
+    importlib.import_module("workbench.training")     # the Trainer stack
+
+    cfg = quickstart_config()
+    splits = prepare_splits(cfg)
+    built = build_for_training(cfg.model, splits.train, cfg.data.image_size, cfg.train.seed)
+    for split in (splits.train, splits.val):
+        torch_split(split, built, cfg.data.max_length, cfg.data.image_size)
+
+
+def warm_explainers() -> None:
+    from ..explain import warm_up
+    warm_up()
