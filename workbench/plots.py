@@ -110,7 +110,10 @@ def fig_training_curves(runs, metrics=("train_loss", "eval_loss"), log_y: bool =
     panels = list(dict.fromkeys(curve_panel(m) for m in drawn)) or [curve_panel(metrics[0])]
     fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=[PANEL_TITLES.get(p, p.replace("_", " ")) for p in panels])
-    _style(fig, "training curves", height=max(360, 210 * len(panels) + 120))
+    height = max(360, 210 * len(panels) + 120)
+    # the legend just under the step axis title, wherever the figure's height puts it
+    _style(fig, "training curves", height=height,
+           legend=dict(orientation="h", yanchor="top", y=-70 / (height - 110), x=0))
     notes = _notes_by_run(diagnoses, runs)
     several = len(runs) > 1
     for r, (run_name, rows) in enumerate(runs.items()):
