@@ -1,0 +1,143 @@
+"""Generative fine-tuning on a tiny randomly initialised Llama that uses SmolLM2's real tokenizer and chat template
+(read once from the shipped GGUF file), plus one slow test on the real model."""
+import json
+
+import pytest
+import torch
+
+from workbench.instructions import TASKS, build_task, score_answers
+from workbench.llm import IGNORE, Decoding, LLMError, Pair, collate, encode_pair, generate, gguf_path
+from workbench.sft import SFTConfig, apply_sft_strategy, train_sft
+
+
+@pytest.fixture(scope="session")
+def tiny_llm_folder(tmp_path_factory):
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    folder = tmp_path_factory.mktemp("tiny_llm")
+    source = gguf_path()
+    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
+                         tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id,
+                         eos_token_id=tokenizer.eos_token_id)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.fixture
+def tiny_llm(tiny_llm_folder):
+    from workbench.llm import load_causal_lm
+    return load_causal_lm(tiny_llm_folder)
+
+
+PAIR = Pair("Is this text message spam? Answer with one word: spam or ham.\n\nMessage: WIN a prize now", "spam")
+
+
+def test_the_loss_falls_on_the_response_only_unless_asked_for_every_token(tiny_llm):
+    _, tokenizer = tiny_llm
+    encoded = encode_pair(tokenizer, PAIR, loss_on="response")
+    ids, labels = encoded["input_ids"], encoded["labels"]
+    learned = [i for i, label in enumerate(labels) if label != IGNORE]
+    assert learned == list(range(learned[0], len(ids))) and learned[0] > 10     # one block, at the end
+    assert tokenizer.decode([ids[i] for i in learned]).startswith("spam<|im_end|>")
+    assert tokenizer.decode(ids[:learned[0]]).endswith("<|im_start|>assistant\n")
+    every = encode_pair(tokenizer, PAIR, loss_on="all")
+    assert every["labels"] == every["input_ids"] == ids
+    with pytest.raises(LLMError, match="loss_on"):
+        encode_pair(tokenizer, PAIR, loss_on="prompt")
+    with pytest.raises(LLMError, match="empty response"):
+        encode_pair(tokenizer, Pair("a question", "  "))
+
+
+def test_truncation_drops_the_start_of_the_prompt_and_keeps_the_response(tiny_llm):
+    _, tokenizer = tiny_llm
+    long = Pair("word " * 400 + "Is it spam?", "ham")
+    encoded = encode_pair(tokenizer, long, max_length=64)
+    assert len(encoded["input_ids"]) == 64
+    kept = [t for t, label in zip(encoded["input_ids"], encoded["labels"]) if label != IGNORE]
+    assert tokenizer.decode(kept).startswith("ham")
+    with pytest.raises(LLMError, match="longer than max_length"):
+        encode_pair(tokenizer, Pair("q", "a " * 100), max_length=16)
+
+
+def test_batches_are_padded_and_the_padding_is_masked():
+    batch = collate([{"input_ids": [5, 6, 7], "labels": [IGNORE, 6, 7]}, {"input_ids": [8], "labels": [8]}], 0)
+    assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert batch["labels"].tolist() == [[IGNORE, 6, 7], [8, IGNORE, IGNORE]]
+    assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+
+
+def test_answers_are_scored_for_format_and_for_being_right():
+    pairs = [Pair("p1", "spam"), Pair("p2", "ham"), Pair("p3", "spam")]
+    scores = score_answers(["Spam.", "I think it is ham", "ham"], pairs, "sms_verdict")
+    assert scores == {"format_rate": pytest.approx(2 / 3), "exact_match": pytest.approx(1 / 3), "n": 3}
+    review = [Pair("r", json.dumps({"sentiment": "positive"}))]
+    assert score_answers(['{"sentiment": "positive"}'], review, "review_json")["exact_match"] == 1.0
+    assert score_answers(["positive"], review, "review_json")["format_rate"] == 0.0
+    assert score_answers(["b "], [Pair("a", "b")])["exact_match"] == 1.0     # uploaded pairs: exact text
+
+
+def test_instruction_sets_are_written_from_the_shipped_data():
+    data = build_task("sms_verdict", n_train=40, n_eval=20)
+    assert len(data.train) == 40 and len(data.test) == 20
+    assert {p.response for p in data.train} == {"spam", "ham"}
+    assert all(TASKS["sms_verdict"].parse(p.response) for p in data.train)
+    reviews = build_task("review_json", n_train=10, n_eval=10)
+    assert {json.loads(p.response)["sentiment"] for p in reviews.train} <= {"positive", "negative"}
+    with pytest.raises(ValueError, match="Unknown instruction task"):
+        build_task("poetry", 10)
+
+
+def test_lora_trains_only_adapters_and_last_n_only_the_top_layers(tiny_llm_folder):
+    from workbench.llm import load_causal_lm
+
+    lora = apply_sft_strategy(load_causal_lm(tiny_llm_folder)[0], SFTConfig(strategy="lora"))
+    trainable = {n for n, p in lora.named_parameters() if p.requires_grad}
+    assert trainable and all("lora_" in n for n in trainable)
+    top = apply_sft_strategy(load_causal_lm(tiny_llm_folder)[0], SFTConfig(strategy="last_n", trainable_layers=1))
+    assert {n.split(".")[2] for n, p in top.named_parameters() if p.requires_grad} == {"1"}
+    with pytest.raises(LLMError, match="strategy"):
+        apply_sft_strategy(top, SFTConfig(strategy="adapters"))
+
+
+def test_generation_is_greedy_by_default_and_seeded_when_sampling(tiny_llm):
+    model, tokenizer = tiny_llm
+    prompts = ["Say hi.", "Is this spam? Message: hello"]
+    assert generate(model, tokenizer, prompts, Decoding(max_new_tokens=5)) == \
+        generate(model, tokenizer, prompts, Decoding(max_new_tokens=5))
+    sampled = Decoding(max_new_tokens=5, temperature=1.5, top_p=0.9, seed=3)
+    assert generate(model, tokenizer, prompts, sampled) == generate(model, tokenizer, prompts, sampled)
+
+
+def test_a_short_sft_run_lowers_the_loss_and_reports_live_rows(tiny_llm):
+    model, tokenizer = tiny_llm
+    data = build_task("sms_verdict", n_train=16, n_eval=8)
+    rows = []
+    result = train_sft(model, tokenizer, data, SFTConfig(strategy="full", lr=3e-3, max_steps=24, batch_size=8,
+                                                         eval_every=12, eval_prompts=4,
+                                                         decoding=Decoding(max_new_tokens=3)), on_event=rows.append)
+    assert result.steps == 24 and rows == result.history
+    losses = [r["train_loss"] for r in result.history if "train_loss" in r]
+    assert losses[-1] < losses[0]
+    evals = [r for r in result.history if "eval_loss" in r]
+    assert [r["step"] for r in evals] == [12, 24]
+    assert all(r["perplexity"] == pytest.approx(torch.tensor(r["eval_loss"]).exp().item(), rel=1e-6) for r in evals)
+    assert {"eval_format_rate", "eval_exact_match"} <= set(evals[-1])
+    assert len(result.answers) == 4 and {"base", "fine-tuned", "wanted"} <= set(result.answers[0])
+
+
+@pytest.mark.slow
+def test_lora_on_the_real_smollm2_learns_the_answer_format_offline(tmp_path, monkeypatch):
+    from workbench.llm import load_causal_lm
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    model, tokenizer = load_causal_lm()
+    data = build_task("sms_verdict", n_train=64, n_eval=24)
+    result = train_sft(model, tokenizer, data, SFTConfig(max_steps=16, batch_size=8, eval_every=16,
+                                                         eval_prompts=24, decoding=Decoding(max_new_tokens=4)))
+    losses = [r["train_loss"] for r in result.history if "train_loss" in r]
+    assert losses[-1] < losses[0]
+    assert result.after["format_rate"] > result.before["format_rate"]

@@ -1,0 +1,102 @@
+"""Instruction sets the workbench writes from the data it ships, and how an answer is scored.
+
+Each task turns a labelled example into a prompt and the one answer it wants, in a fixed format the base model does
+not follow by itself. An answer is scored twice: is it in the required format (`format_rate`), and is it the right
+answer (`exact_match`, after the format's own normalisation)? Uploaded `prompt,response` pairs are scored by exact
+match of the trimmed text, with no format to check.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Callable
+
+import numpy as np
+
+from .llm import Pair
+
+
+@dataclasses.dataclass(frozen=True)
+class InstructionTask:
+    name: str
+    dataset: str                         # the workbench dataset it is built from
+    describe: str
+    prompt: Callable[[str], str]         # the example's text -> the instruction
+    response: Callable[[str], str]       # the label name -> the one right answer
+    parse: Callable[[str], str | None]   # an answer -> the label it gives, None when out of format
+
+
+def _one_word(choices: tuple[str, ...]):
+    def parse(answer: str) -> str | None:
+        word = answer.strip().strip(".!\"'").lower()
+        return word if word in choices else None
+    return parse
+
+
+def _json_sentiment(answer: str) -> str | None:
+    try:
+        value = json.loads(answer.strip())
+    except (json.JSONDecodeError, ValueError):
+        return None
+    if isinstance(value, dict) and set(value) == {"sentiment"} and value["sentiment"] in ("positive", "negative"):
+        return value["sentiment"]
+    return None
+
+
+REVIEW_LABELS = {"fresh": "positive", "rotten": "negative", "pos": "positive", "neg": "negative",
+                 "positive": "positive", "negative": "negative", "1": "positive", "0": "negative"}
+
+TASKS = {
+    "sms_verdict": InstructionTask(
+        "sms_verdict", "sms_spam", "SMS -> one word, spam or ham",
+        prompt=lambda text: f"Is this text message spam? Answer with one word: spam or ham.\n\nMessage: {text}",
+        response=lambda label: label.lower(), parse=_one_word(("spam", "ham"))),
+    "review_json": InstructionTask(
+        "review_json", "rotten_tomatoes", 'movie review -> {"sentiment": "positive"|"negative"} as JSON',
+        prompt=lambda text: ("What is the sentiment of this movie review? Reply with JSON only, exactly "
+                             '{"sentiment": "positive"} or {"sentiment": "negative"}.\n\nReview: ' + text),
+        response=lambda label: json.dumps({"sentiment": REVIEW_LABELS.get(label.lower(), label.lower())}),
+        parse=_json_sentiment),
+}
+
+
+@dataclasses.dataclass
+class InstructionSplits:
+    task: str
+    train: list[Pair]
+    val: list[Pair]
+    test: list[Pair]
+
+
+def build_task(name: str, n_train: int, n_eval: int = 100, seed: int = 0) -> InstructionSplits:
+    """Train, validation and test pairs of a task, from its dataset's own stratified split (same seed, same rows)."""
+    from .datasets import load_dataset, split_dataset
+
+    if name not in TASKS:
+        raise ValueError(f"Unknown instruction task {name!r}; choose from {', '.join(TASKS)}.")
+    task = TASKS[name]
+    splits = split_dataset(load_dataset(task.dataset), seed=seed, max_train_samples=n_train,
+                           max_eval_samples=n_eval)
+
+    def pairs(split) -> list[Pair]:
+        return [Pair(task.prompt(str(text)), task.response(split.label_names[int(y)]))
+                for text, y in zip(split.x, split.y)]
+
+    return InstructionSplits(name, pairs(splits.train), pairs(splits.val), pairs(splits.test))
+
+
+def score_answers(answers: list[str], pairs: list[Pair], task: str | None = None) -> dict:
+    """format_rate (share of answers in the task's format) and exact_match (share giving the right answer)."""
+    if len(answers) != len(pairs):
+        raise ValueError(f"{len(answers)} answers for {len(pairs)} prompts.")
+    if not pairs:
+        return {"format_rate": float("nan"), "exact_match": float("nan"), "n": 0}
+    if task is None:
+        right = [a.strip() == p.response.strip() for a, p in zip(answers, pairs)]
+        return {"format_rate": float("nan"), "exact_match": float(np.mean(right)), "n": len(pairs)}
+    parse = TASKS[task].parse
+    given = [parse(a) for a in answers]
+    wanted = [parse(p.response) for p in pairs]
+    return {"format_rate": float(np.mean([g is not None for g in given])),
+            "exact_match": float(np.mean([g is not None and g == w for g, w in zip(given, wanted)])),
+            "n": len(pairs)}
