@@ -141,3 +141,12 @@ def test_lora_on_the_real_smollm2_learns_the_answer_format_offline(tmp_path, mon
     losses = [r["train_loss"] for r in result.history if "train_loss" in r]
     assert losses[-1] < losses[0]
     assert result.after["format_rate"] > result.before["format_rate"]
+
+
+def test_the_sft_command_trains_and_prints_its_scores(tiny_llm_folder, capsys):
+    from workbench.cli import main
+
+    assert main(["sft", "--model", tiny_llm_folder, "--train", "16", "--eval", "4", "--max-steps", "2",
+                 "--batch-size", "8", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["steps"] == 2 and set(summary["before"]) == {"format_rate", "exact_match", "n"}

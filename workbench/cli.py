@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_parser(sub)
     _add_quality_parser(sub)
     _add_application_parsers(sub)
+    _add_sft_parser(sub)
     _add_deployment_parsers(sub)
     return parser
 
@@ -596,7 +597,70 @@ def _translate(args) -> int:
     return 0
 
 
-APPLICATIONS = {"embed": _embed, "search": _search, "recommend": _recommend, "qa": _qa, "translate": _translate}
+def _add_sft_parser(sub) -> None:
+    from .instructions import TASKS
+    from .sft import STRATEGIES, SFTConfig
+
+    d = SFTConfig()
+    sft = sub.add_parser("sft", help="Instruction-tune a small instruct LLM (offline: SmolLM2-135M-Instruct) on "
+                         "prompt/response pairs the workbench writes from its data; prints the loss, perplexity "
+                         "and the answers' format and accuracy before and after.",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    sft.add_argument("--task", default="sms_verdict", choices=list(TASKS),
+                     help="; ".join(f"{t.name}: {t.describe}" for t in TASKS.values()))
+    sft.add_argument("--model", default="smollm2", help="smollm2 (offline), a hub causal LM or a local folder.")
+    sft.add_argument("--train", type=int, default=64, help="Training pairs.")
+    sft.add_argument("--eval", type=int, default=24, help="Validation pairs, and held-out prompts answered.")
+    sft.add_argument("--strategy", default=d.strategy, choices=STRATEGIES)
+    sft.add_argument("--lora-r", type=int, default=d.lora_r)
+    sft.add_argument("--lr", type=float, default=None, help="Default: 2e-4 with LoRA, 2e-5 otherwise.")
+    sft.add_argument("--max-steps", type=int, default=16)
+    sft.add_argument("--batch-size", type=int, default=d.batch_size)
+    sft.add_argument("--loss-on", default=d.loss_on, choices=("response", "all"),
+                     help="Compute the loss on the response tokens only, or on every token.")
+    sft.add_argument("--seed", type=int, default=d.seed)
+    sft.add_argument("--json", action="store_true", help="Print one JSON summary line.")
+
+
+def _sft(args) -> int:
+    import json as _json
+
+    from .device_queue import DeviceLock, describe_holder
+    from .instructions import build_task
+    from .llm import Decoding, load_causal_lm
+    from .sft import SFTConfig, train_sft
+    from .store import workbench_home
+
+    cfg = SFTConfig(strategy=args.strategy, lora_r=args.lora_r, lr=args.lr, max_steps=args.max_steps,
+                    batch_size=args.batch_size, loss_on=args.loss_on, seed=args.seed, eval_prompts=args.eval,
+                    decoding=Decoding(max_new_tokens=12))
+    data = build_task(args.task, args.train, args.eval, args.seed)
+    lock = DeviceLock(workbench_home() / "locks")      # one training job on this machine at a time
+    lock.acquire(f"sft {args.task}", on_wait=lambda holder: print(f"waiting for {describe_holder(holder)} ...",
+                                                                 file=sys.stderr))
+    try:
+        model, tokenizer = load_causal_lm(args.model)
+        show = (lambda row: None) if args.json else (lambda row: print(
+            "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True))
+        result = train_sft(model, tokenizer, data, cfg, on_event=show)
+    finally:
+        lock.release()
+    summary = {"task": args.task, "steps": result.steps, "train_seconds": round(result.train_seconds, 1),
+               "generation_seconds": round(result.generation_seconds, 1), "before": result.before,
+               "after": result.after, "trainable_parameters": result.trainable_parameters}
+    if args.json:
+        print(_json.dumps(summary))
+        return 0
+    print(f"\nformat rate {result.before['format_rate']:.2f} -> {result.after['format_rate']:.2f}, exact match "
+          f"{result.before['exact_match']:.2f} -> {result.after['exact_match']:.2f} on {result.after['n']} held-out "
+          f"prompts; {result.steps} steps in {result.train_seconds:.0f} s")
+    for row in result.answers[:5]:
+        print(f"- wanted {row['wanted']!r}: base {row['base'][:50]!r} -> fine-tuned {row['fine-tuned'][:50]!r}")
+    return 0
+
+
+APPLICATIONS = {"embed": _embed, "search": _search, "recommend": _recommend, "qa": _qa, "translate": _translate,
+                "sft": _sft}
 
 
 # ---------------------------------------------------------------- deployment and long texts
