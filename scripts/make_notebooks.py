@@ -77,7 +77,7 @@ NOTEBOOKS = {
                "workbench; press **Start**, or run the cell after it, which starts the same run from code."),
         ("code", SETUP),
         ("code", "from workbench.ui.widgets import TrainingPanel\n"
-                 "cfg = sized(workbench.RunConfig.from_flat(max_train_samples=2000))\n"
+                 "cfg = sized(workbench.RunConfig.from_flat(max_train_samples=2000, epochs=1))\n"
                  "panel = TrainingPanel(cfg)\npanel"),
         ("code", "run = workbench.start_run(cfg)\nwatch = TrainingPanel.watch(run)\nwatch"),
         ("code", "snap = run.wait()\ntest = snap['metrics']['test']\n"
@@ -135,7 +135,7 @@ NOTEBOOKS = {
         ("md", "# Learning rates and optimizers\n\nThe learning rate is the setting that matters most. Here the "
                "same run at three rates, then three optimizers at their usual rates."),
         ("code", SETUP),
-        ("code", "base = workbench.RunConfig.from_flat(max_train_samples=800, warmup_ratio=0.1)\n"
+        ("code", "base = workbench.RunConfig.from_flat(max_train_samples=800, epochs=1, warmup_ratio=0.1)\n"
                  "lrs = Experiment({f'lr {lr:g}': sized(base.replace(lr=lr)) for lr in (1e-5, 1e-4, 1e-3)})\n"
                  "lr_table = lrs.run()\nlr_table[['accuracy', 'final_train_loss']]"),
         ("code", "from workbench.training import lr_schedule_preview\n"
@@ -175,7 +175,7 @@ NOTEBOOKS = {
                "model that misses spam, so we watch the balanced accuracy and compare class weights, "
                "oversampling and focal loss."),
         ("code", SETUP),
-        ("code", "base = workbench.RunConfig.from_flat(dataset='sms_spam', max_train_samples=600, lr=1e-4)\n"
+        ("code", "base = workbench.RunConfig.from_flat(dataset='sms_spam', max_train_samples=600, epochs=1, lr=1e-4)\n"
                  "exp = Experiment({'plain': sized(base), 'class weights': sized(base.replace(class_weights=True)),\n"
                  "                  'oversample': sized(base.replace(sampling='oversample')),\n"
                  "                  'focal loss': sized(base.replace(loss='focal'))})\n"
@@ -191,7 +191,7 @@ NOTEBOOKS = {
                "curves, calibration, and what moving the decision threshold does."),
         ("code", SETUP),
         ("code", "from workbench import metrics as M\nfrom workbench.ui.widgets import EvaluationPanel\n"
-                 "run = workbench.start_run(sized(workbench.RunConfig.from_flat(dataset='sms_spam', max_train_samples=600)))\n"
+                 "run = workbench.start_run(sized(workbench.RunConfig.from_flat(dataset='sms_spam', max_train_samples=600, epochs=1)))\n"
                  "snap = run.wait()\npred = workbench.get_runner().store.load_predictions(run.id)\n"
                  "EvaluationPanel(run.id)"),
         ("code", "sweep = M.threshold_sweep(pred['labels'], pred['probs'])\nP.fig_threshold_sweep(sweep)"),
@@ -207,7 +207,7 @@ NOTEBOOKS = {
                "how much they agree."),
         ("code", SETUP),
         ("code", "from workbench.ui.widgets import ExplainPanel\n"
-                 "run = workbench.start_run(sized(workbench.RunConfig.from_flat(max_train_samples=1000)))\n"
+                 "run = workbench.start_run(sized(workbench.RunConfig.from_flat(max_train_samples=1000, epochs=1)))\n"
                  "snap = run.wait()\npanel = ExplainPanel(run.id)\npanel"),
         ("code", "from workbench.explain import explain_both\npredictor = workbench.load_predictor(run.id)\n"
                  "shap_e, lime_e, agreement = explain_both(predictor, 'A dull, lifeless and far too long film.')\n"
@@ -222,9 +222,9 @@ NOTEBOOKS = {
                "preprocessing (standardising with training-split statistics) matters."),
         ("code", SETUP),
         ("code", "images = Experiment({'head only': sized(workbench.RunConfig.from_flat(dataset='mnist', model='efficientnet_lite0',\n"
-                 "                                        strategy='frozen', image_size=64, lr=1e-3, batch_size=32)),\n"
+                 "                                        strategy='frozen', image_size=64, lr=1e-3, batch_size=32, epochs=1)),\n"
                  "                      'full fine-tune': sized(workbench.RunConfig.from_flat(dataset='mnist', model='efficientnet_lite0',\n"
-                 "                                        image_size=64, lr=5e-4, batch_size=32))})\n"
+                 "                                        image_size=64, lr=5e-4, batch_size=32, epochs=1))})\n"
                  "img_table = images.run()\nimg_table[['accuracy', 'train_seconds', 'trainable_parameters']]"),
         ("code", "from workbench.datasets import load_dataset, split_dataset\n"
                  "ds = load_dataset('breast_cancer'); splits = split_dataset(ds)\n"
@@ -314,7 +314,7 @@ from workbench.embeddings import Encoder
 from workbench.runner import prepare_splits
 encoder = Encoder()            # MiniLM, shared by the sections below
 memo = MemoEncoder(encoder)    # each distinct message embedded once
-dirty = sized(RunConfig.from_flat(dataset='sms_spam', label_noise=0.1, leak_fraction=0.05, max_train_samples=2000),
+dirty = sized(RunConfig.from_flat(dataset='sms_spam', label_noise=0.1, leak_fraction=0.05, max_train_samples=2000, epochs=1),
               max_train_samples=240, max_eval_samples=160)
 splits = prepare_splits(dirty)
 duplicates = find_duplicates(splits, near_threshold=0.95, encoder=memo)
