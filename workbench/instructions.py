@@ -100,3 +100,14 @@ def score_answers(answers: list[str], pairs: list[Pair], task: str | None = None
     return {"format_rate": float(np.mean([g is not None for g in given])),
             "exact_match": float(np.mean([g is not None and g == w for g, w in zip(given, wanted)])),
             "n": len(pairs)}
+
+
+def format_change(answers: list[dict], task: str):
+    """The paired verdict (workbench.repeats) of the fine-tuned model's format rate against the base model's, prompt
+    by prompt: `answers` are SFTResult.answers rows (the same prompts answered by both)."""
+    from .repeats import compare_paired
+
+    parse = TASKS[task].parse
+    base = [float(parse(row["base"]) is not None) for row in answers]
+    tuned = [float(parse(row["fine-tuned"]) is not None) for row in answers]
+    return compare_paired(base, tuned, "format_rate", names=("base model", "fine-tuned"))
