@@ -150,3 +150,27 @@ def test_the_sft_command_trains_and_prints_its_scores(tiny_llm_folder, capsys):
                  "--batch-size", "8", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["steps"] == 2 and set(summary["before"]) == {"format_rate", "exact_match", "n"}
+
+
+def test_uploaded_pairs_load_from_csv_and_jsonl_and_bad_files_say_what_is_wrong(tmp_path):
+    from workbench.instructions import load_pairs
+
+    csv = tmp_path / "pairs.csv"
+    csv.write_text('prompt,response\n"Capital of France?",Paris\n"2+2?",4\n')
+    assert load_pairs(csv) == [Pair("Capital of France?", "Paris"), Pair("2+2?", "4")]
+    jsonl = tmp_path / "pairs.jsonl"
+    jsonl.write_text('{"prompt": "a", "response": "b"}\n\n{"prompt": "c", "response": "d"}\n')
+    assert len(load_pairs(jsonl)) == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "a", "response": "b"}\n{prompt: c}\n')
+    with pytest.raises(ValueError, match="line 2: not a JSON object"):
+        load_pairs(bad)
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("question,answer\nq,a\nq2,a2\n")
+    with pytest.raises(ValueError, match="no column 'prompt', 'response'; its columns are question, answer"):
+        load_pairs(wrong)
+    assert len(load_pairs(wrong, "question", "answer")) == 2
+    empty = tmp_path / "empty.csv"
+    empty.write_text("prompt,response\nq,\nq2,a2\n")
+    with pytest.raises(ValueError, match="row 1: an empty response"):
+        load_pairs(empty)

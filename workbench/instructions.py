@@ -111,3 +111,46 @@ def format_change(answers: list[dict], task: str):
     base = [float(parse(row["base"]) is not None) for row in answers]
     tuned = [float(parse(row["fine-tuned"]) is not None) for row in answers]
     return compare_paired(base, tuned, "format_rate", names=("base model", "fine-tuned"))
+
+
+def load_pairs(path, prompt_column: str = "prompt", response_column: str = "response") -> list[Pair]:
+    """Prompt/response pairs from a CSV or JSON Lines file (.csv, .jsonl or .json with one object per line). Bad
+    input gets a message naming the line or column: a missing column, an empty prompt or response, a line that
+    is not JSON."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path} does not exist.")
+    if path.suffix.lower() in (".jsonl", ".json"):
+        rows = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path.name}, line {number}: not a JSON object ({err.msg}).") from err
+        frame = pd.DataFrame(rows)
+    else:
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, UnicodeDecodeError) as err:
+            raise ValueError(f"{path.name} is not a readable CSV file: {err}") from err
+    missing = [c for c in (prompt_column, response_column) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path.name} has no column {', '.join(map(repr, missing))}; its columns are "
+                         f"{', '.join(map(str, frame.columns)) or 'none'}. Name them {prompt_column!r} and "
+                         f"{response_column!r}, or pass prompt_column/response_column.")
+    pairs = []
+    for number, (prompt, response) in enumerate(zip(frame[prompt_column], frame[response_column]), start=1):
+        prompt, response = ("" if v is None else str(v) for v in (prompt, response))
+        if not prompt.strip() or not response.strip():
+            raise ValueError(f"{path.name}, row {number}: an empty {'prompt' if not prompt.strip() else 'response'}; "
+                             "every pair needs both.")
+        pairs.append(Pair(prompt, response))
+    if len(pairs) < 2:
+        raise ValueError(f"{path.name} holds {len(pairs)} pair(s); instruction tuning needs at least 2.")
+    return pairs
