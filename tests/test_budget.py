@@ -61,9 +61,8 @@ def test_keep_best_weights_puts_back_the_lowest_validation_losss_weights():
         torch.nn.init.constant_(model.weight, value)
         state.global_step = step
         keeper.on_evaluate(None, state, None, metrics={"eval_loss": loss}, model=model)
-    keeper.on_train_end(None, state, None, model=model)
+    assert keeper.restore(model, last_step=4) == {"step": 2, "eval_loss": 0.5, "last_step": 4}
     assert torch.all(model.weight == 2.0)     # step 2; step 3 was not better by the threshold
-    assert keeper.restored == {"step": 2, "eval_loss": 0.5, "last_step": 4}
 
 
 def test_keep_best_weights_leaves_the_last_weights_when_they_are_the_best():
@@ -72,8 +71,7 @@ def test_keep_best_weights_leaves_the_last_weights_when_they_are_the_best():
 
     model, keeper = torch.nn.Linear(2, 1), KeepBestWeights()
     keeper.on_evaluate(None, State(), None, metrics={"eval_loss": 0.2}, model=model)
-    keeper.on_train_end(None, State(), None, model=model)
-    assert keeper.restored is None
+    assert keeper.restore(model, last_step=3) is None
 
 
 def test_a_run_without_a_budget_chooses_one_from_its_data_says_so_and_plans_it(runner):

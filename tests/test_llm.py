@@ -170,7 +170,25 @@ def test_uploaded_pairs_load_from_csv_and_jsonl_and_bad_files_say_what_is_wrong(
     with pytest.raises(ValueError, match="no column 'prompt', 'response'; its columns are question, answer"):
         load_pairs(wrong)
     assert len(load_pairs(wrong, "question", "answer")) == 2
+    listed = tmp_path / "listed.jsonl"
+    listed.write_text('["a", "b"]\n')
+    with pytest.raises(ValueError, match="line 1: a JSON list, not an object"):
+        load_pairs(listed)
+    partial = tmp_path / "partial.jsonl"
+    partial.write_text('{"prompt": "a", "response": "b"}\n{"prompt": "c"}\n')
+    with pytest.raises(ValueError, match="row 2: an empty response"):
+        load_pairs(partial)
     empty = tmp_path / "empty.csv"
     empty.write_text("prompt,response\nq,\nq2,a2\n")
     with pytest.raises(ValueError, match="row 1: an empty response"):
         load_pairs(empty)
+
+
+def test_the_format_change_is_a_paired_verdict_over_prompts():
+    from workbench.instructions import format_change
+
+    rows = [{"base": "It is spam.", "fine-tuned": "spam"}] * 5 + [{"base": "ham", "fine-tuned": "ham"}]
+    change = format_change(rows, "sms_verdict")
+    assert change.winner == "b" and change.difference == pytest.approx(5 / 6)
+    assert "Over 6 held-out prompts" in change.sentence and "paired by prompt" in change.sentence
+    assert "too few" in format_change(rows[:1], "sms_verdict").sentence

@@ -98,6 +98,11 @@ def test_one_runs_losses_scores_learning_rate_and_gradient_norm_get_their_own_pa
     assert [a.text for a in fig.layout.annotations] == ["loss", "validation score", "gradient norm", "learning rate"]
 
 
+def test_training_curves_with_nothing_to_draw_is_an_empty_figure_not_an_error():
+    assert len(P.fig_training_curves({"queued run": []}, metrics=()).data) == 0
+    assert len(P.fig_training_curves({"queued run": []}).data) == 0
+
+
 def test_training_curves_reject_rows_without_step():
     with pytest.raises(ValueError, match="no 'step'"):
         P.fig_training_curves([{"train_loss": 1.0}])

@@ -171,8 +171,7 @@ class GradualUnfreezing(TrainerCallback):
 
 class KeepBestWeights(TrainerCallback):
     """Early stopping's other half: a copy (in memory, on the CPU) of the weights at the evaluation with the lowest
-    validation loss, put back when training ends, so the run is scored and saved with those. `restored` then says
-    from which step."""
+    validation loss, which `restore` puts back after training, so the run is scored and saved with those."""
 
     def __init__(self, threshold: float = 1e-4):
         self.threshold = threshold        # the same "real improvement" as the early-stopping callback's
@@ -191,9 +190,12 @@ class KeepBestWeights(TrainerCallback):
             self.best_loss, self.best_step = float(loss), state.global_step
             self._weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
-    def on_train_end(self, args, state, control, model=None, **kwargs):
-        if self._weights is None or model is None or self.best_step == state.global_step:
-            return
+    def restore(self, model, last_step: int) -> dict | None:
+        """Put the best weights back (the runner calls this once training has ended, and not after a stop, whose
+        checkpoint must hold the weights of its own step); returns when from, or None when the last step was best."""
+        if self._weights is None or self.best_step == last_step:
+            return None
         model.load_state_dict(self._weights)
-        self.restored = {"step": self.best_step, "eval_loss": self.best_loss, "last_step": state.global_step}
+        self.restored = {"step": self.best_step, "eval_loss": self.best_loss, "last_step": last_step}
         self._weights = None
+        return self.restored

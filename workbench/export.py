@@ -311,7 +311,8 @@ def train_script(cfg: RunConfig, kind: str, splits, metrics: dict, run_id: str, 
     from .budget import resolve_budget
 
     budget = resolve_budget(cfg.train, len(splits.train))    # a budget chosen from the data, written out
-    cfg = cfg.replace(epochs=budget.epochs, early_stopping=budget.early_stopping)
+    # the epochs the run trained (a run under torchrun counts them by its world size), else as resolved here
+    cfg = cfg.replace(epochs=metrics.get("epochs") or budget.epochs, early_stopping=budget.early_stopping)
     m, t, d = cfg.model, cfg.train, cfg.data
     layout = layout or {}
     lr = metrics.get("lr") or t.lr

@@ -110,7 +110,16 @@ def format_change(answers: list[dict], task: str):
     parse = TASKS[task].parse
     base = [float(parse(row["base"]) is not None) for row in answers]
     tuned = [float(parse(row["fine-tuned"]) is not None) for row in answers]
-    return compare_paired(base, tuned, "format_rate", names=("base model", "fine-tuned"))
+    verdict = compare_paired(base, tuned, "format_rate", names=("base model", "fine-tuned"))
+    if verdict.n_pairs < 2:
+        return dataclasses.replace(verdict, sentence=f"{verdict.n_pairs} prompt(s): too few to compare.")
+    said = {"b": "the fine-tuned model answers in the format clearly more often",
+            "a": "the base model answers in the format clearly more often",
+            None: "these prompts cannot tell the two apart"}[verdict.winner]
+    sentence = (f"Over {verdict.n_pairs} held-out prompts answered by both, the format rate changed by "
+                f"{verdict.difference:+.2f} (95% CI {verdict.ci_low:+.2f} to {verdict.ci_high:+.2f}, paired by "
+                f"prompt, one training run): {said}.")
+    return dataclasses.replace(verdict, sentence=sentence)
 
 
 def load_pairs(path, prompt_column: str = "prompt", response_column: str = "response") -> list[Pair]:
@@ -130,9 +139,13 @@ def load_pairs(path, prompt_column: str = "prompt", response_column: str = "resp
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError as err:
                 raise ValueError(f"{path.name}, line {number}: not a JSON object ({err.msg}).") from err
+            if not isinstance(row, dict):
+                raise ValueError(f"{path.name}, line {number}: a JSON {type(row).__name__}, not an object with "
+                                 f"{prompt_column!r} and {response_column!r}.")
+            rows.append(row)
         frame = pd.DataFrame(rows)
     else:
         try:
@@ -146,7 +159,8 @@ def load_pairs(path, prompt_column: str = "prompt", response_column: str = "resp
                          f"{response_column!r}, or pass prompt_column/response_column.")
     pairs = []
     for number, (prompt, response) in enumerate(zip(frame[prompt_column], frame[response_column]), start=1):
-        prompt, response = ("" if v is None else str(v) for v in (prompt, response))
+        prompt, response = ("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+                            for v in (prompt, response))
         if not prompt.strip() or not response.strip():
             raise ValueError(f"{path.name}, row {number}: an empty {'prompt' if not prompt.strip() else 'response'}; "
                              "every pair needs both.")

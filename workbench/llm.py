@@ -172,20 +172,21 @@ def generate(model, tokenizer, prompts: list[str], decoding: Decoding = Decoding
     was_training = model.training
     model.eval()
     answers = []
-    generator_seed = torch.random.initial_seed()
-    torch.manual_seed(decoding.seed)
-    try:
-        for start in range(0, len(prompts), batch_size):
-            texts = [chat_prompt(tokenizer, p) for p in prompts[start:start + batch_size]]
-            batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
-            sampled = decoding.temperature > 0
-            out = model.generate(**batch, max_new_tokens=decoding.max_new_tokens, do_sample=sampled,
-                                 temperature=decoding.temperature if sampled else None,
-                                 top_p=decoding.top_p if sampled else None, top_k=None,
-                                 pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
-            new = out[:, batch["input_ids"].shape[1]:]
-            answers += [text.strip() for text in tokenizer.batch_decode(new, skip_special_tokens=True)]
-    finally:
-        torch.manual_seed(generator_seed)
-        model.train(was_training)
+    devices = [model.device] if model.device.type == "cuda" else []
+    sampled = decoding.temperature > 0
+    # the caller's random stream (e.g. training's) continues untouched after sampling with its own seed
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(decoding.seed)
+        try:
+            for start in range(0, len(prompts), batch_size):
+                texts = [chat_prompt(tokenizer, p) for p in prompts[start:start + batch_size]]
+                batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+                out = model.generate(**batch, max_new_tokens=decoding.max_new_tokens, do_sample=sampled,
+                                     temperature=decoding.temperature if sampled else None,
+                                     top_p=decoding.top_p if sampled else None, top_k=None,
+                                     pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+                new = out[:, batch["input_ids"].shape[1]:]
+                answers += [text.strip() for text in tokenizer.batch_decode(new, skip_special_tokens=True)]
+        finally:
+            model.train(was_training)
     return answers

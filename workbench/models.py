@@ -228,10 +228,15 @@ def check_model_fits(name: str, kind: str) -> None:
                           f"{DEFAULT_MODEL[kind]!r} for {kind} data.")
 
 
+def text_source(name: str) -> str:
+    """Where a text model loads from: MiniLM's shipped folder, else the hub name or local folder as given."""
+    return str(minilm_path()) if name == "minilm" else name
+
+
 def _build_text(cfg: ModelConfig, num_labels: int) -> BuiltModel:
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
-    source = str(minilm_path()) if cfg.model == "minilm" else cfg.model
+    source = text_source(cfg.model)
     overrides = {"num_labels": num_labels}
     if cfg.dropout is not None:
         overrides["classifier_dropout"] = cfg.dropout

@@ -63,9 +63,10 @@ def _model_facts(model_cfg, kind: str, num_labels: int, image_size: int, in_feat
     return facts
 
 
-def plan_run(cfg: RunConfig) -> dict:
+def plan_run(cfg: RunConfig, processes: int = 1) -> dict:
     """Steps (and how the budget was chosen), parameter counts, peak LR, precision, the LR at each step and an
-    estimate of training seconds (for the whole budget: early stopping may end sooner)."""
+    estimate of training seconds (for the whole budget: early stopping may end sooner). `processes`: the number a
+    launcher will start, each taking every processes-th batch."""
     from .budget import resolve_budget
     from .models import DEFAULT_LR
     from .runner import prepare_splits
@@ -78,9 +79,9 @@ def plan_run(cfg: RunConfig) -> dict:
     in_features = train.x.shape[1] if kind == "tabular" else None
     facts = _model_facts(cfg.model, kind, len(train.label_names), cfg.data.image_size, in_features)
     params = dict(facts["parameters"])
-    budget = resolve_budget(cfg.train, len(train))
+    budget = resolve_budget(cfg.train, len(train), processes)
     cfg = cfg.replace(epochs=budget.epochs, early_stopping=budget.early_stopping)
-    total = planned_steps(len(train), cfg.train)
+    total = planned_steps(len(train), cfg.train, processes)
     lr = cfg.train.lr or DEFAULT_LR[kind]
     precision, reason = resolve_precision(cfg.train.precision, cfg.train.device)
     steps, lrs = lr_schedule_preview(cfg.train, total, lr)

@@ -107,7 +107,7 @@ def fig_training_curves(runs, metrics=("train_loss", "eval_loss"), log_y: bool =
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
     metrics += ("learning_rate",) if show_lr and "learning_rate" not in metrics else ()
     drawn = [m for m in metrics if any(row.get(m) is not None for rows in runs.values() for row in rows)]
-    panels = list(dict.fromkeys(curve_panel(m) for m in drawn)) or [curve_panel(metrics[0])]
+    panels = list(dict.fromkeys(curve_panel(m) for m in drawn)) or [curve_panel(metrics[0]) if metrics else "loss"]
     fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=[PANEL_TITLES.get(p, p.replace("_", " ")) for p in panels])
     height = max(360, 210 * len(panels) + 120)
@@ -272,14 +272,16 @@ def fig_confusion_matrix(matrix, label_names, normalized: bool = False, clickabl
     font_size = int(np.clip(18 - n / 2, 8, 14))    # 14 up to 8 classes, 8 at 20
     title = "confusion matrix" + (" (each row sums to 1)" if normalized else "")
     fig = _figure(title, "predicted", "true", height=max(380, 30 * n + 170))
+    hover = "true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"
     fig.add_trace(go.Heatmap(z=m, x=names, y=names, text=text, texttemplate="%{text}", textfont=dict(size=font_size),
                              colorscale="Blues", zmin=0, zmax=1 if normalized else None,
-                             hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
-    if clickable:
+                             hovertemplate=None if clickable else hover, hoverinfo="skip" if clickable else None))
+    if clickable:    # the markers carry the hover text too: plotly selects only what it can hover
         cells = [(t, p) for t in range(n) for p in range(n)]
         fig.add_trace(go.Scatter(x=[names[p] for _, p in cells], y=[names[t] for t, _ in cells], mode="markers",
-                                 customdata=cells, marker=dict(size=max(12, 300 // n), opacity=0, symbol="square"),
-                                 hoverinfo="skip", showlegend=False, name="cells"))
+                                 customdata=cells, text=[text[t][p] for t, p in cells], hovertemplate=hover,
+                                 marker=dict(size=max(12, 300 // n), opacity=0, symbol="square"),
+                                 showlegend=False, name="cells"))
         fig.update_layout(clickmode="event+select", dragmode=False)
     fig.update_xaxes(type="category", tickangle=-45 if n > 8 else 0)
     fig.update_yaxes(type="category", autorange="reversed")

@@ -529,13 +529,13 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
         _checkpoint_after_stop(job, trainer, store, publish)
         return ev.RunStopped(step=step, metrics={"train_seconds": train_seconds})
 
+    restored = _restored_best(prepared, publish, step)   # before the test scores, which are then the best's
     started = time.time()
     try:
         metrics = _evaluate_and_save_predictions(job, prepared, built, store)
     except StopRequested:   # training is over, so its last checkpoint is on disk (when checkpoints are on)
         return ev.RunStopped(step=step, metrics={"train_seconds": train_seconds})
     eval_seconds = time.time() - started
-    restored = _restored_best(prepared, publish)
     if restored:
         metrics["restored_best"] = restored
     metrics.update(train_seconds=train_seconds, eval_seconds=eval_seconds, steps=step, epochs=prepared.budget.epochs,
@@ -552,16 +552,17 @@ def _train_and_evaluate(job: Job, publish, store: RunStore) -> ev.Event:
             np.save(store.model_folder(job.run_id) / "background.npy", train_data.x[:100])
     store.write_metrics(job.run_id, metrics)
     if job.config.train.save_model:
-        store.drop_checkpoint(job.run_id, step)   # the same weights as model/, and nothing is left to resume
+        store.drop_checkpoint(job.run_id, step)   # nothing is left to resume, and model/ holds the run's result
     return ev.RunFinished(metrics=metrics)
 
 
-def _restored_best(prepared, publish) -> dict | None:
-    """Where early stopping put back the best evaluation's weights: say so, and return when from."""
+def _restored_best(prepared, publish, step: int) -> dict | None:
+    """With early stopping, put back the best evaluation's weights (when that was not the last step), say so, and
+    return when from."""
     keeper = prepared.best_weights
-    if keeper is None or keeper.restored is None:
+    r = keeper.restore(prepared.trainer.model, step) if keeper is not None else None
+    if r is None:
         return None
-    r = keeper.restored
     publish(ev.NoteAdded(step=r["last_step"], kind="best_weights", message=(
         f"Kept the weights of step {r['step']} (validation loss {r['eval_loss']:.4f}, the lowest of the run) instead "
         f"of step {r['last_step']}'s: the test scores and the saved model are those of step {r['step']}.")))

@@ -54,7 +54,11 @@ def apply_sft_strategy(model, cfg: SFTConfig):
         return get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules=targets,
                                                 lora_dropout=0.0, task_type="CAUSAL_LM"))
     if cfg.strategy == "last_n":
-        layers = model.model.layers
+        layers = getattr(getattr(model, "model", None), "layers", None)
+        if layers is None:
+            raise LLMError("last_n needs a decoder with model.layers (Llama-style); use lora or full.")
+        if not 1 <= cfg.trainable_layers <= len(layers):
+            raise LLMError(f"trainable_layers must be between 1 and {len(layers)} (got {cfg.trainable_layers}).")
         for p in model.parameters():
             p.requires_grad_(False)
         for layer in layers[-cfg.trainable_layers:]:

@@ -6,6 +6,7 @@ it, which the click would have had to do anyway."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Callable
 
 _threads: dict[str, threading.Thread] = {}
@@ -19,7 +20,7 @@ def warm_in_background(name: str, work: Callable[[], object], busy: Callable[[],
             return False
         thread = threading.Thread(target=_quietly, args=(work,), name=f"warm-up {name}", daemon=True)
         _threads[name] = thread
-    thread.start()
+        thread.start()     # inside the lock: wait_for never sees a registered thread that has not started
     return True
 
 
@@ -38,22 +39,32 @@ def _quietly(work: Callable[[], object]) -> None:
 
 
 def warm_quick_start() -> None:
-    """The Quick start's set-up, minus training: libraries imported, dataset split, MiniLM loaded (its files then
-    sit in the OS cache) and both splits tokenized into the token cache the run reads."""
+    """The Quick start's set-up, minus what touches global state: libraries imported, dataset split, the text
+    model's files read (they then sit in the OS cache) and both splits tokenized into the token cache the run reads.
+    No model is built: that would seed or draw from the global random generators a starting run relies on."""
     import importlib
 
-    from ..inputs import torch_split
-    from ..models import build_for_training
+    from ..inputs import tokenize_cached
+    from ..models import model_kind, text_source
+    from ..pretrained import load_pretrained
     from ..runner import prepare_splits
     from .common import quickstart_config
 
     importlib.import_module("workbench.training")     # the Trainer stack
-
     cfg = quickstart_config()
     splits = prepare_splits(cfg)
-    built = build_for_training(cfg.model, splits.train, cfg.data.image_size, cfg.train.seed)
+    if model_kind(cfg.model.model) != "text" or splits.train.kind != "text":
+        return
+    from transformers import AutoTokenizer
+
+    source = text_source(cfg.model.model)
+    tokenizer = load_pretrained(AutoTokenizer, source, "text classification")
+    for weights in Path(source).glob("*.safetensors") if Path(source).is_dir() else ():
+        with open(weights, "rb") as f:
+            while f.read(1 << 24):
+                pass
     for split in (splits.train, splits.val):
-        torch_split(split, built, cfg.data.max_length, cfg.data.image_size)
+        tokenize_cached(split.x, split.y, tokenizer, cfg.data.max_length)
 
 
 def warm_explainers() -> None:

@@ -25,6 +25,8 @@ def follow_clicked_cell(event, names: list) -> None:
     click, so choosing in the selectboxes afterwards still works."""
     points = (event or {}).get("selection", {}).get("points") or []
     cell = tuple(points[0].get("customdata") or ()) if points else ()
+    if not points:     # cleared (a second click, or a redrawn chart): the next click on any cell counts again
+        st.session_state.pop("eval.cm_cell", None)
     if len(cell) == 2 and st.session_state.get("eval.cm_cell") != cell:
         st.session_state["eval.cm_cell"] = cell
         st.session_state["eval.true"], st.session_state["eval.pred"] = names[int(cell[0])], names[int(cell[1])]

@@ -38,7 +38,7 @@ with right:
             st.code(code["cli"], language="bash")
             st.code(code["python"], language="python")
         try:
-            plan = plan_run(cfg)
+            plan = plan_run(cfg, processes)
         except Exception as err:
             plan = None
             show_error(err)
@@ -48,7 +48,8 @@ with right:
             cols[0].metric("parameters", f"{p['total'] / 1e6:.2f} M")
             cols[1].metric("trainable", f"{p['trainable'] / 1e6:.2f} M", f"{p['trainable_share']:.1%}",
                            delta_color="off")
-            cols[2].metric("optimizer steps", plan["total_steps"], f"{plan['epochs']:g} epochs", delta_color="off")
+            cols[2].metric("optimizer steps", plan["total_steps"],
+                           None if cfg.train.max_steps else f"{plan['epochs']:g} epochs", delta_color="off")
             cols[3].metric("estimated time", f"~{plan['estimated_seconds']:.0f} s")
             if plan["budget_auto"]:
                 st.info(f"Training budget: {plan['budget_reason']}", icon="⏱️")
