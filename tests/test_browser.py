@@ -116,18 +116,24 @@ def test_a_confusion_cell_click_lists_its_examples_and_the_export_zip_downloads(
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
         try:
-            page.goto(f"{app_url}/evaluate?run={run['id']}", timeout=60_000)
+            page.goto(f"{app_url}/evaluate?run={run['run_id']}", timeout=60_000)
             page.get_by_text(f"are {names[0]} and predicted {names[1]}").wait_for(timeout=60_000)
             # the confusion matrix is the page's first figure; its plot area holds the 2 x 2 cells
-            area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first.bounding_box()
-            page.mouse.click(area["x"] + area["width"] * 0.25, area["y"] + area["height"] * 0.75)   # true 1, pred 0
+            chart = page.locator(".js-plotly-plot").first
+            area = chart.locator(".nsewdrag").first.bounding_box()
+            x, y = area["x"] + area["width"] * 0.25, area["y"] + area["height"] * 0.75         # true 1, pred 0
+            page.mouse.move(x, y)                     # the cell's hover label: plotly is ready for the click
+            chart.locator(".hovertext").first.wait_for(timeout=30_000)
+            page.mouse.click(x, y)
             page.get_by_text(f"are {names[1]} and predicted {names[0]}").wait_for(timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "browser_evaluate.png"), full_page=True)
 
-            page.goto(f"{app_url}/runs?run={run['id']}", timeout=60_000)
+            page.goto(f"{app_url}/runs?run={run['run_id']}", timeout=60_000)
             page.get_by_text("The same run as code, and the run to take with you").click(timeout=60_000)
-            with page.expect_download(timeout=60_000) as download:
-                page.get_by_role("button", name="export (.zip)").click()
+            button = page.get_by_role("button", name="export (.zip)")
+            button.wait_for(timeout=60_000)
+            with page.expect_download(timeout=120_000) as download:   # the zip is written on the click
+                button.click()
             saved = tmp_path / "export.zip"
             download.value.save_as(saved)
             with zipfile.ZipFile(saved) as archive:

@@ -283,8 +283,9 @@ def fig_confusion_matrix(matrix, label_names, normalized: bool = False, clickabl
                                  marker=dict(size=max(12, 300 // n), opacity=0, symbol="square"),
                                  showlegend=False, name="cells"))
         fig.update_layout(clickmode="event+select", dragmode=False)
-    fig.update_xaxes(type="category", tickangle=-45 if n > 8 else 0)
-    fig.update_yaxes(type="category", autorange="reversed")
+    # fixed ranges: the cell markers would otherwise pad the axes and shrink the matrix
+    fig.update_xaxes(type="category", tickangle=-45 if n > 8 else 0, range=[-0.5, n - 0.5])
+    fig.update_yaxes(type="category", range=[n - 0.5, -0.5])
     return fig
 
 
