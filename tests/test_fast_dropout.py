@@ -51,12 +51,15 @@ def test_swaps_every_plain_dropout_and_keeps_p():
     assert type(model[3]) is nn.Dropout2d                              # other dropout kinds are left alone
 
 
-def test_text_models_use_it(tiny_text_model):
+def test_text_models_use_it_when_switched_on_and_plain_dropout_by_default(tiny_text_model):
     from workbench.config import ModelConfig
     from workbench.models import build_model
-    built = build_model(ModelConfig(model=tiny_text_model), 2, "text")
+    built = build_model(ModelConfig(model=tiny_text_model, fast_dropout=True), 2, "text")
     dropouts = [m for m in built.module.modules() if isinstance(m, nn.Dropout)]
     assert dropouts and all(isinstance(m, FastDropout) for m in dropouts)
+    plain = build_model(ModelConfig(model=tiny_text_model), 2, "text")
+    assert not any(isinstance(m, FastDropout) for m in plain.module.modules())
+    assert plain.module.hf.config._attn_implementation == "sdpa"
 
 
 class _Attention(nn.Module):
@@ -110,7 +113,7 @@ def test_text_models_train_with_the_fast_attention(tiny_text_model, monkeypatch,
     from workbench.config import ModelConfig
     from workbench.models import build_model, load_model, save_model
 
-    built = build_model(ModelConfig(model=tiny_text_model), 2, "text")
+    built = build_model(ModelConfig(model=tiny_text_model, fast_attention_dropout=True), 2, "text")
     assert built.module.hf.config._attn_implementation == ATTENTION_NAME
     shapes = []
     monkeypatch.setattr(fast_dropout, "keep_mask", lambda shape, p: shapes.append(tuple(shape)) or keep_mask(shape, p))
