@@ -48,6 +48,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_server(home: str, quick_start: dict | None = None) -> tuple[subprocess.Popen, int]:
+    """`streamlit run app.py` on a free port with its own WORKBENCH_HOME (and Quick start overrides, if any)."""
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_HOME": home}
+    env.pop("WORKBENCH_QUICKSTART", None)
+    if quick_start:
+        env["WORKBENCH_QUICKSTART"] = json.dumps(quick_start)
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return server, port
+
+
+def open_home(playwright, port: int):
+    """(browser, page) with Home shown once the server answers."""
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+    page = browser.new_page()
+    while True:
+        try:
+            page.goto(f"http://127.0.0.1:{port}", timeout=2000)
+            break
+        except Exception:
+            time.sleep(0.2)
+    page.get_by_role("button", name="Quick start").wait_for(timeout=60_000)
+    return browser, page
+
+
 def wait_for_metrics(runs: Path, timeout: float) -> None:
     """Until a run under `runs` has written its final metrics."""
     deadline = time.time() + timeout
@@ -61,23 +88,11 @@ def with_dashboard(options: dict, home: str) -> tuple[float, float]:
     """Train seconds of a run started by the Quick start button, and the cold start to the first render."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    env = {**os.environ, "WORKBENCH_HOME": home, "WORKBENCH_QUICKSTART": json.dumps(options)}
     started = time.time()
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.address", "127.0.0.1", "--server.headless", "true"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = start_server(home, quick_start=options)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            while True:
-                try:
-                    page.goto(f"http://127.0.0.1:{port}", timeout=2000)
-                    break
-                except Exception:
-                    time.sleep(0.2)
-            page.get_by_role("button", name="Quick start").wait_for(timeout=60_000)
+            browser, page = open_home(p, port)
             cold_start = time.time() - started
             page.get_by_role("button", name="Quick start").click()
             # Wait from here, not in the page: Playwright's own waiting polls the page on every animation frame
@@ -97,25 +112,12 @@ def first_seconds(home: str, read_s: float) -> tuple[float, float]:
     """(click -> first live loss point, click -> first explanation) in seconds, on a fresh server."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    env = {**os.environ, "WORKBENCH_HOME": home}
-    env.pop("WORKBENCH_QUICKSTART", None)
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.address", "127.0.0.1", "--server.headless", "true"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = start_server(home)
     points = ("() => { const l = document.querySelector('polyline.wb-live-train-loss');"
               " return l ? l.getAttribute('points').trim().split(/\\s+/).filter(Boolean).length : 0; }")
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            while True:
-                try:
-                    page.goto(f"http://127.0.0.1:{port}", timeout=2000)
-                    break
-                except Exception:
-                    time.sleep(0.2)
-            page.get_by_role("button", name="Quick start").wait_for(timeout=60_000)
+            browser, page = open_home(p, port)
             time.sleep(read_s)
             clicked = time.time()
             page.get_by_role("button", name="Quick start").click()

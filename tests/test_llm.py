@@ -152,7 +152,7 @@ def test_the_sft_command_trains_and_prints_its_scores(tiny_llm_folder, capsys):
     assert summary["steps"] == 2 and set(summary["before"]) == {"format_rate", "exact_match", "n"}
 
 
-def test_uploaded_pairs_load_from_csv_and_jsonl_and_bad_files_say_what_is_wrong(tmp_path):
+def test_uploaded_pairs_load_from_csv_and_jsonl(tmp_path):
     from workbench.instructions import load_pairs
 
     csv = tmp_path / "pairs.csv"
@@ -161,27 +161,27 @@ def test_uploaded_pairs_load_from_csv_and_jsonl_and_bad_files_say_what_is_wrong(
     jsonl = tmp_path / "pairs.jsonl"
     jsonl.write_text('{"prompt": "a", "response": "b"}\n\n{"prompt": "c", "response": "d"}\n')
     assert len(load_pairs(jsonl)) == 2
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"prompt": "a", "response": "b"}\n{prompt: c}\n')
-    with pytest.raises(ValueError, match="line 2: not a JSON object"):
-        load_pairs(bad)
-    wrong = tmp_path / "wrong.csv"
-    wrong.write_text("question,answer\nq,a\nq2,a2\n")
-    with pytest.raises(ValueError, match="no column 'prompt', 'response'; its columns are question, answer"):
-        load_pairs(wrong)
-    assert len(load_pairs(wrong, "question", "answer")) == 2
-    listed = tmp_path / "listed.jsonl"
-    listed.write_text('["a", "b"]\n')
-    with pytest.raises(ValueError, match="line 1: a JSON list, not an object"):
-        load_pairs(listed)
-    partial = tmp_path / "partial.jsonl"
-    partial.write_text('{"prompt": "a", "response": "b"}\n{"prompt": "c"}\n')
-    with pytest.raises(ValueError, match="row 2: an empty response"):
-        load_pairs(partial)
-    empty = tmp_path / "empty.csv"
-    empty.write_text("prompt,response\nq,\nq2,a2\n")
-    with pytest.raises(ValueError, match="row 1: an empty response"):
-        load_pairs(empty)
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text("question,answer\nq,a\nq2,a2\n")
+    assert len(load_pairs(renamed, "question", "answer")) == 2
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("bad.jsonl", '{"prompt": "a", "response": "b"}\n{prompt: c}\n', "line 2: not a JSON object"),
+    ("listed.jsonl", '["a", "b"]\n', "line 1: a JSON list, not an object"),
+    ("partial.jsonl", '{"prompt": "a", "response": "b"}\n{"prompt": "c"}\n', "row 2: an empty response"),
+    ("wrong.csv", "question,answer\nq,a\nq2,a2\n",
+     "no column 'prompt', 'response'; its columns are question, answer"),
+    ("empty.csv", "prompt,response\nq,\nq2,a2\n", "row 1: an empty response"),
+    ("one.csv", "prompt,response\nq,a\n", "holds 1 pair"),
+])
+def test_bad_pair_files_say_what_is_wrong(tmp_path, name, content, message):
+    from workbench.instructions import load_pairs
+
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        load_pairs(path)
 
 
 def test_the_format_change_is_a_paired_verdict_over_prompts():

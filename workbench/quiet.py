@@ -42,31 +42,27 @@ def loud_third_party() -> None:
     for name in list(_set_by_us):
         os.environ.pop(name, None)
         _set_by_us.discard(name)
-    if "transformers" in sys.modules:
-        import transformers
-        transformers.utils.logging.set_verbosity_warning()
-        transformers.utils.logging.enable_progress_bar()
-    if "datasets" in sys.modules:
-        import datasets
-        datasets.enable_progress_bars()
-    if "huggingface_hub" in sys.modules:
-        from huggingface_hub.utils import enable_progress_bars
-        enable_progress_bars()
+    _switch_loaded(quiet=False)
     logging.getLogger(_ONNX_LOGGER).setLevel(logging.NOTSET)
 
 
 def _silence_loaded() -> None:
+    _switch_loaded(quiet=True)
+    logging.getLogger(_ONNX_LOGGER).setLevel(logging.ERROR)
+
+
+def _switch_loaded(quiet: bool) -> None:
+    """transformers, datasets and the hub, those already imported: quiet, or back to their own defaults."""
     if "transformers" in sys.modules:
-        import transformers
-        transformers.utils.logging.set_verbosity_error()
-        transformers.utils.logging.disable_progress_bar()
+        from transformers.utils import logging as hf_logging
+        hf_logging.set_verbosity_error() if quiet else hf_logging.set_verbosity_warning()
+        hf_logging.disable_progress_bar() if quiet else hf_logging.enable_progress_bar()
     if "datasets" in sys.modules:
         import datasets
-        datasets.disable_progress_bars()
+        datasets.disable_progress_bars() if quiet else datasets.enable_progress_bars()
     if "huggingface_hub" in sys.modules:
-        from huggingface_hub.utils import disable_progress_bars
-        disable_progress_bars()
-    logging.getLogger(_ONNX_LOGGER).setLevel(logging.ERROR)
+        from huggingface_hub import utils as hub_utils
+        hub_utils.disable_progress_bars() if quiet else hub_utils.enable_progress_bars()
 
 
 @contextlib.contextmanager
