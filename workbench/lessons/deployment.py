@@ -41,8 +41,10 @@ def _deploy_experiment(ctx: LessonContext) -> Outcome:
     store = runner_of(ctx).store
     samples, notes = {}, {}
     for run_id in finished_ids(ctx, trained, "fp32"):
-        table = compare_deployments(run_id, sparsity=s["sparsity"], max_examples=ctx.size(300, 100),
-                                    latency_examples=ctx.size(50, 20), store=store)
+        # 2 epochs: at one (25 steps) the model stayed at the always-ham baseline, 0.870; scoring and timing are
+        # trimmed instead to keep three seeds within the 2 minutes
+        table = compare_deployments(run_id, sparsity=s["sparsity"], max_examples=ctx.size(200, 100),
+                                    latency_examples=ctx.size(30, 20), store=store)
         for _, row in table.iterrows():
             key = _deploy_key(row["variant"])
             for metric in DEPLOY_METRICS:
@@ -155,7 +157,7 @@ DEPLOY_1 = Lesson(
     quiz=Quiz(T("Which version of the fine-tuned model will answer one example fastest on this CPU?",
                 "在这台 CPU 上，微调好的模型哪个版本处理单条样本最快？"),
               {**DEPLOY_LABELS, "tie": T("no version clearly fastest", "没有哪个版本明显最快")}, _fastest),
-    settings={"dataset": "sms_spam", "train_examples": 400, "epochs": 1, "sparsity": 0.5}, repeats=3,
+    settings={"dataset": "sms_spam", "train_examples": 400, "epochs": 2, "sparsity": 0.5}, repeats=3,
 )
 
 
