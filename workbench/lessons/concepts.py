@@ -112,10 +112,12 @@ def _pretrained_vs_scratch_takeaway(outcome: Outcome, lang: str) -> str:
                    f"预训练起点的领先幅度从 {first} 条时的 {lead_first:.1f} 个百分点明显缩小到 {last} 条时的 "
                    f"{lead_last:.1f} 个百分点：标注数据能补回一部分预训练白送的东西。"),
             "b": T(f"The pretrained start's lead clearly grew from {lead_first:.1f} points at {first} reviews to "
-                   f"{lead_last:.1f} at {last}: at the smallest size even the pretrained model had too little to "
-                   "adapt from, so both started near chance.",
+                   f"{lead_last:.1f} at {last}: more labels helped the pretrained model more than the one from "
+                   "scratch, which at these sizes barely moves from chance; the lead shrinks only once the "
+                   "network from scratch has enough data to learn on its own, beyond the sizes tried here.",
                    f"预训练起点的领先幅度从 {first} 条时的 {lead_first:.1f} 个百分点明显扩大到 {last} 条时的 "
-                   f"{lead_last:.1f} 个百分点：最小的数据量下连预训练模型也几乎无从适配，两者都接近随机水平。"),
+                   f"{lead_last:.1f} 个百分点：更多标注对预训练模型的帮助大于对从零训练的模型，后者在这些数据量下几乎"
+                   "停留在随机水平；只有当从零训练的网络有足够的数据自己学起来时（超出这里尝试的范围），领先才会缩小。"),
             None: T(f"The lead went from {lead_first:.1f} points at {first} reviews to {lead_last:.1f} at {last}, a "
                     "change this budget cannot tell from seed noise.",
                     f"领先幅度从 {first} 条时的 {lead_first:.1f} 个百分点变为 {last} 条时的 {lead_last:.1f} 个百分点，"

@@ -418,7 +418,7 @@ def _attack_experiment(ctx: LessonContext) -> Outcome:
     s = ctx.settings
     targets = {"sentiment": ATTACK_TARGETS["sentiment"]} if ctx.quick else ATTACK_TARGETS   # quick: one model
     configs = {model: RunConfig.from_flat(dataset=dataset, max_length=64, max_train_samples=s["train_examples"],
-                                          max_eval_samples=300, epochs=s["epochs"], lr=s["lr"], eval_every=25,
+                                          max_eval_samples=200, epochs=s["epochs"], lr=s["lr"], eval_every=25,
                                           log_every=5, save_checkpoints=False, save_model=True)
                for model, (dataset, _) in targets.items()}
     trained = ctx.run_variants(configs, max_eval_samples=60)
