@@ -11,7 +11,7 @@ import statistics
 from ..config import RunConfig
 from . import figures
 from .base import (LOWER_IS_BETTER, METRIC_NAMES, NO_CLEAR_DIFFERENCE, Correction, Lesson, LessonContext, Outcome,
-                   Quiz, T, above_baseline, compare_takeaway, noise_clause, one_epoch_unless_set, ranking_takeaway)
+                   Quiz, T, above_baseline, compare_takeaway, noise_clause, lesson_recipe, ranking_takeaway)
 from .support import EVERY_WEIGHT, against, runner_of, sentences, verdict, verdict_choice
 
 # ---------------------------------------------------------------- shared pieces
@@ -561,7 +561,7 @@ def _cv_experiment(ctx: LessonContext) -> Outcome:
         cfg = cfg.replace(**QUICK_LIMITS)
     samples, extra, run_ids = {}, {"folds": folds, "fold_scores": []}, []
     for seed in ctx.seeds:
-        result = cross_validate(one_epoch_unless_set(cfg).replace(seed=seed, name=f"lesson eval.4: seed {seed}"),
+        result = cross_validate(lesson_recipe(cfg).replace(seed=seed, name=f"lesson eval.4: seed {seed}"),
                                 folds, ctx.runner)
         scores = [float(s) for s in result.scores("accuracy")]
         run_ids += [snap["id"] for snap in result.snapshots]

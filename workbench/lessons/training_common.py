@@ -41,9 +41,9 @@ def examples_per_second(ctx: LessonContext, run_id: str, examples_per_step: int)
 def sized(ctx: LessonContext, cfg: RunConfig, **quick_overrides) -> RunConfig:
     """Pin and shrink a config as `ctx.run_variants` would, for experiments that run outside it."""
     from ..experiments import QUICK_LIMITS
-    from .base import one_epoch_unless_set
+    from .base import lesson_recipe
 
-    cfg = one_epoch_unless_set(cfg)
+    cfg = lesson_recipe(cfg)
     return cfg.replace(**{**QUICK_LIMITS, **quick_overrides}) if ctx.quick else cfg
 
 
