@@ -274,8 +274,9 @@ def agreement(a: Explanation, b: Explanation, k: int = 5, target: int | str | No
     }
 
 
-def warm_up() -> float:
-    """Import shap and lime and compile SHAP's numba code on toy inputs; returns the seconds it took.
+def warm_up(kinds: tuple[str, ...] = ("text", "image", "tabular")) -> float:
+    """Import shap and lime and compile SHAP's numba code on toy inputs for the given kinds of data (each has its
+    own path); returns the seconds it took.
 
     The first SHAP explanation in a process otherwise pays this (about 3 s of imports plus 3-8 s of JIT
     compilation per path on a 2-core CPU). An app can call this in a background thread at start-up.
@@ -289,16 +290,17 @@ def warm_up() -> float:
             v = np.asarray(v, dtype=np.float64).reshape(-1)
             return np.stack([0.5 + 0.1 * np.tanh(v), 0.5 - 0.1 * np.tanh(v)], axis=1)
 
-        # text path: Partition explainer + Text masker (SHAP's regex tokenizer, no model files needed)
-        shap.explainers.Partition(lambda xs: two([str(x).count("b") for x in np.asarray(xs, dtype=object).ravel()]),
-                                  shap.maskers.Text())(["a b c d"], max_evals=20, silent=True)
-        # image path: Partition explainer + Image masker (builds its pixel partition tree)
-        shap.explainers.Partition(lambda x: two(np.asarray(x).reshape(len(x), -1).mean(1)),
-                                  shap.maskers.Image(np.zeros((4, 4, 3), np.float32), shape=(4, 4, 3)))(
-            np.ones((1, 4, 4, 3), np.float32), max_evals=20, silent=True)
-        # tabular path: Permutation explainer + Independent masker
-        shap.explainers.Permutation(lambda x: two(np.asarray(x).sum(1)), shap.maskers.Independent(np.zeros((3, 3))),
-                                    seed=0)(np.ones((1, 3)), max_evals=20, silent=True)
+        if "text" in kinds:     # Partition explainer + Text masker (SHAP's regex tokenizer, no model files)
+            shap.explainers.Partition(lambda xs: two([str(x).count("b") for x in np.asarray(xs, dtype=object).ravel()]),
+                                      shap.maskers.Text())(["a b c d"], max_evals=20, silent=True)
+        if "image" in kinds:    # Partition explainer + Image masker (builds its pixel partition tree)
+            shap.explainers.Partition(lambda x: two(np.asarray(x).reshape(len(x), -1).mean(1)),
+                                      shap.maskers.Image(np.zeros((4, 4, 3), np.float32), shape=(4, 4, 3)))(
+                np.ones((1, 4, 4, 3), np.float32), max_evals=20, silent=True)
+        if "tabular" in kinds:  # Permutation explainer + Independent masker
+            shap.explainers.Permutation(lambda x: two(np.asarray(x).sum(1)),
+                                        shap.maskers.Independent(np.zeros((3, 3))), seed=0)(
+                np.ones((1, 3)), max_evals=20, silent=True)
     return time.perf_counter() - start
 
 

@@ -67,6 +67,9 @@ def warm_quick_start() -> None:
         tokenize_cached(split.x, split.y, tokenizer, cfg.data.max_length)
 
 
-def warm_explainers() -> None:
-    from ..explain import warm_up
-    warm_up()
+def warm_explainers(kind: str) -> Callable[[], object]:
+    """The warm-up of SHAP and LIME for one kind of data (each kind compiles its own path)."""
+    def work():
+        from ..explain import warm_up
+        return warm_up((kind,))
+    return work

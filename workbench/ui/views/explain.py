@@ -7,10 +7,11 @@ from workbench.ui.common import dataset_items, pick_run, runner, show_error
 from workbench.ui.warmup import wait_for, warm_explainers, warm_in_background
 
 st.title("Explain")
-warm_in_background("explainers", warm_explainers, busy=lambda: bool(runner().active_ids()))
 snap = pick_run("Finished run", ("finished",), key="explain.run")
 if snap is None:
     st.stop()
+run_kind = snap["dataset"].get("kind") or "text"
+warm_in_background(f"explainers {run_kind}", warm_explainers(run_kind), busy=lambda: bool(runner().active_ids()))
 
 
 def model_stamp(run_id: str) -> tuple:
@@ -67,7 +68,7 @@ if item is not None and st.button("Explain with SHAP and LIME", type="primary", 
     from workbench.explain import explain_both
     try:
         with st.spinner("Explaining ..."):
-            wait_for("explainers")
+            wait_for(f"explainers {run_kind}")
             shap_e, lime_e, agreement = explain_both(predictor, item)
     except ValueError as err:
         show_error(err)
