@@ -192,3 +192,25 @@ def test_the_format_change_is_a_paired_verdict_over_prompts():
     assert change.winner == "b" and change.difference == pytest.approx(5 / 6)
     assert "Over 6 held-out prompts" in change.sentence and "paired by prompt" in change.sentence
     assert "too few" in format_change(rows[:1], "sms_verdict").sentence
+
+
+def test_sft_waits_for_the_hosts_device_lock(tiny_llm, capsys):
+    import threading
+
+    from workbench.device_queue import DeviceLock
+    from workbench.store import workbench_home
+
+    model, tokenizer = tiny_llm
+    holder = DeviceLock(workbench_home() / "locks")
+    assert holder.acquire("a run in the app")
+    done = []
+    worker = threading.Thread(target=lambda: done.append(train_sft(
+        model, tokenizer, build_task("sms_verdict", n_train=8, n_eval=2),
+        SFTConfig(strategy="full", max_steps=1, batch_size=8, eval_prompts=1, decoding=Decoding(max_new_tokens=1)))))
+    worker.start()
+    worker.join(3)
+    assert worker.is_alive() and not done          # held back while the other job trains
+    holder.release()
+    worker.join(120)
+    assert done and done[0].steps == 1
+    assert "waiting for" in capsys.readouterr().err

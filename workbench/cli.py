@@ -625,26 +625,18 @@ def _add_sft_parser(sub) -> None:
 def _sft(args) -> int:
     import json as _json
 
-    from .device_queue import DeviceLock, describe_holder
     from .instructions import build_task
     from .llm import Decoding, load_causal_lm
     from .sft import SFTConfig, train_sft
-    from .store import workbench_home
 
     cfg = SFTConfig(strategy=args.strategy, lora_r=args.lora_r, lr=args.lr, max_steps=args.max_steps,
                     batch_size=args.batch_size, loss_on=args.loss_on, seed=args.seed, eval_prompts=args.eval,
                     decoding=Decoding(max_new_tokens=12))
     data = build_task(args.task, args.train, args.eval, args.seed)
-    lock = DeviceLock(workbench_home() / "locks")      # one training job on this machine at a time
-    lock.acquire(f"sft {args.task}", on_wait=lambda holder: print(f"waiting for {describe_holder(holder)} ...",
-                                                                 file=sys.stderr))
-    try:
-        model, tokenizer = load_causal_lm(args.model)
-        show = (lambda row: None) if args.json else (lambda row: print(
-            "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True))
-        result = train_sft(model, tokenizer, data, cfg, on_event=show)
-    finally:
-        lock.release()
+    model, tokenizer = load_causal_lm(args.model)
+    show = (lambda row: None) if args.json else (lambda row: print(
+        "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True))
+    result = train_sft(model, tokenizer, data, cfg, on_event=show)   # under the host's device lock
     summary = {"task": args.task, "steps": result.steps, "train_seconds": round(result.train_seconds, 1),
                "generation_seconds": round(result.generation_seconds, 1), "before": result.before,
                "after": result.after, "trainable_parameters": result.trainable_parameters}

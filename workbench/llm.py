@@ -68,8 +68,13 @@ def smollm_folder(cache: Path | None = None) -> Path:
     with FileLock(str(root / f"{folder.name}.lock")):
         if (folder / "model.safetensors").exists():     # another process finished it meanwhile
             return folder
+        import sys
+
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        # the one long step here (the libraries' own progress bars are off, workbench/quiet.py)
+        print(f"Dequantizing {source.name} once into {folder} (about 20 s on two cores) ...", file=sys.stderr,
+              flush=True)
         tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
         model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
         model.hf_quantizer = None          # the weights are plain floats now; let them be saved as such

@@ -81,7 +81,24 @@ class SFTResult:
 
 def train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig = SFTConfig(),
               on_event: Callable[[dict], None] = lambda row: None) -> SFTResult:
-    """Fine-tune `model` on data.train; `on_event` receives each history row as it happens (for live curves)."""
+    """Fine-tune `model` on data.train; `on_event` receives each history row as it happens (for live curves).
+    Holds the host's device lock throughout (as the runner's runs do), so a notebook, the CLI and the app never
+    train at once; while another job holds it, this waits and says for whom."""
+    import sys
+
+    from .device_queue import DeviceLock, describe_holder
+    from .store import workbench_home
+
+    lock = DeviceLock(workbench_home() / "locks")
+    lock.acquire(f"sft {data.task}", on_wait=lambda holder: print(
+        f"waiting for {describe_holder(holder)} to finish ...", file=sys.stderr, flush=True))
+    try:
+        return _train_sft(model, tokenizer, data, cfg, on_event)
+    finally:
+        lock.release()
+
+
+def _train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig, on_event) -> SFTResult:
     from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
 
     from .training import resolve_precision
