@@ -611,14 +611,16 @@ def _add_sft_parser(sub) -> None:
     sft.add_argument("--model", default="smollm2", help="smollm2 (offline), a hub causal LM or a local folder.")
     sft.add_argument("--train", type=int, default=64, help="Training pairs.")
     sft.add_argument("--eval", type=int, default=24, help="Validation pairs, and held-out prompts answered.")
-    sft.add_argument("--strategy", default=d.strategy, choices=STRATEGIES)
-    sft.add_argument("--lora-r", type=int, default=d.lora_r)
+    sft.add_argument("--strategy", default=d.strategy, choices=STRATEGIES,
+                     help="What trains: LoRA adapters on the attention projections, every weight, or the last N "
+                          "decoder layers.")
+    sft.add_argument("--lora-r", type=int, default=d.lora_r, help="LoRA: rank of the adapter matrices.")
     sft.add_argument("--lr", type=float, default=None, help="Default: 2e-4 with LoRA, 2e-5 otherwise.")
-    sft.add_argument("--max-steps", type=int, default=16)
-    sft.add_argument("--batch-size", type=int, default=d.batch_size)
+    sft.add_argument("--max-steps", type=int, default=16, help="Optimizer steps (evaluated halfway and at the end).")
+    sft.add_argument("--batch-size", type=int, default=d.batch_size, help="Pairs per step.")
     sft.add_argument("--loss-on", default=d.loss_on, choices=("response", "all"),
                      help="Compute the loss on the response tokens only, or on every token.")
-    sft.add_argument("--seed", type=int, default=d.seed)
+    sft.add_argument("--seed", type=int, default=d.seed, help="Seed for the split, the adapters and the batches.")
     sft.add_argument("--json", action="store_true", help="Print one JSON summary line.")
 
 
