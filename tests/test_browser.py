@@ -99,6 +99,26 @@ def test_a_shared_link_opened_first_on_a_fresh_server_shows_the_apps_navigation(
             browser.close()
 
 
+def _hover_cell(page, chart, fx, fy, attempts=12):
+    """Hover a point of a plotly chart (fractions of its plot area) until its hover label shows.
+
+    The page keeps drawing while a loaded machine catches up (figures below, a spinner above), which can move
+    the chart or re-render it under the pointer; each attempt measures the plot area afresh."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        area = chart.locator(".nsewdrag").first.bounding_box()
+        x, y = area["x"] + area["width"] * fx, area["y"] + area["height"] * fy
+        page.mouse.move(x - 5, y - 5)
+        page.mouse.move(x, y)
+        try:
+            chart.locator(".hovertext").first.wait_for(timeout=5_000)
+            return x, y
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+
+
 @needs_browser
 def test_a_confusion_cell_click_lists_its_examples_and_the_export_zip_downloads(app_url, tmp_path):
     import zipfile
@@ -119,11 +139,7 @@ def test_a_confusion_cell_click_lists_its_examples_and_the_export_zip_downloads(
             page.goto(f"{app_url}/evaluate?run={run['run_id']}", timeout=60_000)
             page.get_by_text(f"are {names[0]} and predicted {names[1]}").wait_for(timeout=60_000)
             # the confusion matrix is the page's first figure; its plot area holds the 2 x 2 cells
-            chart = page.locator(".js-plotly-plot").first
-            area = chart.locator(".nsewdrag").first.bounding_box()
-            x, y = area["x"] + area["width"] * 0.25, area["y"] + area["height"] * 0.75         # true 1, pred 0
-            page.mouse.move(x, y)                     # the cell's hover label: plotly is ready for the click
-            chart.locator(".hovertext").first.wait_for(timeout=30_000)
+            x, y = _hover_cell(page, page.locator(".js-plotly-plot").first, 0.25, 0.75)  # true 1, pred 0
             page.mouse.click(x, y)
             page.get_by_text(f"are {names[1]} and predicted {names[0]}").wait_for(timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "browser_evaluate.png"), full_page=True)
