@@ -51,3 +51,32 @@ def tiny_tabular(**options):
     base = dict(dataset="wine", model="mlp", max_steps=6, batch_size=16, log_every=1, eval_every=3,
                 save_checkpoints=False, hidden_sizes=(16,))
     return RunConfig.from_flat(**{**base, **options})
+
+
+@pytest.fixture(scope="session")
+def tiny_llm_folder(tmp_path_factory):
+    """A 2-layer, 32-wide random Llama with SmolLM2's real tokenizer and chat template (read once from the shipped
+    GGUF file), saved as a model folder."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from workbench.llm import gguf_path
+
+    folder = tmp_path_factory.mktemp("tiny_llm")
+    source = gguf_path()
+    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
+                         tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id,
+                         eos_token_id=tokenizer.eos_token_id)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.fixture
+def tiny_llm(tiny_llm_folder):
+    """(model, tokenizer) of the tiny Llama, loaded fresh for each test."""
+    from workbench.llm import load_causal_lm
+    return load_causal_lm(tiny_llm_folder)

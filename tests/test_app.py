@@ -165,6 +165,33 @@ def test_explain_page_on_a_table_row(finished_run):
     assert any("before fine-tuning" in m.value for m in at.markdown)
 
 
+def test_explain_page_explains_the_example_it_opens_with_while_the_user_reads(finished_run):
+    from workbench.ui import warmup
+
+    at = page("explain")
+    at.query_params["run"] = finished_run["id"]
+    no_exceptions(at.run())
+    started = [name for name in warmup._threads if name.startswith("explain (") and finished_run["id"] in name]
+    assert len(started) == 1, "one background explanation of the row the page shows"
+    warmup.wait_for(started[0], timeout=60)
+    kept = [key for key in warmup._remembered if key[0] == finished_run["id"]]
+    assert [key[2] for key in kept] == [("test", 0)]
+    at.button(key="explain.go").click().run()
+    no_exceptions(at)
+    assert any("Agreement" in c.value for c in at.caption)
+
+
+def test_remember_computes_once_per_key_and_keeps_the_latest():
+    from workbench.ui import warmup
+
+    calls = []
+    for i in list(range(warmup.REMEMBERED + 2)) + [0, warmup.REMEMBERED + 1]:
+        warmup.remember(("test-remember", i), lambda i=i: calls.append(i) or i * i)
+    assert warmup.remember(("test-remember", 3), lambda: -1) == 9
+    # 0 had been dropped (the oldest) and was computed again; the newest was kept
+    assert calls.count(0) == 2 and calls.count(warmup.REMEMBERED + 1) == 1
+
+
 def test_lessons_page_runs_a_lesson_reveals_the_guess_and_keeps_state_in_the_url():
     at = page("lessons")
     at.query_params.update({"lesson": "concept.2", "lang": "zh", "mode": "quick", "guess": "shrinks"})

@@ -6,31 +6,8 @@ import pytest
 import torch
 
 from workbench.instructions import TASKS, build_task, score_answers
-from workbench.llm import IGNORE, Decoding, LLMError, Pair, collate, encode_pair, generate, gguf_path
+from workbench.llm import IGNORE, Decoding, LLMError, Pair, collate, encode_pair, generate
 from workbench.sft import SFTConfig, apply_sft_strategy, train_sft
-
-
-@pytest.fixture(scope="session")
-def tiny_llm_folder(tmp_path_factory):
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    folder = tmp_path_factory.mktemp("tiny_llm")
-    source = gguf_path()
-    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-                         tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id,
-                         eos_token_id=tokenizer.eos_token_id)
-    LlamaForCausalLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return str(folder)
-
-
-@pytest.fixture
-def tiny_llm(tiny_llm_folder):
-    from workbench.llm import load_causal_lm
-    return load_causal_lm(tiny_llm_folder)
 
 
 PAIR = Pair("Is this text message spam? Answer with one word: spam or ham.\n\nMessage: WIN a prize now", "spam")

@@ -641,13 +641,16 @@ def _sft(args) -> int:
     result = train_sft(model, tokenizer, data, cfg, on_event=show)   # under the host's device lock
     summary = {"task": args.task, "steps": result.steps, "train_seconds": round(result.train_seconds, 1),
                "generation_seconds": round(result.generation_seconds, 1), "before": result.before,
-               "after": result.after, "trainable_parameters": result.trainable_parameters}
+               "after": result.after, "trainable_parameters": result.trainable_parameters,
+               "train_tokens": result.train_tokens, **result.speed()}
     if args.json:
         print(_json.dumps(summary))
         return 0
     print(f"\nformat rate {result.before['format_rate']:.2f} -> {result.after['format_rate']:.2f}, exact match "
           f"{result.before['exact_match']:.2f} -> {result.after['exact_match']:.2f} on {result.after['n']} held-out "
-          f"prompts; {result.steps} steps in {result.train_seconds:.0f} s")
+          f"prompts; {result.steps} steps in {result.train_seconds:.0f} s ({summary['steps_per_second']:.2f} steps/s, "
+          f"{summary['tokens_per_second']:.0f} tokens/s; answering the prompts took {result.generation_seconds:.0f} s "
+          f"more, {summary['generation_share']:.0%} of the run)")
     for row in result.answers[:5]:
         print(f"- wanted {row['wanted']!r}: base {row['base'][:50]!r} -> fine-tuned {row['fine-tuned'][:50]!r}")
     return 0

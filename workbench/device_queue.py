@@ -111,6 +111,13 @@ class DeviceLock:
             return {}
 
 
+def device_busy(folder: Path | str) -> bool:
+    """Whether some live process holds the host's device lock under `folder` (a training, an LLM run, a lesson's
+    fine-tune, a chat answer); a record left by a killed process does not count."""
+    holder = DeviceLock(folder).holder()
+    return bool(holder) and process_alive(holder)
+
+
 def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data))

@@ -85,13 +85,33 @@ def build_task(name: str, n_train: int, n_eval: int = 100, seed: int = 0) -> Ins
     return InstructionSplits(name, pairs(splits.train), pairs(splits.val), pairs(splits.test))
 
 
+@dataclasses.dataclass
+class TextCorpus:
+    """Raw text of one domain for continued pre-training: train and held-out validation texts."""
+    name: str
+    train: list[str]
+    val: list[str]
+
+
+def build_corpus(dataset: str, n_train: int, n_val: int = 100, seed: int = 0) -> TextCorpus:
+    """The texts (labels dropped) of a shipped text dataset, from its own split: the domain to adapt to."""
+    from .datasets import load_dataset, split_dataset
+
+    ds = load_dataset(dataset)
+    if ds.kind != "text":
+        raise ValueError(f"{dataset} is {ds.kind} data; continued pre-training needs a text dataset.")
+    splits = split_dataset(ds, seed=seed, max_train_samples=n_train, max_eval_samples=n_val)
+    return TextCorpus(dataset, [str(t) for t in splits.train.x], [str(t) for t in splits.val.x])
+
+
 def score_answers(answers: list[str], pairs: list[Pair], task: str | None = None) -> dict:
-    """format_rate (share of answers in the task's format) and exact_match (share giving the right answer)."""
+    """format_rate (share of answers in the task's format) and exact_match (share giving the right answer). Pairs of
+    no built-in task (uploads, hub sets) are scored by exact match of the trimmed text, with no format rate."""
     if len(answers) != len(pairs):
         raise ValueError(f"{len(answers)} answers for {len(pairs)} prompts.")
     if not pairs:
         return {"format_rate": float("nan"), "exact_match": float("nan"), "n": 0}
-    if task is None:
+    if task not in TASKS:        # uploaded or hub pairs: no format to check
         right = [a.strip() == p.response.strip() for a, p in zip(answers, pairs)]
         return {"format_rate": float("nan"), "exact_match": float(np.mean(right)), "n": len(pairs)}
     parse = TASKS[task].parse
@@ -152,19 +172,70 @@ def load_pairs(path, prompt_column: str = "prompt", response_column: str = "resp
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         except (pd.errors.ParserError, UnicodeDecodeError) as err:
             raise ValueError(f"{path.name} is not a readable CSV file: {err}") from err
+    return pairs_from_frame(frame, path.name, prompt_column, response_column)
+
+
+# (prompt, response) column names of common instruction sets, tried in order when none are named
+PAIR_COLUMNS = (("prompt", "response"), ("instruction", "output"), ("question", "answer"), ("query", "response"),
+                ("input", "output"))
+
+
+def pairs_from_frame(frame, source: str, prompt_column: str | None = "prompt",
+                     response_column: str | None = "response") -> list[Pair]:
+    """Pairs from a table's two columns, with row-specific errors. Columns left as None are guessed from
+    PAIR_COLUMNS; an Alpaca-style `input` column beside `instruction` is appended to the prompt."""
+    if prompt_column is None or response_column is None:
+        found = next(((p, r) for p, r in PAIR_COLUMNS if p in frame.columns and r in frame.columns), None)
+        if found is None:
+            raise ValueError(f"{source} has columns {', '.join(map(str, frame.columns)) or 'none'}; none of the usual "
+                             f"prompt/response pairs ({', '.join('/'.join(c) for c in PAIR_COLUMNS)}). Name them.")
+        prompt_column, response_column = found
     missing = [c for c in (prompt_column, response_column) if c not in frame.columns]
     if missing:
-        raise ValueError(f"{path.name} has no column {', '.join(map(repr, missing))}; its columns are "
+        raise ValueError(f"{source} has no column {', '.join(map(repr, missing))}; its columns are "
                          f"{', '.join(map(str, frame.columns)) or 'none'}. Name them {prompt_column!r} and "
                          f"{response_column!r}, or pass prompt_column/response_column.")
+    extra = frame["input"] if prompt_column == "instruction" and "input" in frame.columns else [""] * len(frame)
+
+    def text(v) -> str:
+        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
     pairs = []
-    for number, (prompt, response) in enumerate(zip(frame[prompt_column], frame[response_column]), start=1):
-        prompt, response = ("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-                            for v in (prompt, response))
+    for number, (prompt, more, response) in enumerate(zip(frame[prompt_column], extra, frame[response_column]),
+                                                      start=1):
+        prompt, more, response = text(prompt), text(more), text(response)
         if not prompt.strip() or not response.strip():
-            raise ValueError(f"{path.name}, row {number}: an empty {'prompt' if not prompt.strip() else 'response'}; "
+            raise ValueError(f"{source}, row {number}: an empty {'prompt' if not prompt.strip() else 'response'}; "
                              "every pair needs both.")
-        pairs.append(Pair(prompt, response))
+        pairs.append(Pair(prompt + (f"\n\n{more}" if more.strip() else ""), response))
     if len(pairs) < 2:
-        raise ValueError(f"{path.name} holds {len(pairs)} pair(s); instruction tuning needs at least 2.")
+        raise ValueError(f"{source} holds {len(pairs)} pair(s); instruction tuning needs at least 2.")
     return pairs
+
+
+def load_hub_pairs(name: str, split: str = "train", prompt_column: str | None = None,
+                   response_column: str | None = None, limit: int | None = 5000) -> list[Pair]:
+    """Pairs from an instruction set on the hub (e.g. "tatsu-lab/alpaca") or a local data folder, by the
+    `datasets` library; the columns are guessed from PAIR_COLUMNS unless named. Reads at most `limit` rows."""
+    import datasets
+
+    try:
+        table = datasets.load_dataset(name, split=split)
+    except Exception as err:  # offline, not found, no such split ...
+        raise ValueError(f"Could not load instruction set {name!r} (split {split!r}) with the `datasets` library "
+                         f"({type(err).__name__}: {err}). Hub sets need internet once; offline, upload a CSV or "
+                         "JSONL file of prompt,response pairs.") from err
+    if limit is not None and len(table) > limit:
+        table = table.select(range(limit))
+    return pairs_from_frame(table.to_pandas(), name, prompt_column, response_column)
+
+
+def split_pairs(name: str, pairs: list[Pair], n_train: int, n_eval: int, seed: int = 0) -> InstructionSplits:
+    """Train, validation and test pairs from one list (shuffled with the seed): n_eval each for validation and
+    test, the rest (at most n_train) for training. Scored by exact match, since such pairs name no format."""
+    if len(pairs) < 3:
+        raise ValueError(f"{name}: {len(pairs)} pairs; at least 3 are needed (train, validation and test).")
+    order = np.random.default_rng(seed).permutation(len(pairs))
+    n_eval = max(1, min(n_eval, (len(pairs) - 1) // 3))
+    test, val, train = (order[:n_eval], order[n_eval:2 * n_eval], order[2 * n_eval:2 * n_eval + n_train])
+    return InstructionSplits(name, *([pairs[i] for i in part] for part in (train, val, test)))

@@ -179,9 +179,11 @@ def generate(model, tokenizer, prompts: list[str], decoding: Decoding = Decoding
     answers = []
     devices = [model.device] if model.device.type == "cuda" else []
     sampled = decoding.temperature > 0
-    # the caller's random stream (e.g. training's) continues untouched after sampling with its own seed
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(decoding.seed)
+    # the caller's random stream (e.g. training's) continues untouched after sampling with its own seed; greedy
+    # decoding draws nothing, so it leaves the generators alone
+    with torch.random.fork_rng(devices=devices, enabled=sampled):
+        if sampled:
+            torch.manual_seed(decoding.seed)
         try:
             for start in range(0, len(prompts), batch_size):
                 texts = [chat_prompt(tokenizer, p) for p in prompts[start:start + batch_size]]

@@ -1,7 +1,13 @@
-"""Instruction tuning (SFT) of a causal LM with the Hugging Face Trainer: LoRA (the default), full or last-N
-layers; the loss on the response tokens or on every token; at each evaluation the validation loss, its perplexity,
-and a fixed set of held-out prompts answered by greedy decoding and scored (format rate, exact match), beside the
-base model's answers to the same prompts."""
+"""Generative fine-tuning of a causal LM with the Hugging Face Trainer, LoRA (the default), full or last-N layers.
+
+Instruction tuning (SFT, `train_sft`): the loss on the response tokens or on every token; at each evaluation the
+validation loss, its perplexity, and a fixed set of held-out prompts answered by greedy decoding and scored (format
+rate, exact match), beside the base model's answers to the same prompts.
+
+Continued pre-training (`train_text`): raw text of a domain, packed into blocks, the loss on every token; the
+validation perplexity on held-out text of the same domain says how much closer to it the model moved.
+
+Both stop at the end of the step in which `should_stop()` turns true, and keep what they measured so far."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,7 +18,7 @@ from typing import Callable
 
 import torch
 
-from .instructions import InstructionSplits, score_answers
+from .instructions import InstructionSplits, TextCorpus, score_answers
 from .llm import Decoding, LLMError, collate, encode_pair, generate
 
 STRATEGIES = ("lora", "full", "last_n")
@@ -33,6 +39,7 @@ class SFTConfig:
     loss_on: str = "response"
     eval_every: int | None = None      # default: twice per run
     eval_prompts: int = 32             # held-out prompts answered at each evaluation
+    score_during_training: bool = True  # False: evaluations report the loss only; prompts answered before and after
     seed: int = 0
     precision: str = "auto"
     decoding: Decoding = Decoding(max_new_tokens=16)
@@ -77,49 +84,163 @@ class SFTResult:
     generation_seconds: float           # answering the fixed prompts: before, at each evaluation and after
     trainable_parameters: int
     steps: int
+    stopped: bool = False               # should_stop() ended training before its planned steps
+    train_tokens: int = 0               # tokens trained on (padding excluded)
+    eval_seconds: float = 0.0           # validation-loss passes during training (their generation not included)
+    dropped: int = 0                    # training pairs left out: the response alone is longer than max_length
+    model: object = None                # the trained model (a PEFT model with LoRA); see merged()
+
+    def speed(self) -> dict:
+        """Steps and tokens per second of the training steps alone, and the share of the whole run (steps,
+        validation passes and answering the fixed prompts) spent answering the prompts."""
+        seconds = max(self.train_seconds, 1e-9)
+        whole = seconds + self.eval_seconds + self.generation_seconds
+        return {"steps_per_second": self.steps / seconds, "tokens_per_second": self.train_tokens / seconds,
+                "generation_share": self.generation_seconds / whole}
+
+    def merged(self):
+        """The trained model as a plain transformers model: LoRA adapters folded into the weights they adapt."""
+        return self.model.merge_and_unload() if hasattr(self.model, "merge_and_unload") else self.model
 
 
 def train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig = SFTConfig(),
-              on_event: Callable[[dict], None] = lambda row: None) -> SFTResult:
+              on_event: Callable[[dict], None] = lambda row: None,
+              should_stop: Callable[[], bool] = lambda: False) -> SFTResult:
     """Fine-tune `model` on data.train; `on_event` receives each history row as it happens (for live curves).
     Holds the host's device lock throughout (as the runner's runs do), so a notebook, the CLI and the app never
     train at once; while another job holds it, this waits and says for whom."""
-    import sys
+    with _device_lock(f"sft {data.task}", should_stop):
+        return _train_sft(model, tokenizer, data, cfg, on_event, should_stop)
 
-    from .device_queue import DeviceLock, describe_holder
-    from .store import workbench_home
 
-    lock = DeviceLock(workbench_home() / "locks")
-    lock.acquire(f"sft {data.task}", on_wait=lambda holder: print(
-        f"waiting for {describe_holder(holder)} to finish ...", file=sys.stderr, flush=True))
+def train_text(model, tokenizer, corpus: TextCorpus, cfg: SFTConfig = SFTConfig(),
+               on_event: Callable[[dict], None] = lambda row: None,
+               should_stop: Callable[[], bool] = lambda: False) -> SFTResult:
+    """Continued pre-training on corpus.train (raw text, the loss on every token), under the host's device lock.
+    before/after hold the validation loss and perplexity on corpus.val; there are no prompts to answer."""
+    with _device_lock(f"continued pre-training on {corpus.name}", should_stop):
+        train = pack_text(tokenizer, corpus.train, cfg.max_length)
+        val = pack_text(tokenizer, corpus.val, cfg.max_length)
+        before = _perplexity(model, tokenizer, val, cfg)
+        result = _fit(model, tokenizer, train, val, cfg, on_event, should_stop, lambda m: {})
+        result.before, result.after = before, _perplexity(result.model, tokenizer, val, cfg)
+        return result
+
+
+class TrainingStopped(LLMError):
+    """A stop came while the training was still waiting for the device: nothing was trained."""
+
+
+class _device_lock:
+    """The host's device lock for one training; a stop while waiting for it raises TrainingStopped."""
+
+    def __init__(self, who: str, should_stop: Callable[[], bool]):
+        from .device_queue import DeviceLock
+        from .store import workbench_home
+
+        self.who, self.should_stop, self.lock = who, should_stop, DeviceLock(workbench_home() / "locks")
+
+    def __enter__(self):
+        import sys
+
+        from .device_queue import describe_holder
+
+        if not self.lock.acquire(self.who, should_give_up=self.should_stop, on_wait=lambda holder: print(
+                f"waiting for {describe_holder(holder)} to finish ...", file=sys.stderr, flush=True)):
+            raise TrainingStopped("Stopped while waiting for the device; nothing was trained.")
+
+    def __exit__(self, *exc):
+        self.lock.release()
+
+
+def pack_text(tokenizer, texts: list[str], block: int) -> list[dict]:
+    """The texts tokenized, each ended by the end-of-sequence token, concatenated and cut into blocks of `block`
+    tokens (the last, shorter block kept): the usual causal-LM packing, so no step is spent on padding."""
+    if not texts:
+        raise LLMError("No text to train on: the corpus is empty.")
+    stream: list[int] = []
+    for text in texts:
+        stream += tokenizer(str(text), add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    blocks = [stream[i:i + block] for i in range(0, len(stream), block)]
+    return [{"input_ids": ids, "labels": list(ids)} for ids in blocks if len(ids) > 1]
+
+
+@torch.inference_mode()
+def _perplexity(model, tokenizer, blocks: list[dict], cfg: SFTConfig) -> dict:
+    """Mean token loss over the blocks (each token weighted alike) and its perplexity."""
+    was_training = model.training
+    model.eval()
+    total, tokens = 0.0, 0
     try:
-        return _train_sft(model, tokenizer, data, cfg, on_event)
+        for start in range(0, len(blocks), cfg.batch_size):
+            batch = collate(blocks[start:start + cfg.batch_size], tokenizer.pad_token_id)
+            batch = {k: v.to(model.device) for k, v in batch.items()}
+            n = int((batch["labels"][:, 1:] != -100).sum())
+            total += float(model(**batch).loss) * n
+            tokens += n
     finally:
-        lock.release()
+        model.train(was_training)
+    loss = total / max(tokens, 1)
+    return {"eval_loss": loss, "perplexity": math.exp(min(loss, 50.0)), "tokens": tokens}
 
 
-def _train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig, on_event) -> SFTResult:
+def _train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig, on_event, should_stop) -> SFTResult:
+    from transformers import set_seed
+
+    set_seed(cfg.seed)
+    prompts = data.test[:cfg.eval_prompts]
+    generation = [0.0]
+
+    def scores(m) -> tuple[dict, list[str]]:
+        started = time.perf_counter()
+        answers = generate(m, tokenizer, [p.prompt for p in prompts], cfg.decoding)
+        generation[0] += time.perf_counter() - started
+        return score_answers(answers, prompts, data.task), answers
+
+    before, base_answers = scores(model)
+    train, dropped = _encoded(tokenizer, data.train, cfg)
+    val, _ = _encoded(tokenizer, data.val, cfg)
+    during = generation[0]
+    result = _fit(model, tokenizer, train, val, cfg, on_event, should_stop,
+                  lambda m: scores(m)[0] if cfg.score_during_training else {})
+    result.train_seconds -= generation[0] - during       # answering prompts at evaluations is not training
+    after, tuned_answers = scores(result.model)
+    result.before, result.after, result.dropped = before, after, dropped
+    result.answers = [{"prompt": p.prompt, "wanted": p.response, "base": b, "fine-tuned": t}
+                      for p, b, t in zip(prompts, base_answers, tuned_answers)]
+    result.generation_seconds = generation[0]
+    return result
+
+
+def _encoded(tokenizer, pairs: list, cfg: SFTConfig) -> tuple[list[dict], int]:
+    """The pairs encoded, leaving out those whose response alone is longer than max_length (uploaded and hub sets
+    hold some); (encoded, how many were left out). None left is an error."""
+    encoded = []
+    for pair in pairs:
+        try:
+            encoded.append(encode_pair(tokenizer, pair, cfg.max_length, cfg.loss_on))
+        except LLMError as err:
+            if "longer than max_length" not in str(err):
+                raise
+    if pairs and not encoded:
+        raise LLMError(f"Every response is longer than max_length={cfg.max_length} tokens; raise max_length.")
+    return encoded, len(pairs) - len(encoded)
+
+
+def _fit(model, tokenizer, train: list[dict], val: list[dict], cfg: SFTConfig, on_event, should_stop,
+         eval_scores: Callable) -> SFTResult:
+    """The Trainer loop both tasks share; eval_scores(model) adds the task's scores to each evaluation's row."""
     from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
 
     from .training import resolve_precision
 
     set_seed(cfg.seed)
-    prompts = data.test[:cfg.eval_prompts]
-    timer = {"generation": 0.0}
-
-    def scores(m) -> tuple[dict, list[str]]:
-        started = time.perf_counter()
-        answers = generate(m, tokenizer, [p.prompt for p in prompts], cfg.decoding)
-        timer["generation"] += time.perf_counter() - started
-        return score_answers(answers, prompts, data.task), answers
-
-    before, base_answers = scores(model)
     model = apply_sft_strategy(model, cfg)
-    train = [encode_pair(tokenizer, p, cfg.max_length, cfg.loss_on) for p in data.train]
-    val = [encode_pair(tokenizer, p, cfg.max_length, cfg.loss_on) for p in data.val]
     steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
     total = cfg.max_steps or max(1, math.ceil(steps_per_epoch * cfg.epochs))
     history: list[dict] = []
+    stopped = [False]
+    timer = {"eval": 0.0, "eval_started": None}
 
     class Live(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
@@ -128,10 +249,20 @@ def _train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig, on_eve
                 history.append(row)
                 on_event(row)
 
+        def on_step_end(self, args, state, control, **kwargs):
+            if should_stop() and state.global_step < state.max_steps:
+                stopped[0] = control.should_training_stop = True
+                control.should_evaluate = False
+            if control.should_evaluate:        # runs after the flow callback has decided to evaluate
+                timer["eval_started"] = time.perf_counter()
+
         def on_evaluate(self, args, state, control, metrics=None, model=None, **kwargs):
+            if timer["eval_started"] is not None:
+                timer["eval"] += time.perf_counter() - timer["eval_started"]
+                timer["eval_started"] = None
             loss = float(metrics["eval_loss"])
             row = {"step": state.global_step, "eval_loss": loss, "perplexity": math.exp(min(loss, 50.0))}
-            row.update({f"eval_{k}": v for k, v in scores(model)[0].items() if k != "n"})
+            row.update({f"eval_{k}": v for k, v in eval_scores(model).items() if k != "n"})
             history.append(row)
             on_event(row)
 
@@ -144,16 +275,13 @@ def _train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig, on_eve
             logging_first_step=True, eval_strategy="steps", eval_steps=cfg.eval_every or max(1, total // 2),
             save_strategy="no", seed=cfg.seed, data_seed=cfg.seed, bf16=precision == "bf16",
             fp16=precision == "fp16", use_cpu=not torch.cuda.is_available(), report_to="none", disable_tqdm=True,
-            remove_unused_columns=False)
+            remove_unused_columns=False, include_num_input_tokens_seen="non_padding")
         trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=val,
                           data_collator=lambda batch: collate(batch, tokenizer.pad_token_id), callbacks=[Live()])
         trainer.remove_callback(PrinterCallback)    # the rows go to on_event, not raw dicts to stdout
         started = time.perf_counter()
         trainer.train()
         train_seconds = time.perf_counter() - started
-    after, tuned_answers = scores(model)
-    answers = [{"prompt": p.prompt, "wanted": p.response, "base": b, "fine-tuned": t}
-               for p, b, t in zip(prompts, base_answers, tuned_answers)]
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return SFTResult(history, before, after, answers, train_seconds, timer["generation"], trainable,
-                     trainer.state.global_step)
+    return SFTResult(history, {}, {}, [], train_seconds - timer["eval"], 0.0, trainable, trainer.state.global_step,
+                     stopped[0], int(trainer.state.num_input_tokens_seen), timer["eval"], model=model)

@@ -20,13 +20,16 @@ MAP_IDS = (
     "explain.1",
     "app.1", "app.2", "app.3", "app.4", "app.5", "app.6", "app.7",
     "deploy.1", "deploy.2", "deploy.3",
+    "llm.1", "llm.2", "llm.3", "llm.4", "llm.5",
 )
 TOPICS = {
     "concept": T("Concepts", "基本概念"), "data": T("Data", "数据"), "train": T("Training", "训练"),
     "eval": T("Evaluation", "评估"), "explain": T("Explainability", "可解释性"), "app": T("Applications", "应用"),
-    "deploy": T("Deployment and lifecycle", "部署与生命周期"),
+    "deploy": T("Deployment and lifecycle", "部署与生命周期"), "llm": T("LLM fine-tuning", "大模型微调"),
 }
-TOPIC_MODULES = ("concepts", "data", "data_lab", "training", "evaluation", "applications")
+# Topics added by the workbench's own issues after the interview map was written (issue #20: llm).
+BEYOND_MAP = ("llm",)
+TOPIC_MODULES = ("concepts", "data", "data_lab", "training", "evaluation", "applications", "llm")
 
 _REGISTRY: dict[str, Lesson] = {}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .base import T
+from .interview_llm import LLM_NOTES
 
 
 @dataclass(frozen=True)
@@ -1003,6 +1004,9 @@ NOTES: dict[str, InterviewNotes] = {
            "能挡住一部分：替换形近字符、去掉插入的符号和拼写纠正能抵消最廉价的改动，但攻击者会调整手法，所以要结合"
            "对抗训练，并持续测量翻转率。"))),
 }
+
+
+NOTES.update({lesson_id: _notes(spoken, *follow) for lesson_id, (spoken, *follow) in LLM_NOTES.items()})
 
 
 def notes(lesson_id: str) -> InterviewNotes:

@@ -27,6 +27,7 @@ REPRESENTATIVES = {
     "explain": "explain.1",    # SHAP and LIME on a fine-tuned MiniLM (the topic's only lesson)
     "app": "app.7",            # an MLP on tabular data against simple baselines
     "deploy": "deploy.1",      # quantisation, pruning and ONNX: size, speed and accuracy
+    "llm": "llm.1",            # instruction tuning of a small LLM: format and answers before and after
 }
 
 _L = {

@@ -20,6 +20,14 @@ def runner():
     return get_runner()
 
 
+def training_now() -> bool:
+    """Whether anything trains on this host now: a run of this server's queue, or anything holding the device lock
+    (an LLM run, a lesson's fine-tune, another process). Background warm-ups wait for a quiet moment."""
+    from ..device_queue import device_busy
+    from ..store import workbench_home
+    return bool(runner().active_ids()) or device_busy(workbench_home() / "locks")
+
+
 def quickstart_config() -> RunConfig:
     """The one-click run: MiniLM on 2,000 Rotten Tomatoes snippets, one epoch (about half a minute on 2 cores; a
     fixed epoch, not the budget chosen from the data, so the demo stays short).

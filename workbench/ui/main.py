@@ -10,6 +10,7 @@ st.navigation([
     st.Page("views/runs.py", title="Runs & compare", icon=":material/compare:"),
     st.Page("views/evaluate.py", title="Evaluate", icon=":material/target:"),
     st.Page("views/explain.py", title="Explain", icon=":material/search_insights:"),
+    st.Page("views/generate.py", title="Fine-tune an LLM", icon=":material/chat:"),
     st.Page("views/lessons.py", title="Lessons", icon=":material/school:"),
     st.Page("views/lab.py", title="Lab", icon=":material/biotech:"),
 ]).run()

@@ -1,8 +1,8 @@
 """Work a first click would otherwise wait for, done while the user reads the page: importing torch and
 transformers, reading the Quick start's model files and tokenizing its data (Home), importing SHAP and LIME and
-compiling SHAP's numba code (Explain). Each warm-up runs once per server process, in a background thread, and
-only when no run is training, so it never slows one down; a click that arrives mid-warm-up waits for the rest of
-it, which the click would have had to do anyway."""
+compiling SHAP's numba code, then explaining the example the page opens with (Explain). Each warm-up runs once per
+server process, in a background thread, and only when no run is training, so it never slows one down; a click that
+arrives mid-warm-up waits for the rest of it, which the click would have had to do anyway."""
 from __future__ import annotations
 
 import threading
@@ -11,6 +11,8 @@ from typing import Callable
 
 _threads: dict[str, threading.Thread] = {}
 _lock = threading.Lock()
+_remembered: dict[tuple, object] = {}
+REMEMBERED = 16          # results kept (explanations are small)
 
 
 def warm_in_background(name: str, work: Callable[[], object], busy: Callable[[], bool]) -> bool:
@@ -29,6 +31,20 @@ def wait_for(name: str, timeout: float = 30.0) -> None:
     thread = _threads.get(name)
     if thread is not None and thread.is_alive() and thread is not threading.current_thread():
         thread.join(timeout)
+
+
+def remember(key: tuple, compute: Callable[[], object]) -> object:
+    """compute()'s result for `key`, computed once per process while kept (the last REMEMBERED keys). The key
+    must name everything the result depends on; explanations are seeded, so the same key gives the same result."""
+    with _lock:
+        if key in _remembered:
+            return _remembered[key]
+    value = compute()
+    with _lock:
+        _remembered[key] = value
+        while len(_remembered) > REMEMBERED:
+            _remembered.pop(next(iter(_remembered)))
+    return value
 
 
 def _quietly(work: Callable[[], object]) -> None:

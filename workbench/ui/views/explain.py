@@ -3,15 +3,15 @@ import numpy as np
 import streamlit as st
 
 from workbench import plots as P
-from workbench.ui.common import dataset_items, pick_run, runner, show_error
-from workbench.ui.warmup import wait_for, warm_explainers, warm_in_background
+from workbench.ui.common import dataset_items, pick_run, runner, show_error, training_now
+from workbench.ui.warmup import remember, wait_for, warm_explainers, warm_in_background
 
 st.title("Explain")
 snap = pick_run("Finished run", ("finished",), key="explain.run")
 if snap is None:
     st.stop()
 run_kind = snap["dataset"].get("kind") or "text"
-warm_in_background(f"explainers {run_kind}", warm_explainers(run_kind), busy=lambda: bool(runner().active_ids()))
+warm_in_background(f"explainers {run_kind}", warm_explainers(run_kind), busy=training_now)
 
 
 def model_stamp(run_id: str) -> tuple:
@@ -28,8 +28,9 @@ def predictor_for(run_id: str, stamp: tuple):   # noqa: ARG001 - stamp is part o
     return load_predictor(run_id, runner().store)
 
 
+stamp = model_stamp(snap["id"])
 try:
-    predictor = predictor_for(snap["id"], model_stamp(snap["id"]))
+    predictor = predictor_for(snap["id"], stamp)
 except FileNotFoundError as err:
     st.error(str(err))
     st.stop()
@@ -41,13 +42,17 @@ if linked is not None and linked.isdigit() and st.session_state.get("explain.lin
     st.session_state["explain.how"] = "pick a test example"
     st.session_state["explain.index"] = min(int(linked), len(pred["ids"]) - 1)
 item = None
+DEFAULT_SENTENCE = "A warm, funny and beautifully acted film."
+token = None       # names the item for the remembered explanations: its text, or its test position (not uploads)
 if kind == "text":
     how = st.radio("Input", ["type a sentence", "pick a test example"], horizontal=True, key="explain.how")
     if how.startswith("type"):
-        item = st.text_area("Sentence", "A warm, funny and beautifully acted film.", key="explain.text")
+        item = st.text_area("Sentence", DEFAULT_SENTENCE, key="explain.text")
+        token = ("text", item)
     else:
         position = st.number_input("test example #", 0, len(pred["ids"]) - 1, 0, key="explain.index")
         item = dataset_items(snap["config"], [pred["ids"][position]])[0]
+        token = ("test", int(position))
         st.write(item)
 elif kind == "image":
     upload = st.file_uploader("Upload an image (any size or mode; it is converted)", type=["png", "jpg", "jpeg"],
@@ -58,18 +63,30 @@ elif kind == "image":
     else:
         position = st.number_input("or a test example #", 0, len(pred["ids"]) - 1, 0, key="explain.index")
         item = dataset_items(snap["config"], [pred["ids"][position]])[0]
+        token = ("test", int(position))
     st.image(np.asarray(item) if not isinstance(item, str) else item, width=160)
 else:
     position = st.number_input("test row #", 0, len(pred["ids"]) - 1, 0, key="explain.index")
     item = np.asarray(dataset_items(snap["config"], [pred["ids"][position]])[0], dtype=float)
+    token = ("test", int(position))
     st.dataframe({n: [v] for n, v in zip(predictor.feature_names, item)}, key="explain.row")
 
-if item is not None and st.button("Explain with SHAP and LIME", type="primary", key="explain.go"):
+
+def explain_item():
     from workbench.explain import explain_both
+    wait_for(f"explainers {run_kind}")
+    return explain_both(predictor, item)
+
+
+key = (snap["id"], stamp, token)
+if item is not None and token is not None and token in (("text", DEFAULT_SENTENCE), ("test", 0)):
+    # the example the page opens with is explained while the user reads: the first click shows it at once
+    warm_in_background(f"explain {key}", lambda: remember(key, explain_item), busy=training_now)
+if item is not None and st.button("Explain with SHAP and LIME", type="primary", key="explain.go"):
     try:
         with st.spinner("Explaining ..."):
-            wait_for(f"explainers {run_kind}")
-            shap_e, lime_e, agreement = explain_both(predictor, item)
+            wait_for(f"explain {key}", timeout=60)
+            shap_e, lime_e, agreement = explain_item() if token is None else remember(key, explain_item)
     except ValueError as err:
         show_error(err)
         st.stop()

@@ -1,7 +1,7 @@
 """Home: what the workbench is, and one click to a live fine-tuning run."""
 import streamlit as st
 
-from workbench.ui.common import latest_active_run, live_panel, quickstart_config, runner, show_error
+from workbench.ui.common import latest_active_run, live_panel, quickstart_config, runner, show_error, training_now
 from workbench.ui.warmup import wait_for, warm_in_background, warm_quick_start
 
 st.title("Fine-Tuning Workbench")
@@ -13,7 +13,7 @@ st.markdown(
     "optimizers, schedules, losses), **Runs & compare** to overlay runs, **Evaluate** for confusion matrices, "
     "ROC and PR curves, and **Explain** for SHAP and LIME on single predictions.")
 
-warm_in_background("quick start", warm_quick_start, busy=lambda: bool(runner().active_ids()))
+warm_in_background("quick start", warm_quick_start, busy=training_now)
 if st.button("▶ Quick start", type="primary", key="quickstart"):
     try:
         wait_for("quick start")

@@ -9,8 +9,15 @@ from workbench.ui.common import runner, show_error
 
 st.title("Runs & compare")
 snaps = runner().list_runs()
+from workbench.ui.llm_panel import runs_frame as llm_runs_frame  # noqa: E402
+
+llm_table = llm_runs_frame()
+if not llm_table.empty:
+    with st.expander(f"LLM runs ({len(llm_table)}): scores before and after, on the held-out prompts or text"):
+        st.dataframe(llm_table, hide_index=True, key="runs.llm")
+        st.markdown("Their curves, answers and a chat with them: [Fine-tune an LLM](generate)")
 if not snaps:
-    st.info("No runs yet: start one on the Home or Train page.")
+    st.info("No classifier runs yet: start one on the Home or Train page.")
     st.stop()
 st.dataframe(runs_frame(snaps), hide_index=True, key="runs.table")
 by_id = {s["id"]: s for s in snaps}

@@ -1,0 +1,428 @@
+"""LLM fine-tuning lessons on the offline SmolLM2-135M-Instruct: what instruction tuning changes (llm.1), LoRA
+against full fine-tuning (llm.2), where the loss is computed (llm.3), forgetting (llm.4) and decoding (llm.5).
+Every comparison is paired by seed (workbench.repeats); every sentence follows its verdict."""
+from __future__ import annotations
+
+from .. import plots
+from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, interval_clause, metric_name, \
+    speed_phrase
+from .llm_common import FULL, general_probe, sft_trials, sizes, start_trial
+from .support import against, sentences, verdict_choice
+
+LLM_BUDGET = T("a 135-million-parameter language model is fine-tuned several times (every variant over 3 seeds) "
+               "and answers held-out prompts before and after each run.",
+               "一个 1.35 亿参数的语言模型要微调多次（每个设置 3 个种子），每次前后都要回答留出的提示。")
+SEE_ALSO = T(" Try it live on the 'Fine-tune an LLM' page, and chat with the base and the fine-tuned model.",
+             " 可以在“微调大模型”页面上实时试一试，并与基座模型和微调后的模型对话。")
+
+
+def _bars(outcome: Outcome, metric: str, lang: str, label=None, base_metric: str | None = None):
+    """Bars of a metric per variant (95 % CI over seeds), with the base model's value first when given."""
+    from statistics import fmean, stdev
+
+    from ..repeats import t_half_widths
+
+    means, halves = {}, {}
+    first = outcome.variants[0]
+    if base_metric and outcome.values(first, base_metric):
+        values = outcome.values(first, base_metric)
+        name = T("base model", "基座模型")(lang)
+        means[name] = fmean(values)
+        halves[name] = float(t_half_widths(stdev(values) if len(values) > 1 else 0.0, len(values)))
+    for variant in outcome.variants:
+        if outcome.values(variant, metric):
+            name = label[variant](lang) if label else variant
+            means[name], halves[name] = outcome.mean(variant, metric), outcome.ci_half_width(variant, metric)
+    title = metric_name(metric, lang) + T(" (error bars: 95% CI over seeds)", "（误差线：各种子的 95% 置信区间）")(lang)
+    return plots.fig_variant_bars(means, halves, y_title=metric_name(metric, lang), title=title)
+
+
+def _lift(outcome: Outcome, variant: str, metric: str):
+    """The paired verdict of a variant's metric after fine-tuning against the base model's, seed by seed (the raw
+    per-seed lists, so a missing value drops its own pair only)."""
+    return against(outcome.samples[variant].get(f"base_{metric}", []), outcome.samples[variant].get(metric, []),
+                   metric)
+
+
+def _before_after(outcome: Outcome, variant: str, metric: str, lang: str, name: str) -> str:
+    """'<name>: <metric> from b to a (<interval clause>)', paired by seed against the base model."""
+    base = outcome.values(variant, f"base_{metric}")
+    after = outcome.values(variant, metric)
+    paired = _lift(outcome, variant, metric)
+    return T(f"{name}: {metric_name(metric, lang)} {sum(base) / len(base):.2f} before, {sum(after) / len(after):.2f} "
+             f"after ({interval_clause(paired, lang)}).",
+             f"{name}：{metric_name(metric, lang)}微调前 {sum(base) / len(base):.2f}，微调后 {sum(after) / len(after):.2f}"
+             f"（{interval_clause(paired, lang)}）。")(lang)
+
+
+# ---------------------------------------------------------------- llm.1 what instruction tuning changes
+
+
+def _size_name(n: int) -> str:
+    return f"{n} examples"
+
+
+def _llm1_runs(ctx: LessonContext) -> Outcome:
+    small, large = (8, 16) if ctx.quick else sorted(int(n) for n in ctx.settings["train_sizes"])[:2]
+    variants = {_size_name(small): {"train_examples": small}, _size_name(large): {"train_examples": large}}
+    return sft_trials(ctx, variants, extra={"sizes": [small, large], "steps": sizes(ctx)["steps"]})
+
+
+def _llm1_takeaway(outcome: Outcome, lang: str) -> str:
+    small, large = (_size_name(n) for n in outcome.extra["sizes"])
+    steps = outcome.extra["steps"]
+    parts = [T(f"{steps} LoRA steps of SMS -> one-word spam/ham pairs.", f"用短信 -> 单词 spam/ham 的样本做了 {steps} 步 "
+               "LoRA 微调。")(lang)]
+    for variant in (small, large):
+        for metric in ("format_rate", "exact_match"):
+            parts.append(_before_after(outcome, variant, metric, lang, variant))
+    parts.append(T("Between the sizes, right answers: ", "两种数据量之间，回答正确率：")(lang)
+                 + compare_takeaway(outcome, small, large, "exact_match", lang))
+    lift = _lift(outcome, small, "format_rate").winner
+    if lift == "b":
+        parts.append(T(f"Even {small} were enough to change how the model answers: the base model already knows the "
+                       "words and the task, so tuning only has to make one way of answering the likeliest, and a few "
+                       "consistent examples do that.",
+                       f"只用 {small} 就足以改变模型的回答方式：基座模型本来就认识这些词、理解这个任务，微调只需让某种回答"
+                       "方式变成最可能的那一种，少量一致的样本就能做到。")(lang))
+    elif lift == "a":
+        parts.append(T(f"With {small} the format rate clearly fell: the tuning hurt, which calls for a lower "
+                       "learning rate or cleaner pairs.",
+                       f"用 {small} 时格式正确率明显下降：微调起了反作用，需要更低的学习率或更干净的样本。")(lang))
+    else:
+        parts.append(T(f"At this budget {small} did not clearly change the format rate; more steps or examples "
+                       "would be the next thing to try.",
+                       f"在这个预算下，{small} 没有明显改变格式正确率；下一步可以增加步数或样本。")(lang))
+    return sentences(parts, lang) + SEE_ALSO(lang)
+
+
+LLM_1 = Lesson(
+    id="llm.1", topic="llm", sources="issue #20",
+    title=T("What instruction tuning changes", "指令微调改变了什么"),
+    question=T("What does instruction tuning change in a pretrained LLM, and why do a few hundred examples often "
+               "suffice?", "指令微调改变了预训练大模型的什么？为什么往往几百条样本就够了？"),
+    answer=T("Instruction tuning (supervised fine-tuning on prompt/response pairs written with the model's chat "
+             "template) changes behaviour more than knowledge: which format the model answers in, how long, in which "
+             "register, and which of the things it could say it says. The knowledge comes from pre-training on "
+             "trillions of tokens; a few hundred to a few thousand consistent, high-quality pairs are enough to make "
+             "one way of answering the most likely one (the 'superficial alignment' view of LIMA). Quality and "
+             "consistency of the pairs matter more than their number. What it cannot do cheaply is add much new "
+             "knowledge: facts the base model never saw need far more data, or retrieval.",
+             "指令微调（用模型的对话模板把“提示/回答”对写好，做监督微调）改变的主要是行为而不是知识：用什么格式回答、"
+             "回答多长、用什么语气，以及在它能说的内容里选择说什么。知识来自数万亿 token 的预训练；几百到几千条一致的"
+             "高质量样本，就足以让某种回答方式成为最可能的方式（LIMA 所说的“表面对齐”）。样本的质量和一致性比数量更"
+             "重要。它难以廉价做到的是注入大量新知识：基座模型从未见过的事实需要多得多的数据，或者借助检索。"),
+    experiment=_llm1_runs, takeaway=_llm1_takeaway,
+    figures=lambda outcome, lang: [
+        (T("Required format, before and after", "格式正确率：微调前后")(lang),
+         _bars(outcome, "format_rate", lang, base_metric="base_format_rate")),
+        (T("Right answers, before and after", "回答正确率：微调前后")(lang),
+         _bars(outcome, "exact_match", lang, base_metric="base_exact_match"))],
+    quiz=Quiz(T("After a dozen LoRA steps on only {smallest} examples, will the model answer in the required one-word "
+                "format clearly more often than the base model?",
+                "只用 {smallest} 条样本做十几步 LoRA 微调后，模型按要求用一个词回答的比例会明显高于基座模型吗？"),
+              {"yes": T("yes, clearly more often", "会，明显更高"), "no": T("no clear change", "没有明显变化")},
+              lambda outcome: "yes" if _lift(outcome, outcome.variants[0], "format_rate").winner == "b" else "no",
+              facts=lambda settings: {"smallest": min(settings["train_sizes"])}),
+    settings={"train_sizes": [16, 64]}, repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
+)
+
+
+# ---------------------------------------------------------------- llm.2 LoRA vs full fine-tuning
+
+def lora_labels(outcome: Outcome) -> dict[str, T]:
+    low, high = outcome.extra.get("ranks", (2, 16))
+    return {"lora_r2": T(f"LoRA rank {low}", f"LoRA 秩 {low}"), "lora_r16": T(f"LoRA rank {high}", f"LoRA 秩 {high}"),
+            "full": T("full fine-tuning", "全参数微调")}
+
+
+def _llm2_runs(ctx: LessonContext) -> Outcome:
+    low, high = sorted(int(r) for r in ctx.settings["ranks"])[:2]
+    variants = {"lora_r2": {"strategy": "lora", "lora_r": low, "lora_alpha": 2 * low},
+                "lora_r16": {"strategy": "lora", "lora_r": high, "lora_alpha": 2 * high},
+                "full": {"strategy": "full"}}
+    outcome = sft_trials(ctx, variants, extra={"ranks": [low, high]})
+    for metrics in outcome.samples.values():     # fp32 gradients (4 bytes) + Adam's two moments (8) per weight
+        metrics["optimizer_mb"] = [p * 12 / 1e6 for p in metrics.get("trainable_parameters", [])]
+    return outcome
+
+
+def _llm2_takeaway(outcome: Outcome, lang: str) -> str:
+    low, high = outcome.extra["ranks"]
+    label = lora_labels(outcome)
+    params = {v: outcome.mean(v, "trainable_parameters") for v in outcome.variants}
+    parts = [T(f"Trainable parameters: LoRA r={low} {params['lora_r2']:,.0f}, r={high} {params['lora_r16']:,.0f}, full "
+               f"{params['full']:,.0f} ({params['full'] / params['lora_r16']:.0f} times LoRA r={high}); gradients and "
+               f"Adam state take about {outcome.mean('full', 'optimizer_mb'):.0f} MB for full fine-tuning against "
+               f"{outcome.mean('lora_r16', 'optimizer_mb'):.1f} MB.",
+               f"可训练参数：LoRA 秩 {low} 为 {params['lora_r2']:,.0f}，秩 {high} 为 {params['lora_r16']:,.0f}，全参数为 "
+               f"{params['full']:,.0f}（是 LoRA 秩 {high} 的 {params['full'] / params['lora_r16']:.0f} 倍）；梯度和 Adam "
+               f"状态全参数约 {outcome.mean('full', 'optimizer_mb'):.0f} MB，LoRA 约 "
+               f"{outcome.mean('lora_r16', 'optimizer_mb'):.1f} MB。")(lang)]
+    timing = outcome.compare("lora_r16", "full", "train_seconds")
+    parts.append(T(f"Training time: LoRA r={high} was ", f"训练时间：LoRA 秩 {high} ")(lang)
+                 + speed_phrase(outcome.mean("lora_r16", "train_seconds"), outcome.mean("full", "train_seconds"), lang,
+                                clear=not timing.tie)
+                 + T(" than full fine-tuning (", "（相对全参数微调；")(lang) + interval_clause(timing, lang)
+                 + T(").", "）。")(lang))
+    parts.append(T("Right answers: ", "回答正确率：")(lang)
+                 + compare_takeaway(outcome, "lora_r16", "full", "exact_match", lang, label))
+    parts.append(T("Rank: ", "秩：")(lang) + compare_takeaway(outcome, "lora_r2", "lora_r16", "exact_match", lang,
+                                                              label))
+    parts.append(T("Each used its usual learning rate (2e-4 for LoRA, 2e-5 for full): a fair comparison tunes each.",
+                   "两者各用常用学习率（LoRA 2e-4，全参数 2e-5）：公平的比较应为各自调参。")(lang))
+    return sentences(parts, lang)
+
+
+LLM_2 = Lesson(
+    id="llm.2", topic="llm", sources="issue #20",
+    title=T("LoRA or full fine-tuning of an LLM", "大模型的 LoRA 与全参数微调"),
+    question=T("LoRA vs full fine-tuning of an LLM: how do trainable parameters, memory, time and quality compare, and "
+               "how do you choose the rank?", "大模型的 LoRA 与全参数微调：可训练参数、显存、时间和效果各有什么差别？秩怎么选？"),
+    answer=T("LoRA freezes the pretrained weights and learns a low-rank update B·A (rank r) beside chosen matrices, "
+             "usually the attention projections, so it trains well under 1 % of the parameters. Optimizer state and "
+             "gradients shrink with them (Adam keeps two numbers per trained weight), the adapters are a few MB to "
+             "store per task, and they can be merged into the weights for inference at no extra cost. Per step it is "
+             "not much faster on small models, since the forward and backward passes still run through the whole "
+             "network. For format and style tasks LoRA usually matches full fine-tuning; for learning a lot of new "
+             "knowledge or a new language full fine-tuning (or a higher rank, more target modules) can do better. "
+             "Rank 8-16 on the attention projections is a common start; alpha is often 2r; LoRA wants a learning "
+             "rate about ten times that of full fine-tuning.",
+             "LoRA 冻结预训练权重，在选定的矩阵（通常是注意力投影）旁学习一个低秩更新 B·A（秩为 r），所以只训练远少于"
+             " 1% 的参数。优化器状态和梯度随之缩小（Adam 对每个被训练的权重要存两个数），每个任务的适配器只需几 MB，推理"
+             "时还能合并进权重，不增加开销。对小模型来说每步并不会快很多，因为前向和反向仍要经过整个网络。对格式和风格类"
+             "任务，LoRA 通常能追平全参数微调；若要学大量新知识或新语言，全参数微调（或更高的秩、更多目标模块）可能更好。"
+             "常见起点是在注意力投影上用秩 8-16，alpha 常取 2r；LoRA 的学习率一般是全参数微调的十倍左右。"),
+    experiment=_llm2_runs, takeaway=_llm2_takeaway,
+    figures=lambda outcome, lang: [
+        (T("Right answers", "回答正确率")(lang), _bars(outcome, "exact_match", lang, lora_labels(outcome))),
+        (T("Training time", "训练时间")(lang), _bars(outcome, "train_seconds", lang, lora_labels(outcome))),
+        (T("Gradient and optimizer memory", "梯度与优化器内存")(lang),
+         _bars(outcome, "optimizer_mb", lang, lora_labels(outcome)))],
+    quiz=Quiz(T("With {steps} steps each, will full fine-tuning give clearly more right answers than LoRA rank {high}?",
+                "各训练 {steps} 步，全参数微调的回答正确率会明显高于 LoRA 秩 {high} 吗？"),
+              {"full": T("yes, full is clearly better", "会，全参数明显更好"),
+               "lora": T("no, LoRA is clearly better", "不会，LoRA 明显更好"),
+               "tie": T("no clear difference", "没有明显差别")},
+              verdict_choice("lora_r16", "full", "exact_match", {"a": "lora", "b": "full", "tie": "tie"}),
+              facts=lambda settings: {"steps": FULL["steps"], "high": sorted(int(r) for r in settings["ranks"])[:2][-1]}),
+    settings={"ranks": [2, 16]}, repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
+)
+
+
+# ---------------------------------------------------------------- llm.3 where the loss is computed
+
+LOSS_LABELS = {"response": T("loss on the response only", "只在回答上算损失"),
+               "all": T("loss on every token", "在所有 token 上算损失")}
+
+
+def _llm3_runs(ctx: LessonContext) -> Outcome:
+    return sft_trials(ctx, {"response": {"loss_on": "response"}, "all": {"loss_on": "all"}})
+
+
+def _llm3_takeaway(outcome: Outcome, lang: str) -> str:
+    parts = [T("Right answers: ", "回答正确率：")(lang)
+             + compare_takeaway(outcome, "response", "all", "exact_match", lang, LOSS_LABELS),
+             T("Required format: ", "格式正确率：")(lang)
+             + compare_takeaway(outcome, "response", "all", "format_rate", lang, LOSS_LABELS),
+             T("The validation losses are not compared: they average over different tokens.",
+               "两者的验证损失不作比较：它们是在不同的 token 上平均的。")(lang)]
+    if outcome.compare("response", "all", "exact_match").winner == "a":
+        parts.append(T("A likely reason: with the loss on every token most of each step's gradient goes to "
+                       "predicting the prompt (here the long SMS text), which the model never has to write.",
+                       "一个可能的原因：在所有 token 上算损失时，每一步的大部分梯度都花在预测提示（这里是较长的短信正文）"
+                       "上，而模型从来不需要写提示。")(lang))
+    return sentences(parts, lang)
+
+
+LLM_3 = Lesson(
+    id="llm.3", topic="llm", sources="issue #20",
+    title=T("Loss on the response only, or on every token", "只在回答上算损失，还是在所有 token 上"),
+    question=T("In supervised fine-tuning of an LLM, should the loss be computed on the response tokens only or on the "
+               "whole sequence?", "大模型监督微调时，损失应只在回答的 token 上计算，还是在整个序列上计算？"),
+    answer=T("Usually on the response only: the prompt tokens get label -100, so the model is trained to produce "
+             "answers, not to imitate prompts, and its gradient is not dominated by long inputs. Computing the loss on "
+             "every token is continued pre-training on the conversation; it can help a little when prompts are short "
+             "and in-domain text is scarce, and hurts when prompts are long or templated. Either way the chat "
+             "template must be the one the model uses at inference, with the end-of-turn token in the labels so the "
+             "model learns to stop.",
+             "通常只在回答上算：提示部分的标签设为 -100，模型学的是生成回答而不是模仿提示，梯度也不会被很长的输入主导。"
+             "在所有 token 上算损失相当于在对话上继续预训练；提示很短、领域文本稀缺时可能略有帮助，提示很长或高度模板化"
+             "时则有害。无论哪种，对话模板都必须与推理时一致，并且标签里要包含回合结束符，让模型学会停下。"),
+    experiment=_llm3_runs, takeaway=_llm3_takeaway,
+    figures=lambda outcome, lang: [(T("Right answers", "回答正确率")(lang),
+                                    _bars(outcome, "exact_match", lang, LOSS_LABELS)),
+                                   (T("Required format", "格式正确率")(lang),
+                                    _bars(outcome, "format_rate", lang, LOSS_LABELS))],
+    quiz=Quiz(T("Same pairs, same steps: which gives more right answers?", "同样的样本、同样的步数：哪个回答正确率更高？"),
+              {"response": LOSS_LABELS["response"], "all": LOSS_LABELS["all"],
+               "tie": T("no clear difference", "没有明显差别")},
+              verdict_choice("response", "all", "exact_match", {"a": "response", "b": "all", "tie": "tie"})),
+    repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
+)
+
+
+# ---------------------------------------------------------------- llm.4 catastrophic forgetting
+
+FORGET_LABELS = {"full": T("full, lr 1e-4", "全参数，学习率 1e-4"), "full_low": T("full, lr 1e-5", "全参数，学习率 1e-5"),
+                 "full_mix": T("full, lr 1e-4, general data mixed in", "全参数，学习率 1e-4，混入通用数据"),
+                 "lora": T("LoRA, lr 2e-4", "LoRA，学习率 2e-4")}
+_base_general: dict = {}
+
+
+def _general_after(result, tokenizer, data, seed) -> dict:
+    import math
+
+    from ..llm import load_causal_lm
+
+    if "loss" not in _base_general:
+        model, base_tokenizer = load_causal_lm()
+        _base_general.update(general_probe(model, base_tokenizer))
+    probe = general_probe(result.model, tokenizer)
+    return {"general_ppl_ratio": math.exp(probe["loss"] - _base_general["loss"]),
+            "general_changed": probe["changed"], "general_task_words": probe["task_words"]}
+
+
+def _llm4_runs(ctx: LessonContext) -> Outcome:
+    variants = {"full": {"strategy": "full", "lr": 1e-4}, "full_low": {"strategy": "full", "lr": 1e-5},
+                "full_mix": {"strategy": "full", "lr": 1e-4, "mix_general": 24}, "lora": {"strategy": "lora"}}
+    return sft_trials(ctx, variants, measure=_general_after)
+
+
+def _llm4_takeaway(outcome: Outcome, lang: str) -> str:
+    full_ratio = against(1.0, outcome.values("full", "general_ppl_ratio"), "general_ppl_ratio")
+    parts = [T(f"After full fine-tuning at lr 1e-4 on the SMS task, the perplexity of the base model's own answers to "
+               f"general questions changed by a factor of {outcome.mean('full', 'general_ppl_ratio'):.2f} ("
+               f"{interval_clause(full_ratio, lang)}); {outcome.mean('full', 'general_changed'):.0%} of its greedy "
+               f"general answers changed and {outcome.mean('full', 'general_task_words'):.0%} became 'spam' or 'ham'.",
+               f"在短信任务上以学习率 1e-4 做全参数微调后，基座模型自身对通用问题回答的困惑度变为原来的 "
+               f"{outcome.mean('full', 'general_ppl_ratio'):.2f} 倍（{interval_clause(full_ratio, lang)}）；"
+               f"{outcome.mean('full', 'general_changed'):.0%} 的通用问题贪心回答变了，"
+               f"{outcome.mean('full', 'general_task_words'):.0%} 变成了 spam 或 ham。")(lang)]
+    for variant in ("full_low", "full_mix", "lora"):
+        parts.append(T("Against it, ", "与之相比，")(lang) + compare_takeaway(
+            outcome, "full", variant, "general_ppl_ratio", lang, FORGET_LABELS)
+            + T(" Right answers on the task: ", " 任务上的回答正确率：")(lang)
+            + compare_takeaway(outcome, "full", variant, "exact_match", lang, FORGET_LABELS))
+    return sentences(parts, lang)
+
+
+LLM_4 = Lesson(
+    id="llm.4", topic="llm", sources="issue #20",
+    title=T("Catastrophic forgetting", "灾难性遗忘"),
+    question=T("Does fine-tuning an LLM on one narrow task hurt its answers to general prompts, and what limits it?",
+               "在一个很窄的任务上微调大模型，会损害它对通用问题的回答吗？怎样减轻？"),
+    answer=T("It can: gradient steps that make one narrow behaviour likely also move the weights every other "
+             "behaviour depends on, so the model may start answering everything in the task's format, or drift on "
+             "general questions. It is worse with more steps, a higher learning rate and full fine-tuning. What "
+             "limits it: a lower learning rate and fewer steps, parameter-efficient methods such as LoRA (the base "
+             "weights stay fixed and the update is low-rank), and mixing general instruction data into the "
+             "fine-tuning set (replay). Measure it: keep a held-out set of general prompts and compare answers and "
+             "perplexity before and after.",
+             "会的：让某种窄行为变得可能的梯度步，也会改动其他所有行为所依赖的权重，于是模型可能开始用任务的格式回答"
+             "一切，或者在通用问题上走样。步数越多、学习率越高、全参数微调，遗忘越严重。减轻的办法：更低的学习率和更少"
+             "的步数；LoRA 等参数高效方法（基座权重不动、更新是低秩的）；在微调数据里混入通用指令数据（回放）。要度量它："
+             "留一组通用问题，比较微调前后的回答和困惑度。"),
+    experiment=_llm4_runs, takeaway=_llm4_takeaway,
+    figures=lambda outcome, lang: [
+        (T("General answers after the narrow fine-tune", "窄任务微调后的通用回答")(lang),
+         _bars(outcome, "general_ppl_ratio", lang, FORGET_LABELS)),
+        (T("Right answers on the task", "任务上的回答正确率")(lang), _bars(outcome, "exact_match", lang, FORGET_LABELS))],
+    quiz=Quiz(T("Does mixing general data into the fine-tune clearly keep the model's general answers closer to the "
+                "base model's?", "在微调数据里混入通用数据，能明显让模型的通用回答更接近基座模型吗？"),
+              {"yes": T("yes, clearly closer", "能，明显更接近"), "no": T("no clear difference", "没有明显差别"),
+               "worse": T("no, it moves them further", "不能，反而偏得更远")},
+              verdict_choice("full", "full_mix", "general_ppl_ratio", {"a": "worse", "b": "yes", "tie": "no"})),
+    repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
+)
+
+
+# ---------------------------------------------------------------- llm.5 decoding
+
+DECODINGS = {"greedy": (0.0, 1.0), "temperature 0.7": (0.7, 1.0), "temperature 1.5": (1.5, 1.0),
+             "top-p 0.9": (1.0, 0.9)}
+
+
+def _llm5_runs(ctx: LessonContext) -> Outcome:
+    """One fine-tune per seed, then every decoding answers the same held-out prompts `samples` times."""
+    from ..instructions import TASKS, build_task
+    from ..llm import Decoding, generate, load_causal_lm
+    from ..sft import SFTConfig, TrainingStopped, train_sft
+
+    size, draws = sizes(ctx), 2 if ctx.quick else int(ctx.settings["samples"])
+    parse = TASKS["sms_verdict"].parse
+    samples: dict = {name: {} for name in DECODINGS}
+    for seed in ctx.seeds:
+        handle = start_trial(ctx, "fine-tune", seed)
+        if handle.stopped:
+            break
+        data = build_task("sms_verdict", size["train_examples"], size["eval_prompts"], seed)
+        model, tokenizer = load_causal_lm()
+        try:
+            result = train_sft(model, tokenizer, data, SFTConfig(
+                max_steps=size["steps"], batch_size=8, eval_every=size["steps"], eval_prompts=1,
+                score_during_training=False, seed=seed), should_stop=lambda: handle.stopped)
+        except TrainingStopped:
+            break
+        prompts = data.test[:size["eval_prompts"]]
+        for name, (temperature, top_p) in DECODINGS.items():
+            runs = [generate(result.model, tokenizer, [p.prompt for p in prompts],
+                             Decoding(size["max_new_tokens"], temperature, top_p, seed=1000 * seed + k))
+                    for k in range(1 if temperature == 0 else draws)]
+            right = [[parse(a) is not None and parse(a) == parse(p.response) for a, p in zip(run, prompts)]
+                     for run in runs]
+            in_format = [[parse(a) is not None for a in run] for run in runs]
+            row = {"exact_match": sum(map(sum, right)) / (len(runs) * len(prompts)),
+                   "format_rate": sum(map(sum, in_format)) / (len(runs) * len(prompts)),
+                   "diversity": sum(len({run[i] for run in runs}) > 1 for i in range(len(prompts))) / len(prompts)}
+            for metric, value in row.items():
+                samples[name].setdefault(metric, []).append(value)
+    return Outcome(ctx.lesson_id, samples, {"samples": draws})
+
+
+def _llm5_takeaway(outcome: Outcome, lang: str) -> str:
+    parts = [T(f"One fine-tuned model per seed; each sampling setting answered the held-out prompts "
+               f"{outcome.extra['samples']} times.", f"每个种子微调一个模型；每种采样设置把留出的提示回答 "
+               f"{outcome.extra['samples']} 次。")(lang)]
+    for name in ("temperature 0.7", "temperature 1.5", "top-p 0.9"):
+        label = {k: T(k, k.replace("greedy", "贪心").replace("temperature", "温度")) for k in DECODINGS}
+        parts.append(compare_takeaway(outcome, "greedy", name, "exact_match", lang, label)
+                     + T(f" {outcome.mean(name, 'diversity'):.0%} of prompts got differing answers across samples.",
+                         f" {outcome.mean(name, 'diversity'):.0%} 的提示在多次采样中得到不同的回答。")(lang))
+    if outcome.compare("greedy", "temperature 1.5", "exact_match").winner == "a":
+        parts.append(T("Here a high temperature cost right answers: for a task with one right answer, greedy "
+                       "decoding (or a low temperature) is the choice; sampling buys variety, which open-ended "
+                       "generation wants.",
+                       "这里高温度让回答正确率下降：对只有一个正确答案的任务，应选贪心解码（或低温度）；采样换来的是多"
+                       "样性，那是开放式生成需要的。")(lang))
+    return sentences(parts, lang)
+
+
+LLM_5 = Lesson(
+    id="llm.5", topic="llm", sources="issue #20",
+    title=T("Decoding: greedy, temperature, top-p", "解码：贪心、温度与 top-p"),
+    question=T("How do greedy decoding, temperature and top-p sampling change a fine-tuned model's answers?",
+               "贪心解码、温度和 top-p 采样会怎样改变微调后模型的回答？"),
+    answer=T("Greedy decoding takes the likeliest token each time: deterministic, best for tasks with one right "
+             "answer, prone to repetition in long text. Sampling draws from the distribution: temperature divides the "
+             "logits (below 1 sharpens, above 1 flattens), top-p keeps the smallest set of tokens whose probability "
+             "adds up to p. Higher temperature and p give more varied, more creative and more error-prone text. "
+             "Beam search keeps several candidates, good for translation and short factual outputs. The decoding "
+             "settings are part of the evaluation: report them, and fix the seed when you sample.",
+             "贪心解码每步取最可能的 token：结果确定，最适合只有一个正确答案的任务，长文本容易重复。采样从分布中抽取："
+             "温度用来除 logits（小于 1 更尖锐，大于 1 更平坦），top-p 只保留概率累计达到 p 的最小 token 集合。温度和 p "
+             "越高，文本越多样、越有创意，也越容易出错。束搜索保留多个候选，适合翻译和简短的事实性输出。解码设置是评估的"
+             "一部分：要报告它，采样时要固定随机种子。"),
+    experiment=_llm5_runs, takeaway=_llm5_takeaway,
+    figures=lambda outcome, lang: [(T("Right answers", "回答正确率")(lang), _bars(outcome, "exact_match", lang)),
+                                   (T("Variety across samples", "多次采样的差异")(lang),
+                                    _bars(outcome, "diversity", lang))],
+    quiz=Quiz(T("Compared with greedy decoding, will sampling at temperature 1.5 give clearly fewer right answers?",
+                "与贪心解码相比，温度 1.5 的采样会明显降低回答正确率吗？"),
+              {"fewer": T("yes, clearly fewer", "会，明显更低"), "tie": T("no clear difference", "没有明显差别"),
+               "more": T("no, clearly more", "不会，反而更高")},
+              verdict_choice("greedy", "temperature 1.5", "exact_match", {"a": "fewer", "b": "more", "tie": "tie"})),
+    settings={"samples": 3}, repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
+)
+
+LESSONS = [LLM_1, LLM_2, LLM_3, LLM_4, LLM_5]
