@@ -51,10 +51,16 @@ def main() -> None:
     from workbench import lessons
     ids = args.ids or list(lessons.MAP_IDS)
     rows = []
+    llm_cache = tempfile.TemporaryDirectory(prefix="llm_cache_")
     for lesson_id in ids:
         with tempfile.TemporaryDirectory() as home:
             env = {**os.environ, "WORKBENCH_HOME": home, "HF_HUB_OFFLINE": "1", "WORKBENCH_QUICK": "0",
                    "PYTHONPATH": str(ROOT)}
+            if lesson_id.startswith("llm."):    # SmolLM2 is unpacked once per machine (about 20 s), not per lesson
+                (Path(home) / "cache").mkdir()
+                (Path(home) / "cache" / "llm").symlink_to(llm_cache.name)
+                subprocess.run([sys.executable, "-c", "from workbench.llm import smollm_folder; smollm_folder()"],
+                               env=env, check=True, capture_output=True)
             started = time.perf_counter()
             done = subprocess.run([sys.executable, __file__, "--only", lesson_id], env=env, capture_output=True,
                                   text=True)

@@ -135,7 +135,7 @@ def first_seconds(home: str, read_s: float) -> tuple[float, float, float]:
             page.get_by_role("button", name="Explain with SHAP and LIME").click()
             page.get_by_text("Agreement: top-").wait_for(timeout=120_000)
             first_explanation = time.time() - clicked
-            box = page.get_by_label("Sentence")
+            box = page.get_by_role("textbox", name="Sentence")
             box.fill("The plot drags and the jokes fall flat, though the lead actor tries hard.")
             box.press("Control+Enter")              # commits the text: the page reruns without the old result
             page.get_by_text("Agreement: top-").wait_for(state="detached", timeout=60_000)

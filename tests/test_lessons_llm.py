@@ -39,18 +39,21 @@ def test_llm_1_says_few_examples_changed_the_format_only_when_the_verdict_says_s
 
 def test_llm_2_reports_parameters_exactly_and_time_and_quality_by_their_verdicts():
     lesson = lessons.get("llm.2")
-    params = {"lora_r2": [230_400.0] * 3, "lora_r16": [1_843_200.0] * 3, "full": [134_515_008.0] * 3}
+    params = {"lora": [460_800.0] * 3, "full": [134_515_008.0] * 3}
     samples = {v: {"trainable_parameters": p, "optimizer_mb": [x * 12 / 1e6 for x in p],
                    "exact_match": NOISE_A if v != "full" else NOISE_B,
                    "train_seconds": [20.0, 21.0, 22.0] if v != "full" else [40.0, 41.0, 44.0]}
                for v, p in params.items()}
-    measured = outcome("llm.2", samples, ranks=[2, 16])
+    sweep = {2: 115_200, 8: 460_800, 32: 1_843_200}
+    measured = outcome("llm.2", samples, rank=8, rank_parameters=sweep)
     text = lesson.takeaway(measured, "en")
-    assert "full 134,515,008 (73 times LoRA r=16)" in text
+    assert "full fine-tuning 134,515,008 (292 times as many)" in text and "r=32: 1,843,200" in text
     assert "times faster" in text                 # the time difference is clear
     assert lesson.quiz.correct(measured) == "tie"  # the answers are not
+    assert "rank 8" in lesson.quiz.prompt_for(lesson.settings)
     samples["full"]["train_seconds"] = [21.0, 19.0, 22.5]
-    assert "times faster" not in lesson.takeaway(outcome("llm.2", samples, ranks=[2, 16]), "en")
+    assert "times faster" not in lesson.takeaway(outcome("llm.2", samples, rank=8, rank_parameters=sweep), "en")
+    assert len(lesson.figures(measured, "zh")) == 4
 
 
 def test_llm_3_and_5_grade_their_quizzes_by_the_verdict():
@@ -76,7 +79,6 @@ def test_llm_4_reports_forgetting_against_the_base_and_each_remedy_by_its_verdic
     base = {"exact_match": NOISE_A, "general_changed": [0.5] * 3, "general_task_words": [0.25] * 3}
     measured = outcome("llm.4", {
         "full": {**base, "general_ppl_ratio": [3.0, 3.5, 4.0]},
-        "full_low": {**base, "general_ppl_ratio": [1.1, 1.2, 1.15]},
         "full_mix": {**base, "general_ppl_ratio": [1.5, 1.6, 1.4]},
         "lora": {**base, "general_ppl_ratio": [3.2, 3.4, 4.1]}})
     text = lesson.takeaway(measured, "en")

@@ -94,7 +94,9 @@ class ModelConfig:
 class TrainConfig:
     epochs: float | None = option(None, "Passes over the training set (default: chosen from the data: one pass when "
                                   "it gives at least 250 steps, else enough passes for 250, at most 10, with early "
-                                  "stopping and the best weights kept; workbench/budget.py).")
+                                  "stopping and the best weights kept; workbench/budget.py). Measured on two text "
+                                  "sets: far better than one pass below ~1,000 examples, about twice one pass's "
+                                  "time from 2,000 on for no measurable gain; set epochs=1 for speed there.")
     max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides epochs).")
     batch_size: int = option(16, "Examples per step on one device.")
     lr: float | None = option(None, "Peak learning rate (default: the model's recommended value).")

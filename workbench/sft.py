@@ -105,12 +105,13 @@ class SFTResult:
 
 def train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig = SFTConfig(),
               on_event: Callable[[dict], None] = lambda row: None,
-              should_stop: Callable[[], bool] = lambda: False) -> SFTResult:
+              should_stop: Callable[[], bool] = lambda: False, base: tuple[dict, list[str]] | None = None) -> SFTResult:
     """Fine-tune `model` on data.train; `on_event` receives each history row as it happens (for live curves).
     Holds the host's device lock throughout (as the runner's runs do), so a notebook, the CLI and the app never
-    train at once; while another job holds it, this waits and says for whom."""
+    train at once; while another job holds it, this waits and says for whom. `base`: the (scores, answers) this
+    same base model gave the same held-out prompts with the same decoding, when the caller has them already."""
     with _device_lock(f"sft {data.task}", should_stop):
-        return _train_sft(model, tokenizer, data, cfg, on_event, should_stop)
+        return _train_sft(model, tokenizer, data, cfg, on_event, should_stop, base)
 
 
 def train_text(model, tokenizer, corpus: TextCorpus, cfg: SFTConfig = SFTConfig(),
@@ -184,7 +185,8 @@ def _perplexity(model, tokenizer, blocks: list[dict], cfg: SFTConfig) -> dict:
     return {"eval_loss": loss, "perplexity": math.exp(min(loss, 50.0)), "tokens": tokens}
 
 
-def _train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig, on_event, should_stop) -> SFTResult:
+def _train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig, on_event, should_stop,
+               base=None) -> SFTResult:
     from transformers import set_seed
 
     set_seed(cfg.seed)
@@ -197,7 +199,7 @@ def _train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig, on_eve
         generation[0] += time.perf_counter() - started
         return score_answers(answers, prompts, data.task), answers
 
-    before, base_answers = scores(model)
+    before, base_answers = base or scores(model)
     train, dropped = _encoded(tokenizer, data.train, cfg)
     val, _ = _encoded(tokenizer, data.val, cfg)
     during = generation[0]

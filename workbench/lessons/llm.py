@@ -131,47 +131,51 @@ LLM_1 = Lesson(
 # ---------------------------------------------------------------- llm.2 LoRA vs full fine-tuning
 
 def lora_labels(outcome: Outcome) -> dict[str, T]:
-    low, high = outcome.extra.get("ranks", (2, 16))
-    return {"lora_r2": T(f"LoRA rank {low}", f"LoRA 秩 {low}"), "lora_r16": T(f"LoRA rank {high}", f"LoRA 秩 {high}"),
-            "full": T("full fine-tuning", "全参数微调")}
+    rank = outcome.extra.get("rank", 8)
+    return {"lora": T(f"LoRA rank {rank}", f"LoRA 秩 {rank}"), "full": T("full fine-tuning", "全参数微调")}
 
 
 def _llm2_runs(ctx: LessonContext) -> Outcome:
-    low, high = sorted(int(r) for r in ctx.settings["ranks"])[:2]
-    variants = {"lora_r2": {"strategy": "lora", "lora_r": low, "lora_alpha": 2 * low},
-                "lora_r16": {"strategy": "lora", "lora_r": high, "lora_alpha": 2 * high},
-                "full": {"strategy": "full"}}
-    outcome = sft_trials(ctx, variants, extra={"ranks": [low, high]})
+    from .llm_common import lora_parameter_counts
+
+    rank = int(ctx.settings["rank"])
+    sweep = sorted({int(r) for r in ctx.settings["rank_sweep"]} | {rank})
+    variants = {"lora": {"strategy": "lora", "lora_r": rank, "lora_alpha": 2 * rank}, "full": {"strategy": "full"}}
+    outcome = sft_trials(ctx, variants, extra={"rank": rank, "rank_parameters": lora_parameter_counts(sweep)})
     for metrics in outcome.samples.values():     # fp32 gradients (4 bytes) + Adam's two moments (8) per weight
         metrics["optimizer_mb"] = [p * 12 / 1e6 for p in metrics.get("trainable_parameters", [])]
     return outcome
 
 
 def _llm2_takeaway(outcome: Outcome, lang: str) -> str:
-    low, high = outcome.extra["ranks"]
-    label = lora_labels(outcome)
-    params = {v: outcome.mean(v, "trainable_parameters") for v in outcome.variants}
-    parts = [T(f"Trainable parameters: LoRA r={low} {params['lora_r2']:,.0f}, r={high} {params['lora_r16']:,.0f}, full "
-               f"{params['full']:,.0f} ({params['full'] / params['lora_r16']:.0f} times LoRA r={high}); gradients and "
-               f"Adam state take about {outcome.mean('full', 'optimizer_mb'):.0f} MB for full fine-tuning against "
-               f"{outcome.mean('lora_r16', 'optimizer_mb'):.1f} MB.",
-               f"可训练参数：LoRA 秩 {low} 为 {params['lora_r2']:,.0f}，秩 {high} 为 {params['lora_r16']:,.0f}，全参数为 "
-               f"{params['full']:,.0f}（是 LoRA 秩 {high} 的 {params['full'] / params['lora_r16']:.0f} 倍）；梯度和 Adam "
-               f"状态全参数约 {outcome.mean('full', 'optimizer_mb'):.0f} MB，LoRA 约 "
-               f"{outcome.mean('lora_r16', 'optimizer_mb'):.1f} MB。")(lang)]
-    timing = outcome.compare("lora_r16", "full", "train_seconds")
-    parts.append(T(f"Training time: LoRA r={high} was ", f"训练时间：LoRA 秩 {high} ")(lang)
-                 + speed_phrase(outcome.mean("lora_r16", "train_seconds"), outcome.mean("full", "train_seconds"), lang,
+    rank, label = outcome.extra["rank"], lora_labels(outcome)
+    lora, full = outcome.mean("lora", "trainable_parameters"), outcome.mean("full", "trainable_parameters")
+    sweep = T(", ", "，")(lang).join(f"r={r}: {n:,}" for r, n in outcome.extra["rank_parameters"].items())
+    parts = [T(f"Trainable parameters: LoRA rank {rank} {lora:,.0f}, full fine-tuning {full:,.0f} ({full / lora:.0f} "
+               f"times as many); gradients and Adam state take about {outcome.mean('full', 'optimizer_mb'):.0f} MB "
+               f"against {outcome.mean('lora', 'optimizer_mb'):.1f} MB. The adapters grow linearly with the rank "
+               f"({sweep}).",
+               f"可训练参数：LoRA 秩 {rank} 为 {lora:,.0f}，全参数微调为 {full:,.0f}（是前者的 {full / lora:.0f} 倍）；梯度和 "
+               f"Adam 状态约 {outcome.mean('full', 'optimizer_mb'):.0f} MB，LoRA 约 {outcome.mean('lora', 'optimizer_mb'):.1f} "
+               f"MB。适配器的参数量随秩线性增长（{sweep}）。")(lang)]
+    timing = outcome.compare("lora", "full", "train_seconds")
+    parts.append(T("Training time: LoRA was ", "训练时间：LoRA ")(lang)
+                 + speed_phrase(outcome.mean("lora", "train_seconds"), outcome.mean("full", "train_seconds"), lang,
                                 clear=not timing.tie)
                  + T(" than full fine-tuning (", "（相对全参数微调；")(lang) + interval_clause(timing, lang)
                  + T(").", "）。")(lang))
     parts.append(T("Right answers: ", "回答正确率：")(lang)
-                 + compare_takeaway(outcome, "lora_r16", "full", "exact_match", lang, label))
-    parts.append(T("Rank: ", "秩：")(lang) + compare_takeaway(outcome, "lora_r2", "lora_r16", "exact_match", lang,
-                                                              label))
-    parts.append(T("Each used its usual learning rate (2e-4 for LoRA, 2e-5 for full): a fair comparison tunes each.",
-                   "两者各用常用学习率（LoRA 2e-4，全参数 2e-5）：公平的比较应为各自调参。")(lang))
+                 + compare_takeaway(outcome, "lora", "full", "exact_match", lang, label))
+    parts.append(T("Each used its usual learning rate (2e-4 for LoRA, 2e-5 for full): a fair comparison tunes each. "
+                   "The rank's effect on quality is not measured here (three more trainings per rank).",
+                   "两者各用常用学习率（LoRA 2e-4，全参数 2e-5）：公平的比较应为各自调参。这里没有测量秩对效果的影响（每个秩"
+                   "还要多训练三次）。")(lang))
     return sentences(parts, lang)
+
+
+def _rank_figure(outcome: Outcome, lang: str):
+    counts = {f"r={r}": float(n) for r, n in outcome.extra["rank_parameters"].items()}
+    return plots.fig_variant_bars(counts, y_title=T("trainable parameters", "可训练参数量")(lang))
 
 
 LLM_2 = Lesson(
@@ -198,15 +202,16 @@ LLM_2 = Lesson(
         (T("Right answers", "回答正确率")(lang), _bars(outcome, "exact_match", lang, lora_labels(outcome))),
         (T("Training time", "训练时间")(lang), _bars(outcome, "train_seconds", lang, lora_labels(outcome))),
         (T("Gradient and optimizer memory", "梯度与优化器内存")(lang),
-         _bars(outcome, "optimizer_mb", lang, lora_labels(outcome)))],
-    quiz=Quiz(T("With {steps} steps each, will full fine-tuning give clearly more right answers than LoRA rank {high}?",
-                "各训练 {steps} 步，全参数微调的回答正确率会明显高于 LoRA 秩 {high} 吗？"),
+         _bars(outcome, "optimizer_mb", lang, lora_labels(outcome))),
+        (T("LoRA's trainable parameters by rank", "LoRA 各秩的可训练参数量")(lang), _rank_figure(outcome, lang))],
+    quiz=Quiz(T("With {steps} steps each, will full fine-tuning give clearly more right answers than LoRA rank {rank}?",
+                "各训练 {steps} 步，全参数微调的回答正确率会明显高于 LoRA 秩 {rank} 吗？"),
               {"full": T("yes, full is clearly better", "会，全参数明显更好"),
                "lora": T("no, LoRA is clearly better", "不会，LoRA 明显更好"),
                "tie": T("no clear difference", "没有明显差别")},
-              verdict_choice("lora_r16", "full", "exact_match", {"a": "lora", "b": "full", "tie": "tie"}),
-              facts=lambda settings: {"steps": FULL["steps"], "high": sorted(int(r) for r in settings["ranks"])[:2][-1]}),
-    settings={"ranks": [2, 16]}, repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
+              verdict_choice("lora", "full", "exact_match", {"a": "lora", "b": "full", "tie": "tie"}),
+              facts=lambda settings: {"steps": FULL["steps"]}),
+    settings={"rank": 8, "rank_sweep": [2, 8, 32]}, repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
 )
 
 
@@ -264,7 +269,7 @@ LLM_3 = Lesson(
 
 # ---------------------------------------------------------------- llm.4 catastrophic forgetting
 
-FORGET_LABELS = {"full": T("full, lr 1e-4", "全参数，学习率 1e-4"), "full_low": T("full, lr 1e-5", "全参数，学习率 1e-5"),
+FORGET_LABELS = {"full": T("full, lr 1e-4", "全参数，学习率 1e-4"),
                  "full_mix": T("full, lr 1e-4, general data mixed in", "全参数，学习率 1e-4，混入通用数据"),
                  "lora": T("LoRA, lr 2e-4", "LoRA，学习率 2e-4")}
 _base_general: dict = {}
@@ -284,7 +289,7 @@ def _general_after(result, tokenizer, data, seed) -> dict:
 
 
 def _llm4_runs(ctx: LessonContext) -> Outcome:
-    variants = {"full": {"strategy": "full", "lr": 1e-4}, "full_low": {"strategy": "full", "lr": 1e-5},
+    variants = {"full": {"strategy": "full", "lr": 1e-4},
                 "full_mix": {"strategy": "full", "lr": 1e-4, "mix_general": 24}, "lora": {"strategy": "lora"}}
     return sft_trials(ctx, variants, measure=_general_after)
 
@@ -299,7 +304,7 @@ def _llm4_takeaway(outcome: Outcome, lang: str) -> str:
                f"{outcome.mean('full', 'general_ppl_ratio'):.2f} 倍（{interval_clause(full_ratio, lang)}）；"
                f"{outcome.mean('full', 'general_changed'):.0%} 的通用问题贪心回答变了，"
                f"{outcome.mean('full', 'general_task_words'):.0%} 变成了 spam 或 ham。")(lang)]
-    for variant in ("full_low", "full_mix", "lora"):
+    for variant in ("full_mix", "lora"):
         parts.append(T("Against it, ", "与之相比，")(lang) + compare_takeaway(
             outcome, "full", variant, "general_ppl_ratio", lang, FORGET_LABELS)
             + T(" Right answers on the task: ", " 任务上的回答正确率：")(lang)
