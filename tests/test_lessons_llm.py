@@ -37,6 +37,18 @@ def test_llm_1_says_few_examples_changed_the_format_only_when_the_verdict_says_s
     assert len(titles) == 2
 
 
+def test_right_answers_are_read_against_always_answering_the_commonest_answer():
+    lesson = lessons.get("llm.1")
+    majority = llm1(RISE)
+    for variant in majority.samples.values():
+        variant.update({"majority_share": [0.85, 0.85, 0.80], "exact_match": [0.85, 0.85, 0.80]})
+    text = lesson.takeaway(majority, "en")
+    assert "answering 'ham' to every prompt scores 0.83" in text and "may be the format and the majority" in text
+    for variant in majority.samples.values():
+        variant["exact_match"] = [0.95, 0.97, 0.93]
+    assert "clearly above it" in lesson.takeaway(majority, "en")
+
+
 def test_llm_2_reports_parameters_exactly_and_time_and_quality_by_their_verdicts():
     lesson = lessons.get("llm.2")
     params = {"lora": [460_800.0] * 3, "full": [134_515_008.0] * 3}

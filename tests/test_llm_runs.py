@@ -182,6 +182,7 @@ def test_the_page_starts_a_run_shows_it_and_chats_with_both_models(tiny_llm_fold
     runs_page = AppTest.from_file(str(ROOT / "workbench" / "ui" / "views" / "runs.py"), default_timeout=60).run()
     assert not runs_page.exception
     assert any("LLM runs" in e.label for e in runs_page.expander)
+    assert any("fine-tuned" in frame.value.columns for frame in runs_page.dataframe), "the answer table"
 
 
 def test_hub_instruction_sets_load_by_the_datasets_library_with_guessed_columns(tmp_path):

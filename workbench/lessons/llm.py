@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import plots
 from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, interval_clause, metric_name, \
     speed_phrase
-from .llm_common import FULL, general_probe, sft_trials, sizes, start_trial
+from .llm_common import FULL, general_probe, majority_note, sft_trials, sizes, start_trial
 from .support import against, sentences, verdict_choice
 
 LLM_BUDGET = T("a 135-million-parameter language model is fine-tuned several times (every variant over 3 seeds) "
@@ -76,6 +76,7 @@ def _llm1_takeaway(outcome: Outcome, lang: str) -> str:
     for variant in (small, large):
         for metric in ("format_rate", "exact_match"):
             parts.append(_before_after(outcome, variant, metric, lang, variant))
+        parts.append(majority_note(outcome, variant, lang))
     parts.append(T("Between the sizes, right answers: ", "两种数据量之间，回答正确率：")(lang)
                  + compare_takeaway(outcome, small, large, "exact_match", lang))
     lift = _lift(outcome, small, "format_rate").winner
@@ -166,6 +167,7 @@ def _llm2_takeaway(outcome: Outcome, lang: str) -> str:
                  + T(").", "）。")(lang))
     parts.append(T("Right answers: ", "回答正确率：")(lang)
                  + compare_takeaway(outcome, "lora", "full", "exact_match", lang, label))
+    parts += [majority_note(outcome, v, lang, label[v](lang)) for v in ("lora", "full")]
     parts.append(T("Each used its usual learning rate (2e-4 for LoRA, 2e-5 for full): a fair comparison tunes each. "
                    "The rank's effect on quality is not measured here (three more trainings per rank).",
                    "两者各用常用学习率（LoRA 2e-4，全参数 2e-5）：公平的比较应为各自调参。这里没有测量秩对效果的影响（每个秩"
@@ -228,6 +230,7 @@ def _llm3_runs(ctx: LessonContext) -> Outcome:
 def _llm3_takeaway(outcome: Outcome, lang: str) -> str:
     parts = [T("Right answers: ", "回答正确率：")(lang)
              + compare_takeaway(outcome, "response", "all", "exact_match", lang, LOSS_LABELS),
+             majority_note(outcome, "response", lang, LOSS_LABELS["response"](lang)),
              T("Required format: ", "格式正确率：")(lang)
              + compare_takeaway(outcome, "response", "all", "format_rate", lang, LOSS_LABELS),
              T("The validation losses are not compared: they average over different tokens.",
@@ -291,6 +294,7 @@ def _general_after(result, tokenizer, data, seed) -> dict:
 def _llm4_runs(ctx: LessonContext) -> Outcome:
     variants = {"full": {"strategy": "full", "lr": 1e-4},
                 "full_mix": {"strategy": "full", "lr": 1e-4, "mix_general": 24}, "lora": {"strategy": "lora"}}
+    # nine trainings and a probe each: fewer steps and prompts than the other lessons (settings) keep it in budget
     return sft_trials(ctx, variants, measure=_general_after)
 
 
@@ -338,7 +342,7 @@ LLM_4 = Lesson(
               {"yes": T("yes, clearly closer", "能，明显更接近"), "no": T("no clear difference", "没有明显差别"),
                "worse": T("no, it moves them further", "不能，反而偏得更远")},
               verdict_choice("full", "full_mix", "general_ppl_ratio", {"a": "worse", "b": "yes", "tie": "no"})),
-    repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
+    settings={"steps": 8, "eval_prompts": 12}, repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
 )
 
 
@@ -427,7 +431,7 @@ LLM_5 = Lesson(
               {"fewer": T("yes, clearly fewer", "会，明显更低"), "tie": T("no clear difference", "没有明显差别"),
                "more": T("no, clearly more", "不会，反而更高")},
               verdict_choice("greedy", "temperature 1.5", "exact_match", {"a": "fewer", "b": "more", "tie": "tie"})),
-    settings={"samples": 3}, repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
+    settings={"samples": 2}, repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
 )
 
 LESSONS = [LLM_1, LLM_2, LLM_3, LLM_4, LLM_5]

@@ -25,6 +25,7 @@ LLM_METRIC_NAMES = {
     "general_task_words": T("general answers that became spam/ham", "变成 spam/ham 的通用回答比例"),
     "optimizer_mb": T("gradients + Adam state (MB, estimate)", "梯度与 Adam 状态（MB，估算）"),
     "diversity": T("prompts with differing samples", "多次采样结果不同的提示比例"),
+    "majority_share": T("always answering 'ham'", "总是回答 ham"),
 }
 for _key, _name in LLM_METRIC_NAMES.items():
     METRIC_NAMES.setdefault(_key, _name)
@@ -57,6 +58,33 @@ GENERAL_TRAIN = (
 def sizes(ctx: LessonContext) -> dict:
     """The trial sizes of this mode, with the lesson's settings on top."""
     return {**(QUICK if ctx.quick else FULL), **{k: v for k, v in ctx.settings.items() if k in FULL and not ctx.quick}}
+
+
+def majority_share(pairs) -> float:
+    """The exact match of always giving the commonest wanted answer (for SMS: 'ham') on these prompts: what a
+    model that learned only the format and the majority answer would score."""
+    from collections import Counter
+
+    counts = Counter(p.response.strip() for p in pairs)
+    return counts.most_common(1)[0][1] / len(pairs) if pairs else float("nan")
+
+
+def majority_note(outcome: Outcome, variant: str, lang: str, name: str | None = None) -> str:
+    """Where a variant's right answers stand against always giving the commonest answer, by the paired verdict;
+    `name` is how the sentence calls the variant (default: its key)."""
+    from .support import against
+
+    share = outcome.samples[variant].get("majority_share", [])
+    if not outcome.values(variant, "majority_share"):
+        return ""
+    verdict = against(share, outcome.samples[variant].get("exact_match", []), "exact_match")
+    where = {"b": T("clearly above it", "明显高于它"), "a": T("clearly below it", "明显低于它"),
+             None: T("not clearly different from it, so these answers may be the format and the majority answer "
+                     "more than the task", "与它没有明显差别，所以这些回答体现的可能主要是格式和多数类答案，而不是任务本身")}
+    m, name = statistics.fmean(outcome.values(variant, "majority_share")), name or variant
+    return T(f"For reference, answering 'ham' to every prompt scores {m:.2f}; {name}: right answers ",
+             f"作为参照，对每个提示都回答 ham 可得 {m:.2f}；{name}的回答正确率")(lang) + where[verdict.winner](lang) + \
+        T(".", "。")(lang)
 
 
 class TrialHandle:
@@ -121,6 +149,7 @@ def sft_trials(ctx: LessonContext, variants: dict[str, dict], measure=None, extr
             base_answers[prompts] = (result.before, [row["base"] for row in result.answers])
             losses = [row["eval_loss"] for row in result.history if "eval_loss" in row]
             row = {"format_rate": result.after["format_rate"], "exact_match": result.after["exact_match"],
+                   "majority_share": majority_share(data.test[:cfg.eval_prompts]),
                    "base_format_rate": result.before["format_rate"],
                    "base_exact_match": result.before["exact_match"], "val_loss": losses[-1] if losses else None,
                    "train_seconds": result.train_seconds,
@@ -136,7 +165,7 @@ def sft_trials(ctx: LessonContext, variants: dict[str, dict], measure=None, extr
 _replay_answers: dict[tuple[str, int], str] = {}
 
 
-def base_answers(prompts: tuple[str, ...], max_new_tokens: int = 24) -> list[str]:
+def base_answers(prompts: tuple[str, ...], max_new_tokens: int = 16) -> list[str]:
     """The base model's greedy answers (computed once per process and prompt)."""
     from ..llm import Decoding, generate, load_causal_lm
 
@@ -157,7 +186,7 @@ def general_replay(n: int) -> list:
     return [Pair(p, a or "I am not sure.") for p, a in zip(prompts, base_answers(prompts))]
 
 
-def general_probe(model, tokenizer, max_new_tokens: int = 24) -> dict:
+def general_probe(model, tokenizer, max_new_tokens: int = 16) -> dict:
     """How a fine-tuned model answers the general questions (GENERAL_EVAL) compared with the base model: the mean
     loss of the base model's own answers under this model (its perplexity ratio is computed by the caller against
     the base model's), the share of greedy answers that changed, and the share that became a task word."""

@@ -57,10 +57,13 @@ def draw_result(runs, run_id: str, result: dict) -> None:
         st.caption("Stopped before its planned steps: the scores are those of the model when it stopped.")
 
 
-def draw_answers(runs, run_id: str, result: dict) -> None:
+def draw_answers(runs, run_id: str, result: dict, with_code: bool = True) -> None:
+    """The answer table; with_code adds the run's train.py and the zip (in an expander, so not inside one)."""
     if result["answers"]:
         st.subheader("The held-out prompts: base model and fine-tuned")
         st.dataframe(pd.DataFrame(result["answers"]), hide_index=True, key=f"llm.answers.{run_id}")
+    if not with_code:
+        return
     with st.expander("The run as code, and the model to take with you"):
         script = runs.folder(run_id) / "train.py"
         if script.exists():

@@ -15,7 +15,12 @@ llm_table = llm_runs_frame()
 if not llm_table.empty:
     with st.expander(f"LLM runs ({len(llm_table)}): scores before and after, on the held-out prompts or text"):
         st.dataframe(llm_table, hide_index=True, key="runs.llm")
-        st.markdown("Their curves, answers and a chat with them: [Fine-tune an LLM](generate)")
+        from workbench.ui.llm_panel import draw_answers, llm_runs
+
+        shown = st.selectbox("Answers of run", list(llm_table["run_id"]), key="runs.llm.one")
+        if llm_runs().result(shown):
+            draw_answers(llm_runs(), shown, llm_runs().result(shown), with_code=False)
+        st.markdown("Their curves and a chat with them: [Fine-tune an LLM](generate)")
 if not snaps:
     st.info("No classifier runs yet: start one on the Home or Train page.")
     st.stop()

@@ -6,6 +6,8 @@ from workbench.ui.common import (config_form, draw_memory_estimate, latest_activ
                                  show_error)
 
 st.title("Train")
+st.caption("Classifiers of text, images and tables. Generative tasks (instruction tuning or continued pre-training "
+           "of a small LLM): [Fine-tune an LLM](generate).")
 base = RunConfig.from_flat(**st.session_state.get("data_options", {}))
 left, right = st.columns([1, 2])
 with left:
