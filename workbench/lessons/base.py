@@ -41,6 +41,14 @@ LOWER_IS_BETTER = {"train_seconds", "final_val_loss", "best_val_loss", "final_tr
                    "seconds"}
 
 
+def register_metric_names(names: dict[str, T], lower_is_better=()) -> None:
+    """Add the bilingual names of metrics a lesson module measures (never overriding a name already registered)
+    and which of them are better when lower."""
+    for key, name in names.items():
+        METRIC_NAMES.setdefault(key, name)
+    LOWER_IS_BETTER.update(lower_is_better)
+
+
 def metric_name(metric: str, lang: str) -> str:
     return METRIC_NAMES[metric](lang) if metric in METRIC_NAMES else metric
 

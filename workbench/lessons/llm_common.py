@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import statistics
 
-from .base import LessonContext, Outcome, T
-from .base import METRIC_NAMES, LOWER_IS_BETTER
+from .base import LessonContext, Outcome, T, register_metric_names
 
 # "exact_match" is named in support.EXTRA_METRIC_NAMES
 LLM_METRIC_NAMES = {
@@ -27,9 +26,8 @@ LLM_METRIC_NAMES = {
     "diversity": T("prompts with differing samples", "多次采样结果不同的提示比例"),
     "majority_share": T("always answering 'ham'", "总是回答 ham"),
 }
-for _key, _name in LLM_METRIC_NAMES.items():
-    METRIC_NAMES.setdefault(_key, _name)
-LOWER_IS_BETTER.update({"val_loss", "general_ppl_ratio", "general_changed", "general_task_words", "optimizer_mb"})
+register_metric_names(LLM_METRIC_NAMES,
+                      {"val_loss", "general_ppl_ratio", "general_changed", "general_task_words", "optimizer_mb"})
 
 TASK = "sms_verdict"
 # Full mode: small enough for three seeds of every variant within the lesson's four minutes on two cores (12

@@ -6,7 +6,7 @@ import contextlib
 
 import statistics
 
-from .base import LOWER_IS_BETTER, METRIC_NAMES, LessonContext, Outcome, T
+from .base import LessonContext, Outcome, T, register_metric_names
 
 # Metrics these lessons measure that the framework has no name for; registered once, never overriding a name.
 EXTRA_METRIC_NAMES = {
@@ -25,9 +25,7 @@ EXTRA_METRIC_NAMES = {
     "both_accuracy": T("mean accuracy over old and new data", "新旧数据的平均准确率"),
     "attack_success": T("attack success rate", "攻击成功率"),
 }
-for _key, _name in EXTRA_METRIC_NAMES.items():
-    METRIC_NAMES.setdefault(_key, _name)
-LOWER_IS_BETTER.update({"size_mb", "zipped_mb", "latency_ms"})
+register_metric_names(EXTRA_METRIC_NAMES, {"size_mb", "zipped_mb", "latency_ms"})
 
 
 NO_WEIGHTS = dict(save_checkpoints=False, save_model=False)     # runs whose weights the lesson never needs
