@@ -156,13 +156,19 @@ def export_problem(run_id: str, store=None) -> str | None:
 def export_zip(run_id: str, store=None) -> bytes:
     """The export folder as a zip (for a download button); its files sit under `<run_id>/`."""
     with tempfile.TemporaryDirectory() as tmp:
-        folder = export_run(run_id, Path(tmp) / run_id, store)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    archive.write(path, path.relative_to(folder.parent).as_posix())
-        return buffer.getvalue()
+        return zip_folder(export_run(run_id, Path(tmp) / run_id, store))
+
+
+def zip_folder(folder: Path, skip: tuple[str, ...] = ()) -> bytes:
+    """Every file under `folder` (but those named in `skip`) as a zip whose files sit under the folder's name.
+    Safetensors weights are stored as they are: float weights barely compress, and deflating them takes a minute."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and path.name not in skip:
+                method = zipfile.ZIP_STORED if path.suffix == ".safetensors" else zipfile.ZIP_DEFLATED
+                archive.write(path, path.relative_to(Path(folder).parent).as_posix(), compress_type=method)
+    return buffer.getvalue()
 
 
 def _check_same_rows(store, run_id: str, splits) -> None:

@@ -53,7 +53,8 @@ class LLMRunSpec:
         return self.task.startswith(TEXT_TASK)
 
     def sft_config(self) -> SFTConfig:
-        return SFTConfig(strategy=self.strategy, lora_r=self.lora_r, lr=self.lr, max_steps=self.max_steps,
+        return SFTConfig(strategy=self.strategy, lora_r=self.lora_r, lora_alpha=2 * self.lora_r,
+                         lr=self.lr, max_steps=self.max_steps,
                          epochs=self.epochs, batch_size=self.batch_size, loss_on=self.loss_on, seed=self.seed,
                          eval_prompts=self.n_eval, decoding=Decoding(max_new_tokens=self.max_new_tokens),
                          max_length=128 if self.continued_pretraining else SFTConfig.max_length)
@@ -268,17 +269,12 @@ def chat(sources: list[str], prompt: str, decoding: Decoding = Decoding()) -> li
     same decoding settings. Models stay loaded for the next question (two small models fit easily). Answers wait
     for the host's device lock: generating beside a training run would slow it, and sampling seeds torch's
     process-wide random generator, which a training thread draws from."""
-    from .device_queue import DeviceLock
-    from .store import workbench_home
+    from .sft import holding_device
 
     if not prompt.strip():
         raise LLMError("Write a prompt first.")
-    lock = DeviceLock(workbench_home() / "locks")
-    lock.acquire("chat")
-    try:
+    with holding_device("chat"):
         return _answers(sources, prompt, decoding)
-    finally:
-        lock.release()
 
 
 def _answers(sources: list[str], prompt: str, decoding: Decoding) -> list[str]:

@@ -110,7 +110,7 @@ def train_sft(model, tokenizer, data: InstructionSplits, cfg: SFTConfig = SFTCon
     Holds the host's device lock throughout (as the runner's runs do), so a notebook, the CLI and the app never
     train at once; while another job holds it, this waits and says for whom. `base`: the (scores, answers) this
     same base model gave the same held-out prompts with the same decoding, when the caller has them already."""
-    with _device_lock(f"sft {data.task}", should_stop):
+    with holding_device(f"sft {data.task}", should_stop):
         return _train_sft(model, tokenizer, data, cfg, on_event, should_stop, base)
 
 
@@ -119,7 +119,7 @@ def train_text(model, tokenizer, corpus: TextCorpus, cfg: SFTConfig = SFTConfig(
                should_stop: Callable[[], bool] = lambda: False) -> SFTResult:
     """Continued pre-training on corpus.train (raw text, the loss on every token), under the host's device lock.
     before/after hold the validation loss and perplexity on corpus.val; there are no prompts to answer."""
-    with _device_lock(f"continued pre-training on {corpus.name}", should_stop):
+    with holding_device(f"continued pre-training on {corpus.name}", should_stop):
         train = pack_text(tokenizer, corpus.train, cfg.max_length)
         val = pack_text(tokenizer, corpus.val, cfg.max_length)
         before = _perplexity(model, tokenizer, val, cfg)
@@ -132,10 +132,11 @@ class TrainingStopped(LLMError):
     """A stop came while the training was still waiting for the device: nothing was trained."""
 
 
-class _device_lock:
-    """The host's device lock for one training; a stop while waiting for it raises TrainingStopped."""
+class holding_device:
+    """The host's device lock for one training (or anything that must not run beside one); a stop while waiting
+    for it raises TrainingStopped."""
 
-    def __init__(self, who: str, should_stop: Callable[[], bool]):
+    def __init__(self, who: str, should_stop: Callable[[], bool] = lambda: False):
         from .device_queue import DeviceLock
         from .store import workbench_home
 

@@ -37,10 +37,11 @@ def uploads_folder() -> Path:
     return folder
 
 
-def save_upload(filename: str, content: bytes) -> Path:
+def save_upload(filename: str, content: bytes, file_suffixes: tuple[str, ...] = TABLE_SUFFIXES) -> Path:
     """Store an upload and return the path to pass as `dataset`: uploads/<content hash>/<name>.csv, or for a zip
     of class folders the unpacked folder uploads/<content hash>/<name>/ (every member checked, every image
-    verified). The same content is stored once; raises ValueError saying what is wrong with the upload."""
+    verified). `file_suffixes`: the single files accepted (instruction pairs: .csv, .jsonl, .json). The same
+    content is stored once; raises ValueError saying what is wrong with the upload."""
     if not content:
         raise ValueError(f"{filename} is empty; choose the file again.")
     if len(content) > MAX_UPLOAD_BYTES:
@@ -49,8 +50,10 @@ def save_upload(filename: str, content: bytes) -> Path:
     suffix = Path(filename).suffix.lower()
     if suffix == ".zip":
         return _image_root(_unpack_once(content, folder / _safe_stem(filename)))
-    if suffix not in TABLE_SUFFIXES:
-        raise ValueError(f"{filename}: upload a table as .csv (or .tsv) or images as a .zip of class folders.")
+    if suffix not in file_suffixes:
+        raise ValueError(f"{filename}: upload a table as .csv (or .tsv) or images as a .zip of class folders."
+                         if file_suffixes == TABLE_SUFFIXES else
+                         f"{filename}: upload a file ending in {', '.join(file_suffixes)}.")
     return _store_once(content, folder / f"{_safe_stem(filename)}{suffix}")
 
 

@@ -2,11 +2,10 @@
 the format rate, the answer table, the model and the script to take away."""
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pandas as pd
 import streamlit as st
+
+from ..export import zip_folder
 
 
 @st.cache_resource
@@ -68,19 +67,7 @@ def draw_answers(runs, run_id: str, result: dict, with_code: bool = True) -> Non
         script = runs.folder(run_id) / "train.py"
         if script.exists():
             st.code(script.read_text(), language="python")
-        st.download_button("model and script (.zip)", lambda: run_zip(runs, run_id), f"{run_id}-llm.zip",
+        st.download_button("model and script (.zip)", lambda: zip_folder(runs.folder(run_id), skip=("STOP",)), f"{run_id}-llm.zip",
                            key=f"llm.zip.{run_id}", on_click="ignore")
         st.caption("Inside: model/ (AutoModelForCausalLM.from_pretrained('model')), train.py and the data it "
                    "trained on.")
-
-
-def run_zip(runs, run_id: str) -> bytes:
-    folder = runs.folder(run_id)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.name not in ("STOP",):
-                # float weights barely compress: stored as they are, the zip is written in a second, not a minute
-                method = zipfile.ZIP_STORED if path.suffix == ".safetensors" else zipfile.ZIP_DEFLATED
-                archive.write(path, f"{run_id}/{path.relative_to(folder)}", compress_type=method)
-    return buffer.getvalue()
