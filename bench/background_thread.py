@@ -4,7 +4,7 @@ runner releasing that thread's OpenMP team.
 The runner trains in its own thread. When another thread (a notebook's main thread, say) has already run a
 multi-threaded torch operation, it holds an OpenMP team; with two teams the process has more threads than two cores,
 and libgomp stops spinning between parallel regions. `Runner.start` now releases the caller's team
-(workbench/openmp.py). Each repeat runs the workbench default (MiniLM, Rotten Tomatoes, one epoch) in three fresh
+(workbench/speed/openmp.py). Each repeat runs the workbench default (MiniLM, Rotten Tomatoes, one epoch) in three fresh
 processes: plain; after a 2000x2000 matrix product in the main thread; and the same with the release switched off
 (the behaviour before it existed):
 
@@ -32,13 +32,13 @@ def one_run(n_train: int, n_test: int, kind: str) -> float:
     import torch
 
     import finetune_speed
-    import workbench.runner
+    import workbench.core.runner
 
     if kind != "plain":
         x = torch.randn(2000, 2000)
         (x @ x).sum()
     if kind == "kept":
-        workbench.runner.release_thread_team = lambda: False
+        workbench.core.runner.release_thread_team = lambda: False
     return finetune_speed.run_one("workbench", n_train, n_test)["train_s"]
 
 

@@ -41,7 +41,7 @@ def train_once(n_train: int, n_test: int, compiled: bool, seed: int = 0) -> dict
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from finetune_speed import shared_split
-    from workbench.models import minilm_path
+    from workbench.core.pretrained import minilm_path
 
     torch.manual_seed(seed)
     splits = shared_split(n_train, n_test, seed)

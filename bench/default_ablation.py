@@ -3,9 +3,9 @@
 For every seed the workbench with every speed-up on, the same with one turned off (each in turn) and the tuned plain
 Trainer (bench/finetune_speed.py) train MiniLM for one epoch on the same split (split seed 0; the seed changes the
 new head, the batch order and the dropout masks). Each difference is paired by seed and reported with the 95 % t
-interval of the mean per-seed difference (workbench.repeats.compare_paired, the lessons' statistics). A speed-up
+interval of the mean per-seed difference (workbench.analysis.stats.compare_paired, the lessons' statistics). A speed-up
 belongs in the default when the interval of (with it - without it) lies above -0.005 (non-inferiority); the
-default's help texts (workbench/config.py) say which passed.
+default's help texts (workbench/core/config.py) say which passed.
 
     .venv/bin/python bench/default_ablation.py                        # 5 seeds, Rotten Tomatoes and SMS spam
     .venv/bin/python bench/default_ablation.py --datasets sms_spam --seeds 3 --train 300 --test 200   # a quick look
@@ -36,10 +36,10 @@ ABLATIONS = {"word embeddings trained (not fixed)": {"freeze_embeddings": False}
 
 
 def workbench_run(dataset: str, n_train: int, n_test: int, seed: int, home: str, overrides: dict) -> dict:
-    from workbench.config import RunConfig
-    from workbench.datasets import load_dataset
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.config import RunConfig
+    from workbench.core.datasets import load_dataset
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     cfg = RunConfig.from_flat(dataset=dataset, max_train_samples=n_train, test_fraction=n_test / len(load_dataset(dataset)),
                               split_seed=0, seed=seed, epochs=1, save_checkpoints=False, save_model=False,
@@ -51,7 +51,7 @@ def workbench_run(dataset: str, n_train: int, n_test: int, seed: int, home: str,
 
 
 def verdicts(rows: dict, baseline: str) -> list[dict]:
-    from workbench.repeats import compare_paired
+    from workbench.analysis.stats import compare_paired
 
     out = []
     for name, runs in rows.items():

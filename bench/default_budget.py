@@ -1,8 +1,8 @@
-"""The budget a run chooses from its data (workbench/budget.py) against the old default of one epoch, by size.
+"""The budget a run chooses from its data (workbench/core/budget.py) against the old default of one epoch, by size.
 
 For each training-set size and seed, MiniLM trains twice on the same split (split seed 0, the same 1,000 test
 examples for every size): one epoch, and with no epochs set (the data-chosen budget, early stopping and the best
-weights included). Differences are paired by seed, with the 95 % t interval of the mean (workbench.repeats).
+weights included). Differences are paired by seed, with the 95 % t interval of the mean (workbench.lab.repeats).
 
     .venv/bin/python bench/default_budget.py                     # Rotten Tomatoes and SMS spam, 3 seeds
     .venv/bin/python bench/default_budget.py --datasets sms_spam --sizes 300 600 --seeds 2
@@ -26,9 +26,9 @@ BUDGETS = {ONE_EPOCH: {"epochs": 1}, CHOSEN: {}}
 
 def same_as_one_epoch(dataset: str, size: int | None) -> bool:
     """True where the data-chosen budget is one epoch without early stopping: the same run, trained once."""
-    from workbench.budget import resolve_budget
-    from workbench.config import RunConfig
-    from workbench.runner import prepare_splits
+    from workbench.core.budget import resolve_budget
+    from workbench.core.config import RunConfig
+    from workbench.core.runner import prepare_splits
 
     cfg = RunConfig.from_flat(dataset=dataset, max_train_samples=size, split_seed=0,
                               test_fraction=TEST_EXAMPLES / _length(dataset))
@@ -37,14 +37,14 @@ def same_as_one_epoch(dataset: str, size: int | None) -> bool:
 
 
 def _length(dataset: str) -> int:
-    from workbench.datasets import load_dataset
+    from workbench.core.datasets import load_dataset
     return len(load_dataset(dataset))
 
 
 def run(dataset: str, size: int | None, seed: int, options: dict) -> dict:
-    from workbench.config import RunConfig
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.config import RunConfig
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["WORKBENCH_HOME"] = home
@@ -60,7 +60,7 @@ def run(dataset: str, size: int | None, seed: int, options: dict) -> dict:
 
 
 def main() -> None:
-    from workbench.repeats import compare_paired
+    from workbench.analysis.stats import compare_paired
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["rotten_tomatoes", "sms_spam"])

@@ -41,11 +41,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         if args.run is None:
             os.environ["WORKBENCH_HOME"] = home
-        from workbench.config import RunConfig
-        from workbench.deploy import compare_deployments
-        from workbench.long_text import compare_long_text_modes, long_reviews_for_run
-        from workbench.runner import Runner
-        from workbench.store import RunStore
+        from workbench.core.config import RunConfig
+        from workbench.lab.deploy import compare_deployments
+        from workbench.lab.long_text import compare_long_text_modes, long_reviews_for_run
+        from workbench.core.runner import Runner
+        from workbench.core.store import RunStore
 
         store = RunStore()
         run_id = args.run

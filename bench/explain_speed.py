@@ -28,12 +28,12 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=20)
     args = parser.parse_args()
 
-    from workbench.config import RunConfig
-    from workbench.datasets import load_dataset
-    from workbench.explain import agreement, explain_text, warm_up
-    from workbench.predict import load_predictor
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.config import RunConfig
+    from workbench.core.datasets import load_dataset
+    from workbench.analysis.explain import agreement, explain_text, warm_up
+    from workbench.core.predict import load_predictor
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["WORKBENCH_HOME"] = home

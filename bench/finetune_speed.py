@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 
 
 def shared_split(n_train: int, n_test: int, seed: int = 0, dataset: str = "rotten_tomatoes"):
-    from workbench.datasets import load_dataset, split_dataset
+    from workbench.core.datasets import load_dataset, split_dataset
     ds = load_dataset(dataset)
     # the split the workbench makes for a run with this seed, so that all setups see the same examples
     return split_dataset(ds, val_fraction=0.1, test_fraction=n_test / len(ds), seed=seed, max_train_samples=n_train)
@@ -46,7 +46,7 @@ def plain_trainer(splits, tuned: bool, out: str, seed: int = 0) -> dict:
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer,
                               TrainingArguments)
 
-    from workbench.models import minilm_path
+    from workbench.core.pretrained import minilm_path
 
     torch.manual_seed(seed)
     tok = AutoTokenizer.from_pretrained(minilm_path())
@@ -78,10 +78,10 @@ def plain_trainer(splits, tuned: bool, out: str, seed: int = 0) -> dict:
 
 
 def workbench_default(splits, n_train: int, n_test: int, home: str, overrides: dict | None = None) -> dict:
-    from workbench.config import RunConfig
-    from workbench.datasets import load_dataset
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.config import RunConfig
+    from workbench.core.datasets import load_dataset
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     ds = load_dataset("rotten_tomatoes")
     cfg = RunConfig.from_flat(dataset="rotten_tomatoes", max_train_samples=n_train, test_fraction=n_test / len(ds),
@@ -136,7 +136,7 @@ def training_gflop(n_train: int, n_test: int, seed: int) -> float:
     """6 x (parameters outside the embeddings) x (tokens of one epoch, unpadded, truncated at 128), in GFLOP."""
     from transformers import AutoModel, AutoTokenizer
 
-    from workbench.models import minilm_path
+    from workbench.core.pretrained import minilm_path
 
     tok = AutoTokenizer.from_pretrained(minilm_path())
     body = sum(p.numel() for name, p in AutoModel.from_pretrained(minilm_path()).named_parameters()
@@ -210,7 +210,7 @@ def main() -> None:
 def report(timings: dict[str, list[dict]], per_seed: dict[str, list[dict]], peak: dict) -> None:
     """The table (times: means over every run; accuracy: mean over seeds), the ratios, the paired accuracy
     verdicts of the workbench against both baselines, and the share of the bf16 peak."""
-    from workbench.repeats import compare_paired
+    from workbench.analysis.stats import compare_paired
 
     names = list(timings)
     classic, tuned, ours = names[0], names[1], names[2]

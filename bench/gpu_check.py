@@ -47,8 +47,8 @@ def positive_int(text: str) -> int:
 
 
 def config_for(workload: str, device: str, sizes: dict):
-    from workbench.config import RunConfig
-    from workbench.datasets import load_dataset
+    from workbench.core.config import RunConfig
+    from workbench.core.datasets import load_dataset
 
     common = {"device": device, "seed": 0, "save_checkpoints": False, "save_model": False}
     if workload == "text":

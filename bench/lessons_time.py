@@ -59,7 +59,7 @@ def main() -> None:
             if lesson_id.startswith("llm."):    # SmolLM2 is unpacked once per machine (about 20 s), not per lesson
                 (Path(home) / "cache").mkdir()
                 (Path(home) / "cache" / "llm").symlink_to(llm_cache.name)
-                subprocess.run([sys.executable, "-c", "from workbench.llm import smollm_folder; smollm_folder()"],
+                subprocess.run([sys.executable, "-c", "from workbench.llm.causal_lm import smollm_folder; smollm_folder()"],
                                env=env, check=True, capture_output=True)
             started = time.perf_counter()
             done = subprocess.run([sys.executable, __file__, "--only", lesson_id], env=env, capture_output=True,

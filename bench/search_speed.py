@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def search(trials: int, steps: int, prune: bool, home: str) -> dict:
     import optuna
 
-    from workbench.config import RunConfig
-    from workbench.runner import Runner
-    from workbench.store import RunStore
-    from workbench.tuning import parse_space, tune
+    from workbench.core.config import RunConfig
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
+    from workbench.lab.tuning import parse_space, tune
 
     base = RunConfig.from_flat(dataset="breast_cancer", model="mlp", max_steps=steps, eval_every=max(steps // 6, 1),
                                log_every=5, save_checkpoints=False, save_model=False)

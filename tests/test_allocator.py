@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from workbench import allocator
+from workbench.speed import allocator
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")

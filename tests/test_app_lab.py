@@ -124,7 +124,7 @@ def test_stopping_a_job_stops_the_run_it_is_on_and_every_later_one(runner):
 
 
 def test_a_failing_job_keeps_its_error(runner):
-    from workbench.config import ConfigError
+    from workbench.core.config import ConfigError
     from workbench.ui.lab_jobs import LabJob
 
     def bad(tracked):
@@ -137,7 +137,7 @@ def test_a_failing_job_keeps_its_error(runner):
 
 @pytest.mark.parametrize("text, words", [("lr=1e-3,1e-2", "one value for lr"), ("lr=log:1e-4:1e-2", "one value")])
 def test_setting_b_takes_one_value_per_option(text, words):
-    from workbench.config import ConfigError
+    from workbench.core.config import ConfigError
     from workbench.ui.lab_training import parse_overrides
 
     assert parse_overrides("lr=1e-3\nstrategy=frozen") == {"lr": 1e-3, "strategy": "frozen"}
@@ -160,9 +160,9 @@ def test_server_wide_job_registries_keep_only_the_newest_ended_jobs():
 
 
 def test_the_search_tab_adds_to_a_shared_study_and_shows_every_workers_trials(tmp_path):
-    from workbench.runner import Runner
-    from workbench.store import RunStore
-    from workbench.tuning import parse_space, tune
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
+    from workbench.lab.tuning import parse_space, tune
 
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     other_worker = Runner(RunStore(tmp_path / "runs"))

@@ -2,10 +2,10 @@ import pytest
 import torch
 
 from conftest import tiny_tabular
-from workbench.budget import AUTO_MAX_EPOCHS, AUTO_MIN_STEPS, AUTO_PATIENCE, effective_train, resolve_budget
-from workbench.callbacks import KeepBestWeights
-from workbench.config import RunConfig, TrainConfig
-from workbench.training import planned_steps
+from workbench.core.budget import AUTO_MAX_EPOCHS, AUTO_MIN_STEPS, AUTO_PATIENCE, effective_train, resolve_budget
+from workbench.core.callbacks import KeepBestWeights
+from workbench.core.config import RunConfig, TrainConfig
+from workbench.core.training import planned_steps
 
 
 def test_a_large_training_set_gets_one_epoch():
@@ -45,7 +45,7 @@ def test_an_explicit_epochs_or_max_steps_always_wins(explicit):
 
 
 def test_the_config_accepts_no_epochs_and_rejects_a_non_positive_one():
-    from workbench.config import ConfigError
+    from workbench.core.config import ConfigError
 
     RunConfig.from_flat(epochs=None).validate()
     with pytest.raises(ConfigError, match="epochs must be positive"):
@@ -75,7 +75,7 @@ def test_keep_best_weights_leaves_the_last_weights_when_they_are_the_best():
 
 
 def test_a_run_without_a_budget_chooses_one_from_its_data_says_so_and_plans_it(runner):
-    from workbench.planning import plan_run
+    from workbench.lab.planning import plan_run
 
     cfg = tiny_tabular(max_steps=None, eval_every=None)   # wine: 8 steps an epoch, so the most epochs
     plan = plan_run(cfg)

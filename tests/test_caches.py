@@ -7,15 +7,15 @@ import time
 import numpy as np
 import pytest
 
-from workbench import datasets, inputs
-from workbench.datasets import dataset_fingerprint, load_dataset
+from workbench.core import datasets, inputs
+from workbench.core.datasets import dataset_fingerprint, load_dataset
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
     from transformers import AutoTokenizer
 
-    from workbench.models import minilm_path
+    from workbench.core.pretrained import minilm_path
     return AutoTokenizer.from_pretrained(minilm_path())
 
 
@@ -54,7 +54,7 @@ def test_tokenizer_fingerprint_is_stable_and_tells_tokenizers_apart(tokenizer):
     assert inputs.tokenizer_fingerprint(tokenizer) == before
     from transformers import AutoTokenizer
 
-    from workbench.models import minilm_path
+    from workbench.core.pretrained import minilm_path
     grown = AutoTokenizer.from_pretrained(minilm_path())
     grown.add_tokens(["spamword"])
     assert inputs.tokenizer_fingerprint(grown) != before

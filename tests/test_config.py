@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.config import ConfigError, RunConfig, all_options
+from workbench.core.config import ConfigError, RunConfig, all_options
 
 
 def test_import_is_light():
@@ -46,7 +46,7 @@ def test_unknown_option_is_named():
 
 
 def test_option_kinds_drive_the_generated_forms():
-    from workbench.config import option_kind
+    from workbench.core.config import option_kind
     kinds = {f.name: option_kind(f) for f in all_options()}
     assert kinds["hidden_sizes"] == ("ints", False) and kinds["max_steps"] == ("int", True)
     assert kinds["lr"] == ("float", True) and kinds["strategy"][0] == "choice"

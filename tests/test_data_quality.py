@@ -2,13 +2,13 @@ import numpy as np
 import pytest
 
 from workbench.cli import main
-from workbench.config import DataConfig, RunConfig
-from workbench.data_quality import (MemoEncoder, find_duplicates, make_encoder, normalize_text, precision_at_k,
+from workbench.core.config import DataConfig, RunConfig
+from workbench.lab.data_quality import (MemoEncoder, find_duplicates, make_encoder, normalize_text, precision_at_k,
                                     rank_label_noise)
-from workbench.datasets import Dataset, DatasetError, Splits, load_dataset, split_dataset
-from workbench.perturb import apply_perturbations
-from workbench.plots import fig_duplicate_summary, fig_label_noise
-from workbench.runner import prepare_splits
+from workbench.core.datasets import Dataset, DatasetError, Splits, load_dataset, split_dataset
+from workbench.core.perturb import apply_perturbations
+from workbench.analysis.plots import fig_duplicate_summary, fig_label_noise
+from workbench.core.runner import prepare_splits
 
 
 @pytest.fixture(scope="module")

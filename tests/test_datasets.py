@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from workbench.datasets import (REGISTRY, DatasetError, list_datasets, load_dataset, split_dataset, summarize)
+from workbench.core.datasets import (REGISTRY, DatasetError, list_datasets, load_dataset, split_dataset, summarize)
 
 
 @pytest.mark.parametrize("name, kind, n_classes, min_size", [
@@ -170,7 +170,7 @@ def test_identifier_and_free_text_columns_are_set_aside_with_a_note(tmp_path):
     ("MAX_FEATURE_BYTES", 1000, r"200 rows x 4 features would need 0.0 GB"),
 ])
 def test_too_wide_or_too_large_a_table_is_refused_before_it_is_encoded(tmp_path, monkeypatch, limit, value, words):
-    import workbench.datasets as datasets
+    import workbench.core.datasets as datasets
 
     def must_not_encode(*args, **kwargs):
         raise AssertionError("one-hot encoded before the check")

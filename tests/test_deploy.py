@@ -7,15 +7,15 @@ import torch
 
 from conftest import tiny_tabular
 from test_long_text import train_keyword_run
-from workbench import deploy
-from workbench.config import ConfigError
+from workbench.lab import deploy
+from workbench.core.config import ConfigError
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_text_model):
     """A 2-layer BERT that learned to spot a decisive word, and a tabular run (a wide MLP, so that weights
     dominate its file), both finished and stored in one place."""
-    from workbench.runner import Runner
+    from workbench.core.runner import Runner
 
     store, text_run = train_keyword_run(tmp_path_factory, tiny_text_model)
     snap = Runner(store).start(tiny_tabular(hidden_sizes=(256, 128), max_steps=12, precision="fp32")).wait(600)
@@ -71,7 +71,7 @@ def test_pruning_rejects_an_impossible_sparsity(trained):
 
 
 def test_compare_deployments_table_and_figure(trained):
-    from workbench.plots import fig_deployment
+    from workbench.analysis.plots import fig_deployment
 
     store, runs = trained
     table = deploy.compare_deployments(runs["tabular"], sparsity=0.5, max_examples=30, latency_examples=5,

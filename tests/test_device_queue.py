@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import tiny_tabular
-from workbench.device_queue import DeviceLock, process_alive, process_identity, process_start_time
+from workbench.core.device_queue import DeviceLock, process_alive, process_identity, process_start_time
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,7 @@ def test_a_run_whose_owner_pid_was_reused_shows_as_interrupted(store):
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
         store.create("r1", tiny_tabular().to_dict())
-        from workbench import events as ev
+        from workbench.core import events as ev
         store.append_event("r1", ev.RunQueued(config={}))
         owner = store.folder("r1") / "owner.json"
         identity = process_identity(sleeper.pid)
@@ -61,7 +61,7 @@ def test_a_run_whose_owner_pid_was_reused_shows_as_interrupted(store):
 
 def test_a_lock_left_by_a_killed_process_is_recovered(tmp_path):
     holder = _python(f"""
-        from workbench.device_queue import DeviceLock
+        from workbench.core.device_queue import DeviceLock
         import time
         lock = DeviceLock({str(tmp_path)!r})
         lock.acquire("held-by-child")
@@ -114,7 +114,7 @@ RUN_IN_CHILD = """
     import json, sys
     sys.path.insert(0, "tests")
     from conftest import tiny_tabular
-    from workbench.runner import start_run
+    from workbench.core.runner import start_run
     handle = start_run(tiny_tabular(max_steps={steps}, eval_every=None))
     print(handle.id, flush=True)
     snap = handle.wait()
@@ -130,7 +130,7 @@ def _interval(store, run_id: str) -> tuple[float, float]:
 
 
 def test_two_processes_never_train_at_once(tmp_path):
-    from workbench.store import RunStore
+    from workbench.core.store import RunStore
 
     children = [_python(RUN_IN_CHILD.format(steps=150), tmp_path, stdout=subprocess.PIPE, text=True)
                 for _ in range(2)]
@@ -144,8 +144,8 @@ def test_two_processes_never_train_at_once(tmp_path):
 
 
 def test_stop_reaches_a_run_owned_by_another_process(tmp_path):
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     child = _python(RUN_IN_CHILD.format(steps=100_000), tmp_path, stdout=subprocess.PIPE, text=True)
     try:
@@ -163,7 +163,7 @@ def test_stop_reaches_a_run_owned_by_another_process(tmp_path):
 
 @pytest.mark.parametrize("local_rank, queues", [(None, True), ("0", True), ("1", False), ("3", False)])
 def test_under_a_launcher_only_local_rank_zero_queues(monkeypatch, local_rank, queues):
-    from workbench.device_queue import queues_for_this_host
+    from workbench.core.device_queue import queues_for_this_host
 
     if local_rank is None:
         monkeypatch.delenv("LOCAL_RANK", raising=False)

@@ -1,4 +1,4 @@
-"""Where runs train and models predict (workbench.devices), the `device` run option, DataLoader workers for image
+"""Where runs train and models predict (workbench.core.devices), the `device` run option, DataLoader workers for image
 runs and bench/gpu_check.py. CUDA is simulated by monkeypatching `torch.cuda.is_available`: nothing here moves a
 tensor to a GPU, so it all runs on the CPU."""
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from conftest import tiny_tabular
-from workbench import devices
-from workbench.config import ConfigError, RunConfig
+from workbench.core import devices
+from workbench.core.config import ConfigError, RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,7 +105,7 @@ def test_the_autocast_context_on_the_cpu(monkeypatch):
 
 
 def test_training_precision_follows_the_runs_device(fake_cuda, monkeypatch):
-    from workbench import training
+    from workbench.core import training
 
     fast_cpu_bf16(monkeypatch, False)
     monkeypatch.setattr(training, "cpu_supports_fast_bf16", lambda: False)
@@ -130,7 +130,7 @@ def test_device_option_defaults_to_auto_and_round_trips():
 
 
 def test_device_option_is_validated(monkeypatch):
-    from workbench import config
+    from workbench.core import config
 
     with pytest.raises(ConfigError, match="device must be one of auto, cpu, cuda"):
         RunConfig.from_flat(device="gpu").validate()
@@ -159,9 +159,9 @@ def test_dataloader_workers(kind, device, cores, expected):
 
 
 def test_a_cpu_run_loads_data_in_the_training_process(no_cuda):
-    from workbench.models import build_for_training
-    from workbench.runner import prepare_splits
-    from workbench.training import build_trainer
+    from workbench.core.models import build_for_training
+    from workbench.core.runner import prepare_splits
+    from workbench.core.training import build_trainer
 
     cfg = tiny_tabular()
     splits = prepare_splits(cfg)
@@ -174,9 +174,9 @@ def test_an_image_run_on_a_gpu_asks_for_workers_and_pinned_memory(monkeypatch, n
     """The TrainingArguments an image run gets on CUDA, captured without building a CUDA Trainer."""
     import transformers
 
-    from workbench import training
-    from workbench.models import build_for_training
-    from workbench.runner import prepare_splits
+    from workbench.core import training
+    from workbench.core.models import build_for_training
+    from workbench.core.runner import prepare_splits
 
     class Captured(Exception):
         pass
@@ -216,7 +216,7 @@ def _png_folder(tmp_path: Path, n: int = 6) -> list[str]:
 def test_image_batches_from_worker_processes_equal_the_in_process_ones(tmp_path, source):
     from transformers import default_data_collator
 
-    from workbench.inputs import ImageSplit
+    from workbench.core.inputs import ImageSplit
 
     images = (np.random.default_rng(0).integers(0, 255, (6, 28, 28), dtype=np.uint8) if source == "arrays"
               else _png_folder(tmp_path))
@@ -239,9 +239,9 @@ def test_image_batches_from_worker_processes_equal_the_in_process_ones(tmp_path,
 
 
 def _tabular_predictor(precision: str):
-    from workbench.config import ModelConfig
-    from workbench.models import build_model
-    from workbench.predict import Predictor
+    from workbench.core.config import ModelConfig
+    from workbench.core.models import build_model
+    from workbench.core.predict import Predictor
 
     torch.manual_seed(0)
     built = build_model(ModelConfig(model="mlp", hidden_sizes=(32,)), 3, "tabular", in_features=5)
@@ -260,8 +260,8 @@ def test_a_bf16_run_predicts_in_fp32_on_a_cpu_without_fast_bf16(monkeypatch):
 
 
 def test_a_saved_model_loads_on_the_runs_device(tmp_path, no_cuda):
-    from workbench.models import save_model
-    from workbench.predict import predictor_from_folder
+    from workbench.core.models import save_model
+    from workbench.core.predict import predictor_from_folder
 
     predictor = _tabular_predictor("fp32")
     save_model(predictor.built, tmp_path / "model")

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from conftest import tiny_tabular
-from workbench.diagnosis import (KINDS, Diagnoser, Thresholds, check_diverging, check_exploding_gradient,
+from workbench.core.diagnosis import (KINDS, Diagnoser, Thresholds, check_diverging, check_exploding_gradient,
                                  check_nan, check_overfitting, check_plateau, diagnose)
 
 
@@ -109,7 +109,7 @@ def test_diagnoser_reports_a_kind_again_only_after_it_clears():
 
 
 def test_huge_learning_rate_run_is_diagnosed_live_logged_and_reloaded(runner, store):
-    from workbench.plots import fig_training_curves
+    from workbench.analysis.plots import fig_training_curves
     from workbench.ui.widgets import TrainingPanel
 
     seen = []
@@ -139,7 +139,7 @@ def test_huge_learning_rate_run_is_diagnosed_live_logged_and_reloaded(runner, st
 
 
 def test_curves_figure_without_notes_is_unchanged_and_several_runs_need_names():
-    from workbench.plots import fig_training_curves
+    from workbench.analysis.plots import fig_training_curves
 
     rows = healthy()
     assert [t.name for t in fig_training_curves(rows, diagnoses=[]).data] == \
@@ -172,7 +172,7 @@ def test_streamlit_live_panel_lists_the_notes_with_advice():
 
 
 def test_thresholds_that_cannot_work_are_refused():
-    from workbench.config import ConfigError
+    from workbench.core.config import ConfigError
 
     with pytest.raises(ConfigError, match="overfit_evals"):
         Thresholds(overfit_evals=0)

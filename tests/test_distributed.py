@@ -33,8 +33,8 @@ def summaries(stdout: str) -> list[dict]:
 
 def single_process_accuracy(cfg) -> float:
     """The same run in this process with the per-device batch doubled: the same effective batch."""
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     snap = Runner(RunStore(Path(os.environ["WORKBENCH_HOME"]) / "single")).start(
         cfg.replace(batch_size=cfg.train.batch_size * 2)).wait(TIMEOUT)
@@ -49,7 +49,7 @@ def seeded_tiny_bert(tmp_path_factory):
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from workbench.models import minilm_path
+    from workbench.core.pretrained import minilm_path
 
     folder = tmp_path_factory.mktemp("seeded_tiny_bert")
     tokenizer = AutoTokenizer.from_pretrained(minilm_path())
@@ -88,8 +88,8 @@ def test_a_text_run_of_two_processes_is_one_run(tmp_path, seeded_tiny_bert):
 def test_start_run_with_two_processes_launches_torchrun_and_follows_the_run(tmp_path):
     """start_run(..., processes=2) (here on a Runner of its own) runs `torchrun -m workbench train` with the run id
     it chose, and its handle follows the run from the events file: live steps, then finished, one folder."""
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     cfg = tiny_tabular(max_steps=None, epochs=3, eval_every=None, log_every=2)
     runner = Runner(RunStore(tmp_path / "runs"))
@@ -113,8 +113,8 @@ def test_start_run_with_two_processes_launches_torchrun_and_follows_the_run(tmp_
 def test_a_stop_reaches_every_process(tmp_path):
     """Stop on a launched run: the parent writes the stop file, the ranks agree at the next step, and both end
     (no rank left waiting in a collective); the run ends stopped, once."""
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     cfg = tiny_tabular(max_steps=20000, eval_every=None, log_every=1)
     runner = Runner(RunStore(tmp_path / "runs"))
@@ -129,9 +129,9 @@ def test_a_stop_reaches_every_process(tmp_path):
 
 
 def test_processes_are_checked_before_anything_is_written(tmp_path):
-    from workbench.config import ConfigError
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.config import ConfigError
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     runner = Runner(RunStore(tmp_path / "runs"))
     with pytest.raises(ConfigError, match="processes must be"):

@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from workbench.embeddings import Encoder, SimilarityIndex, top_k
-from workbench.plots import fig_embedding_scatter
-from workbench.pretrained import ModelUnavailableError, resolve_source
+from workbench.apps.embeddings import Encoder, SimilarityIndex, top_k
+from workbench.analysis.plots import fig_embedding_scatter
+from workbench.core.pretrained import ModelUnavailableError, resolve_source
 
 TEXTS = ["The cat sat quietly on the mat.", "Stock markets fell sharply this morning.",
          "How do I bake bread at home?", "The football match ended in a draw.",

@@ -1,4 +1,4 @@
-"""SHAP and LIME explanations (workbench.explain) on tiny predictors whose right answer is known."""
+"""SHAP and LIME explanations (workbench.analysis.explain) on tiny predictors whose right answer is known."""
 from __future__ import annotations
 
 import copy
@@ -11,7 +11,7 @@ import pytest
 
 from conftest_explain_helpers import (KEYWORD, KeywordTextPredictor, LinearTabularPredictor, QuadrantImagePredictor,
                                       minilm_tokenizer, quadrant_image)
-from workbench import explain as E
+from workbench.analysis import explain as E
 
 SENTENCE = "the plot felt slow but the acting was excellent and the music in every scene was lovely"
 ROW = [0.5, -0.5, 1.5, 0.2, 1.0]
@@ -45,7 +45,7 @@ def _json_roundtrip(expl):
 
 # ---------------------------------------------------------------------------------------------------------------
 def test_import_is_light():
-    code = ("import sys, workbench.explain; "
+    code = ("import sys, workbench.analysis.explain; "
             "print(','.join(m for m in ('shap', 'lime', 'torch', 'skimage', 'transformers', 'streamlit', "
             "'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -19,7 +19,7 @@ import pytest
 import workbench
 from workbench import RunConfig
 from workbench.cli import build_parser, config_from_args, main
-from workbench.export import NotExportable, changed_options, check_exportable, equivalent_code, export_run
+from workbench.core.export import NotExportable, changed_options, check_exportable, equivalent_code, export_run
 
 # ---------------------------------------------------------------- equivalent code
 
@@ -100,7 +100,7 @@ def _reviews_csv(path: Path, n: int = 160) -> str:
 @pytest.fixture(scope="module")
 def module_runner():
     """A runner on the session's WORKBENCH_HOME, where `python -m workbench export` looks for runs."""
-    from workbench.runner import Runner
+    from workbench.core.runner import Runner
     return Runner()
 
 
@@ -164,7 +164,7 @@ def test_text_model_folder_loads_with_the_auto_classes(text_export, module_runne
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from workbench.predict import load_predictor
+    from workbench.core.predict import load_predictor
 
     run_id, folder = text_export
     model = AutoModelForSequenceClassification.from_pretrained(folder / "model").eval()
@@ -181,8 +181,8 @@ def test_text_model_folder_loads_with_the_auto_classes(text_export, module_runne
 
 
 def test_table_export_reproduces_the_run_and_predicts_alike(table_export, module_runner):
-    from workbench.datasets import load_dataset
-    from workbench.predict import load_predictor
+    from workbench.core.datasets import load_dataset
+    from workbench.core.predict import load_predictor
 
     run_id, folder = table_export
     for script in (folder / "train.py", folder / "model" / "predict.py"):
@@ -255,7 +255,7 @@ def test_export_zip_holds_the_folder(table_export, module_runner):
     import io
     import zipfile
 
-    from workbench.export import export_zip
+    from workbench.core.export import export_zip
 
     run_id, _ = table_export
     names = zipfile.ZipFile(io.BytesIO(export_zip(run_id, module_runner.store))).namelist()

@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from workbench import fast_dropout
-from workbench.fast_dropout import (ATTENTION_NAME, FastDropout, attention_with_fast_dropout, keep_mask,
+from workbench.speed import fast_dropout
+from workbench.speed.fast_dropout import (ATTENTION_NAME, FastDropout, attention_with_fast_dropout, keep_mask,
                                     use_fast_dropout)
 
 
@@ -52,8 +52,8 @@ def test_swaps_every_plain_dropout_and_keeps_p():
 
 
 def test_text_models_use_it_when_switched_on_and_plain_dropout_by_default(tiny_text_model):
-    from workbench.config import ModelConfig
-    from workbench.models import build_model
+    from workbench.core.config import ModelConfig
+    from workbench.core.models import build_model
     built = build_model(ModelConfig(model=tiny_text_model, fast_dropout=True), 2, "text")
     dropouts = [m for m in built.module.modules() if isinstance(m, nn.Dropout)]
     assert dropouts and all(isinstance(m, FastDropout) for m in dropouts)
@@ -110,8 +110,8 @@ def test_attention_hands_anything_unusual_to_sdpa(monkeypatch):
 
 
 def test_text_models_train_with_the_fast_attention(tiny_text_model, monkeypatch, tmp_path):
-    from workbench.config import ModelConfig
-    from workbench.models import build_model, load_model, save_model
+    from workbench.core.config import ModelConfig
+    from workbench.core.models import build_model, load_model, save_model
 
     built = build_model(ModelConfig(model=tiny_text_model, fast_attention_dropout=True), 2, "text")
     assert built.module.hf.config._attn_implementation == ATTENTION_NAME

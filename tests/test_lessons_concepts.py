@@ -184,7 +184,7 @@ def test_truncated_minilm_keeps_the_bottom_layers(tmp_path, monkeypatch):
     from transformers import AutoModel
 
     from workbench.lessons.concepts import truncated_minilm
-    from workbench.models import minilm_path
+    from workbench.core.pretrained import minilm_path
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     assert truncated_minilm(6) == "minilm"
     with pytest.raises(ValueError, match="at least 1"):
@@ -232,7 +232,7 @@ def test_concept_7_places_the_vision_transformer_by_the_verdicts():
 def test_mnist_pixels_csv_splits_into_the_same_examples_as_mnist(tmp_path, monkeypatch):
     import numpy as np
 
-    from workbench.datasets import load_dataset, split_dataset
+    from workbench.core.datasets import load_dataset, split_dataset
     from workbench.lessons.concepts import mnist_pixels_csv
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     table, images = load_dataset(mnist_pixels_csv()), load_dataset("mnist")

@@ -110,7 +110,7 @@ def test_a_stopped_lesson_starts_no_more_trainings(monkeypatch):
         handle.stop()                      # the user pressed Stop as the first training began
 
     calls = []
-    monkeypatch.setattr("workbench.sft.train_sft", lambda *a, **k: calls.append(k["should_stop"]()) or pytest.fail(
+    monkeypatch.setattr("workbench.llm.sft.train_sft", lambda *a, **k: calls.append(k["should_stop"]()) or pytest.fail(
         "a training started after the stop"))
     ctx = LessonContext("llm.3", quick=True, seeds=(0, 1), on_start=on_start)
     partial = llm_common.sft_trials(ctx, {"response": {}, "all": {"loss_on": "all"}})

@@ -402,8 +402,8 @@ def test_pad_share_counts_padding_exactly():
 def test_head_initialisations_set_the_scale_they_name():
     import torch
 
-    from workbench.config import ModelConfig
-    from workbench.models import build_model, final_linear
+    from workbench.core.config import ModelConfig
+    from workbench.core.models import build_model, final_linear
 
     built = build_model(ModelConfig(model="mlp", hidden_sizes=(8,)), 3, "tabular", in_features=5)
     head = final_linear(built)

@@ -53,7 +53,7 @@ def test_an_out_of_memory_retry_bumps_the_attempt_so_the_browser_starts_its_curv
 def test_the_live_panel_draws_each_series_in_the_final_figures_colour():
     import re
 
-    from workbench.plots import SERIES_COLORS
+    from workbench.analysis.plots import SERIES_COLORS
     from workbench.ui.live_component import JS
 
     drawn = dict(re.findall(r'key: "(\w+)", color: "(#[0-9A-Fa-f]{6})"', JS))

@@ -5,9 +5,9 @@ import json
 import pytest
 import torch
 
-from workbench.instructions import TASKS, build_task, score_answers
-from workbench.llm import IGNORE, Decoding, LLMError, Pair, collate, encode_pair, generate
-from workbench.sft import SFTConfig, apply_sft_strategy, train_sft
+from workbench.llm.instructions import TASKS, build_task, score_answers
+from workbench.llm.causal_lm import IGNORE, Decoding, LLMError, Pair, collate, encode_pair, generate
+from workbench.llm.sft import SFTConfig, apply_sft_strategy, train_sft
 
 
 PAIR = Pair("Is this text message spam? Answer with one word: spam or ham.\n\nMessage: WIN a prize now", "spam")
@@ -69,7 +69,7 @@ def test_instruction_sets_are_written_from_the_shipped_data():
 
 
 def test_lora_trains_only_adapters_and_last_n_only_the_top_layers(tiny_llm_folder):
-    from workbench.llm import load_causal_lm
+    from workbench.llm.causal_lm import load_causal_lm
 
     lora = apply_sft_strategy(load_causal_lm(tiny_llm_folder)[0], SFTConfig(strategy="lora"))
     trainable = {n for n, p in lora.named_parameters() if p.requires_grad}
@@ -108,7 +108,7 @@ def test_a_short_sft_run_lowers_the_loss_and_reports_live_rows(tiny_llm):
 
 @pytest.mark.slow
 def test_lora_on_the_real_smollm2_learns_the_answer_format_offline(tmp_path, monkeypatch):
-    from workbench.llm import load_causal_lm
+    from workbench.llm.causal_lm import load_causal_lm
 
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     model, tokenizer = load_causal_lm()
@@ -130,7 +130,7 @@ def test_the_sft_command_trains_and_prints_its_scores(tiny_llm_folder, capsys):
 
 
 def test_uploaded_pairs_load_from_csv_and_jsonl(tmp_path):
-    from workbench.instructions import load_pairs
+    from workbench.llm.instructions import load_pairs
 
     csv = tmp_path / "pairs.csv"
     csv.write_text('prompt,response\n"Capital of France?",Paris\n"2+2?",4\n')
@@ -153,7 +153,7 @@ def test_uploaded_pairs_load_from_csv_and_jsonl(tmp_path):
     ("one.csv", "prompt,response\nq,a\n", "holds 1 pair"),
 ])
 def test_bad_pair_files_say_what_is_wrong(tmp_path, name, content, message):
-    from workbench.instructions import load_pairs
+    from workbench.llm.instructions import load_pairs
 
     path = tmp_path / name
     path.write_text(content)
@@ -162,7 +162,7 @@ def test_bad_pair_files_say_what_is_wrong(tmp_path, name, content, message):
 
 
 def test_the_format_change_is_a_paired_verdict_over_prompts():
-    from workbench.instructions import format_change
+    from workbench.llm.instructions import format_change
 
     rows = [{"base": "It is spam.", "fine-tuned": "spam"}] * 5 + [{"base": "ham", "fine-tuned": "ham"}]
     change = format_change(rows, "sms_verdict")
@@ -174,8 +174,8 @@ def test_the_format_change_is_a_paired_verdict_over_prompts():
 def test_sft_waits_for_the_hosts_device_lock(tiny_llm, capsys):
     import threading
 
-    from workbench.device_queue import DeviceLock
-    from workbench.store import workbench_home
+    from workbench.core.device_queue import DeviceLock
+    from workbench.core.store import workbench_home
 
     model, tokenizer = tiny_llm
     holder = DeviceLock(workbench_home() / "locks")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench.instructions import build_corpus
-from workbench.llm import LLMError
-from workbench.llm_runs import LLMRuns, LLMRunSpec, chat
+from workbench.llm.instructions import build_corpus
+from workbench.llm.causal_lm import LLMError
+from workbench.llm.runs import LLMRuns, LLMRunSpec, chat
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,8 +60,8 @@ def test_a_stop_ends_training_at_the_end_of_the_current_step(tiny_llm_folder, tm
 
 
 def test_a_stop_while_waiting_for_the_device_trains_nothing(tiny_llm_folder, tmp_path):
-    from workbench.device_queue import DeviceLock
-    from workbench.store import workbench_home
+    from workbench.core.device_queue import DeviceLock
+    from workbench.core.store import workbench_home
 
     lock = DeviceLock(workbench_home() / "locks")
     assert lock.acquire("a test holding the device")
@@ -89,7 +89,7 @@ def test_speed_counts_training_steps_apart_from_evaluations_and_answering(finish
 
 
 def test_continued_pretraining_lowers_the_perplexity_of_held_out_domain_text(tiny_llm):
-    from workbench.sft import SFTConfig, pack_text, train_text
+    from workbench.llm.sft import SFTConfig, pack_text, train_text
 
     model, tokenizer = tiny_llm
     corpus = build_corpus("sms_spam", 48, 16)
@@ -103,7 +103,7 @@ def test_continued_pretraining_lowers_the_perplexity_of_held_out_domain_text(tin
 
 
 def test_continued_pretraining_needs_text(tiny_llm):
-    from workbench.sft import pack_text
+    from workbench.llm.sft import pack_text
 
     with pytest.raises(ValueError, match="tabular"):
         build_corpus("wine", 10)
@@ -186,7 +186,7 @@ def test_the_page_starts_a_run_shows_it_and_chats_with_both_models(tiny_llm_fold
 
 
 def test_hub_instruction_sets_load_by_the_datasets_library_with_guessed_columns(tmp_path):
-    from workbench.instructions import load_hub_pairs, split_pairs
+    from workbench.llm.instructions import load_hub_pairs, split_pairs
 
     folder = tmp_path / "alpaca_like"
     folder.mkdir()
@@ -209,7 +209,7 @@ def test_hub_instruction_sets_load_by_the_datasets_library_with_guessed_columns(
 
 def test_a_run_on_uploaded_pairs_is_scored_by_exact_match_and_a_bad_file_is_refused_at_once(tiny_llm_folder,
                                                                                             tmp_path):
-    from workbench.llm_runs import FILE_TASK
+    from workbench.llm.runs import FILE_TASK
 
     good = tmp_path / "pairs.csv"
     good.write_text("prompt,response\n" + "".join(f"Say {i}.,{i}\n" for i in range(12)))

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from conftest import tiny_tabular
-from workbench.config import ConfigError
-from workbench.long_text import long_reviews, predict_long, text_windows
+from workbench.core.config import ConfigError
+from workbench.lab.long_text import long_reviews, predict_long, text_windows
 
 FILLER = ("the film a story of and scene with cast its plot music then camera light this that some "
           "room city long short night day").split()
@@ -34,8 +34,8 @@ def keyword_csv(folder, n: int = 480, seed: int = 0):
 
 def train_keyword_run(tmp_path_factory, model_folder):
     """(store, run id) of a tiny BERT fine-tuned on `keyword_csv`; it learns the task in a few seconds."""
-    from workbench.runner import Runner
-    from workbench.store import RunStore
+    from workbench.core.runner import Runner
+    from workbench.core.store import RunStore
 
     folder = tmp_path_factory.mktemp("keywords")
     store = RunStore()       # under the session's WORKBENCH_HOME, where the command line looks
@@ -54,7 +54,7 @@ def keyword_run(tmp_path_factory, tiny_text_model):
 
 @pytest.fixture(scope="module")
 def predictor(keyword_run):
-    from workbench.predict import load_predictor
+    from workbench.core.predict import load_predictor
     store, run_id = keyword_run
     return load_predictor(run_id, store)
 
@@ -124,7 +124,7 @@ def test_long_reviews_end_with_the_decisive_snippet():
 
 
 def test_compare_long_text_modes(keyword_run):
-    from workbench.long_text import compare_long_text_modes
+    from workbench.lab.long_text import compare_long_text_modes
 
     store, run_id = keyword_run
     texts, labels = zip(*[long_pair(seed) for seed in range(4)])

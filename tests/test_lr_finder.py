@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from conftest import tiny_tabular
-from workbench.config import ConfigError
-from workbench.lr_finder import find_lr
-from workbench.plots import fig_lr_finder
+from workbench.core.config import ConfigError
+from workbench.lab.lr_finder import find_lr
+from workbench.analysis.plots import fig_lr_finder
 
 
 def test_range_test_records_the_curve_and_suggests_a_rate_inside_the_range():
-    from workbench.store import RunStore
+    from workbench.core.store import RunStore
 
     runs_before = RunStore().run_ids()
     result = find_lr(tiny_tabular(), start_lr=1e-5, end_lr=10.0, steps=40)

@@ -1,4 +1,4 @@
-"""workbench.metrics against scikit-learn itself and against small hand computations."""
+"""workbench.analysis.metrics against scikit-learn itself and against small hand computations."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import pytest
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 
-from workbench import metrics as M
+from workbench.analysis import metrics as M
 
 
 def random_predictions(n: int, n_classes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.config import ConfigError, ModelConfig
-from workbench.models import (apply_strategy, block_learning_rates, build_model, load_model, parameter_counts,
+from workbench.core.config import ConfigError, ModelConfig
+from workbench.core.models import (apply_strategy, block_learning_rates, build_model, load_model, parameter_counts,
                               save_model, set_trainable_blocks)
 
 
@@ -129,7 +129,7 @@ def test_a_hub_model_that_is_not_here_names_the_way_out():
 
 
 def test_the_tiny_vision_transformer_is_an_image_model_that_trains_saves_and_reloads(tmp_path):
-    from workbench.models import VIT, model_kind
+    from workbench.core.models import VIT, model_kind
     assert model_kind(VIT) == "image"
     built = build_model(ModelConfig(model=VIT, pretrained=False), 10, "image", image_size=28)
     assert 50_000 < parameter_counts(built.module)["total"] < 500_000 and not built.notes

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from workbench import openmp
+from workbench.speed import openmp
 
 ROOT = Path(__file__).resolve().parents[1]
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/<pid>/maps")
 
 COUNT_THREADS = """
 import os, torch
-from workbench.openmp import release_thread_team
+from workbench.speed.openmp import release_thread_team
 torch.set_num_threads(2)
 count = lambda: len(os.listdir("/proc/self/task"))
 before = count()
@@ -60,11 +60,11 @@ def test_without_proc_nothing_is_released(monkeypatch):
 
 
 def test_runner_releases_the_callers_team_and_its_own_after_each_run(runner, monkeypatch):
-    import workbench.runner
+    import workbench.core.runner
     from conftest import tiny_tabular
 
     released_in = []
-    monkeypatch.setattr(workbench.runner, "release_thread_team",
+    monkeypatch.setattr(workbench.core.runner, "release_thread_team",
                         lambda: released_in.append(threading.current_thread().name) or True)
     snap = runner.start(tiny_tabular()).wait(120)
     assert snap["status"] == "finished", snap["error"]

@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from conftest import tiny_tabular
-from workbench.augment import SYNONYMS, augment_images, augment_text, augment_texts
-from workbench.config import ConfigError, DataConfig, RunConfig
-from workbench.datasets import load_dataset, split_dataset
-from workbench.inputs import ImageSplit
-from workbench.perturb import apply_perturbations
-from workbench.runner import prepare_splits
+from workbench.core.augment import SYNONYMS, augment_images, augment_text, augment_texts
+from workbench.core.config import ConfigError, DataConfig, RunConfig
+from workbench.core.datasets import load_dataset, split_dataset
+from workbench.core.inputs import ImageSplit
+from workbench.core.perturb import apply_perturbations
+from workbench.core.runner import prepare_splits
 
 
 def _splits(dataset="breast_cancer", seed=0, **data):
@@ -136,7 +136,7 @@ def test_synonym_groups_do_not_overlap():
 
 
 def test_near_duplicate_leakage_edits_the_copies_in_turn_and_records_their_kinds():
-    from workbench.data_quality import normalize_text
+    from workbench.lab.data_quality import normalize_text
 
     clean = _splits("rotten_tomatoes", max_train_samples=60, max_eval_samples=40)
     leaky = _splits("rotten_tomatoes", max_train_samples=60, max_eval_samples=40, leak_fraction=0.2,

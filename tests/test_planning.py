@@ -4,7 +4,7 @@ import torch
 
 from conftest import tiny_tabular
 from workbench import RunConfig
-from workbench.planning import activation_bytes_per_example, plan_run
+from workbench.lab.planning import activation_bytes_per_example, plan_run
 
 
 def memory(cfg: RunConfig) -> dict:
@@ -55,8 +55,8 @@ def test_too_large_a_batch_warns_with_what_to_change(tiny_text_model):
 
 def test_tabular_activation_formula_matches_what_autograd_keeps():
     """The MLP's formula is exact: compare with the bytes of the tensors saved for backward in one real step."""
-    from workbench.models import TabularMLP
-    from workbench.runner import prepare_splits
+    from workbench.core.models import TabularMLP
+    from workbench.core.runner import prepare_splits
 
     cfg = tiny_tabular(hidden_sizes=(64, 32))
     train = prepare_splits(cfg).train

@@ -1,4 +1,4 @@
-"""workbench.plots: each figure's traces, axis titles and colours, from small made-up inputs."""
+"""workbench.analysis.plots: each figure's traces, axis titles and colours, from small made-up inputs."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +7,8 @@ import pytest
 import sklearn.manifold  # noqa: F401  (loads scikit-learn's OpenMP runtime, so threadpool_limits below reaches it)
 from threadpoolctl import threadpool_limits
 
-from workbench import metrics as M
-from workbench import plots as P
+from workbench.analysis import metrics as M
+from workbench.analysis import plots as P
 
 NAMES = ["cat", "dog", "owl", "fox"]
 

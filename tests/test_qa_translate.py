@@ -8,10 +8,10 @@ import string
 import numpy as np
 import pytest
 
-from workbench.pretrained import ModelUnavailableError
-from workbench.qa import (QA_EXAMPLES, TRAINED_QA_MODEL, QuestionAnswerer, compare_qa_heads, normalize_answer,
+from workbench.core.pretrained import ModelUnavailableError
+from workbench.apps.qa import (QA_EXAMPLES, TRAINED_QA_MODEL, QuestionAnswerer, compare_qa_heads, normalize_answer,
                           score_answers, token_f1)
-from workbench.translate import DEFAULT_TRANSLATION_MODEL, Translator
+from workbench.apps.translate import DEFAULT_TRANSLATION_MODEL, Translator
 
 # ---------------------------------------------------------------- question answering
 
@@ -23,7 +23,7 @@ def marker_qa_model(tmp_path_factory):
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
 
-    from workbench.models import minilm_path
+    from workbench.core.pretrained import minilm_path
 
     tokenizer = AutoTokenizer.from_pretrained(minilm_path())
     torch.manual_seed(0)
@@ -69,7 +69,7 @@ def test_untrained_head_answers_at_chance_and_the_trained_model_needs_the_hub(ti
 
 
 def test_untrained_minilm_head_returns_spans_inside_each_context():
-    from workbench.qa import untrained_head_answerer
+    from workbench.apps.qa import untrained_head_answerer
 
     answerer = untrained_head_answerer("minilm", seed=0)
     scored = score_answers(answerer, QA_EXAMPLES[:4])
@@ -222,7 +222,7 @@ def test_an_unreachable_hub_fails_at_once_with_the_reason(monkeypatch):
     import huggingface_hub
     from huggingface_hub import constants
 
-    from workbench.pretrained import hub_reachable
+    from workbench.core.pretrained import hub_reachable
 
     with socket.socket() as s:            # a port nothing listens on
         s.bind(("127.0.0.1", 0))

@@ -45,7 +45,7 @@ def test_verbose_keeps_the_libraries_defaults():
     import logging
     loud = {"hf_verbosity": logging.WARNING, "hf_bars": True, "ds_bars": True, "hub_bars": True}
     assert probe(WORKBENCH_VERBOSE="1") == loud
-    assert probe(after="from workbench.quiet import loud_third_party; loud_third_party()") == loud
+    assert probe(after="from workbench.core.quiet import loud_third_party; loud_third_party()") == loud
 
 
 def test_a_users_own_choice_is_left_alone():

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.datasets import DatasetError
-from workbench.embeddings import Encoder
-from workbench.movielens import load_movielens_100k
-from workbench.recommend import LMRecommender, evaluate_recommender, hold_out, recency_weights
+from workbench.core.datasets import DatasetError
+from workbench.apps.embeddings import Encoder
+from workbench.apps.movielens import load_movielens_100k
+from workbench.apps.recommend import LMRecommender, evaluate_recommender, hold_out, recency_weights
 
 METHODS = ["flm (mean profile)", "popularity", "random", "flm (recency half-life 3)"]
 
@@ -105,7 +105,7 @@ def test_missing_package_gives_the_install_command(monkeypatch):
 
 
 def test_bad_settings_are_named_before_any_embedding(movielens):
-    from workbench.recommend import check_evaluation_settings, keep_liked
+    from workbench.apps.recommend import check_evaluation_settings, keep_liked
 
     for settings, words in (((0, 1, None), "k must be"), ((10, 0, None), "holdout must be"),
                             ((10, 1, 0), "max_users must be at least 1")):

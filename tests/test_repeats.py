@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from conftest import tiny_tabular
-from workbench.plots import fig_band
-from workbench.repeats import compare_paired, cross_validate, repeat_seeds, t_half_widths, t_interval
+from workbench.analysis.plots import fig_band
+from workbench.analysis.stats import compare_paired, t_half_widths, t_interval
+from workbench.lab.repeats import cross_validate, repeat_seeds
 
 
 def test_cross_validation_runs_one_fold_each_and_scores_validation(runner):
@@ -100,8 +101,8 @@ def test_cli_cv_and_repeat_print_mean_and_spread(capsys):
 
 
 def test_one_run_against_a_baseline_needs_an_interval_that_excludes_it():
-    from workbench.experiments import compare_sentence
-    from workbench.repeats import wilson_interval
+    from workbench.lab.experiments import compare_sentence
+    from workbench.analysis.stats import wilson_interval
 
     low, high = wilson_interval(0.575, 120)                    # notebook 01's quick run: 6 steps, 120 test reviews
     assert low < 0.5 < high                                     # ... inside the noise of a coin-flip baseline

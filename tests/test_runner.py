@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import tiny_tabular
-from workbench.config import ConfigError
-from workbench.datasets import DatasetError
+from workbench.core.config import ConfigError
+from workbench.core.datasets import DatasetError
 
 
 def test_event_sequence_of_a_finished_run(runner, store):
@@ -28,8 +28,8 @@ def test_event_sequence_of_a_finished_run(runner, store):
 
 
 def test_finished_run_saves_everything_needed_to_reload(runner, store):
-    from workbench.predict import load_predictor
-    from workbench.datasets import load_dataset
+    from workbench.core.predict import load_predictor
+    from workbench.core.datasets import load_dataset
 
     handle = runner.start(tiny_tabular())
     assert handle.wait(120)["status"] == "finished"
@@ -99,7 +99,7 @@ def test_dead_owner_shows_interrupted_and_resumes_from_checkpoint(runner, store)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     owner = store.folder(handle.id) / "owner.json"
     owner.write_text(json.dumps({**json.loads(owner.read_text()), "pid": int(dead.stdout)}))
-    from workbench.runner import Runner
+    from workbench.core.runner import Runner
     fresh = Runner(store)                      # a restarted process
     listed = {s["id"]: s for s in fresh.list_runs()}
     assert listed[handle.id]["status"] == "interrupted"
@@ -120,8 +120,8 @@ def test_text_run_with_a_local_model_folder(runner, tiny_text_model):
     assert snap["status"] == "finished", snap["error"]
     assert snap["dataset"]["kind"] == "text" and snap["precision"] == "fp32"
     # Saved predictions must belong to the rows they are stored with (length-grouped evaluation once broke this).
-    from workbench.datasets import load_dataset
-    from workbench.predict import load_predictor
+    from workbench.core.datasets import load_dataset
+    from workbench.core.predict import load_predictor
     saved = runner.store.load_predictions(snap["id"], "test")
     texts = load_dataset("rotten_tomatoes").take(saved["ids"]).x
     fresh = load_predictor(snap["id"], runner.store).predict_proba(texts)
@@ -152,8 +152,8 @@ def test_training_options_run(runner, options):
 
 
 def test_predictors_across_training_and_explanations(runner):
-    from workbench.explain import explain_across_checkpoints
-    from workbench.predict import predictors_across_training
+    from workbench.analysis.explain import explain_across_checkpoints
+    from workbench.core.predict import predictors_across_training
 
     cfg = tiny_tabular(dataset="breast_cancer", max_steps=None, epochs=3, eval_every=None, save_checkpoints=True)
     handle = runner.start(cfg)
@@ -189,7 +189,7 @@ def memory_limit(monkeypatch):
     """Training steps on more than `limit["examples"]` examples raise a real torch.OutOfMemoryError, as a GPU with
     too little memory would; evaluation (no gradients) is spared. The model still trains for real after it."""
     import torch
-    from workbench import training
+    from workbench.core import training
 
     limit = {"examples": 8}
     real_make_loss = training.make_loss
@@ -227,7 +227,7 @@ def test_out_of_memory_retries_with_half_the_batch_and_the_same_effective_batch(
 
 
 def test_out_of_memory_gives_up_after_three_retries(runner, memory_limit):
-    from workbench.runner import MAX_OOM_RETRIES, halved_batch
+    from workbench.core.runner import MAX_OOM_RETRIES, halved_batch
 
     memory_limit["examples"] = 0
     snap = runner.start(tiny_tabular(batch_size=16)).wait(120)
@@ -249,7 +249,7 @@ def test_gradient_accumulation_trains_like_the_larger_batch(runner):
 
 def test_which_errors_count_as_out_of_memory():
     import torch
-    from workbench.runner import is_out_of_memory
+    from workbench.core.runner import is_out_of_memory
 
     assert is_out_of_memory(torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
     assert is_out_of_memory(RuntimeError("[enforce fail at alloc_cpu.cpp:119] DefaultCPUAllocator: can't allocate "

@@ -43,7 +43,7 @@ def mean_train_loss(snap: dict) -> float:
 
 
 def steps_per_epoch(cfg) -> int:
-    from workbench.runner import prepare_splits
+    from workbench.core.runner import prepare_splits
     return math.ceil(len(prepare_splits(cfg).train) / cfg.train.batch_size)
 
 
@@ -69,7 +69,7 @@ class StopClock:
 def loss_hook(monkeypatch):
     """`loss_hook["train"]` / `["eval"]`: called before each training / no-gradient loss computation with the
     number of such calls so far; may return a loss to use instead of the real one."""
-    from workbench import training
+    from workbench.core import training
 
     hooks = {"train": None, "eval": None, "calls": {"train": 0, "eval": 0}}
     real_make_loss = training.make_loss
@@ -91,7 +91,7 @@ def loss_hook(monkeypatch):
 @pytest.fixture
 def predicting(monkeypatch):
     """`predicting.is_set()` while the runner computes the final predictions."""
-    from workbench import training
+    from workbench.core import training
 
     flag, real_predict = threading.Event(), training.predict_probs
 
@@ -110,7 +110,7 @@ def predicting(monkeypatch):
 def test_stop_during_set_up_ends_before_training(runner, store, monkeypatch, tiny_text_model, phase):
     """A stop right after the model is built, or after the training split is tokenized, ends the run before the
     next set-up phase; nothing is trained or saved."""
-    from workbench import models, training
+    from workbench.core import models, training
 
     clock, calls = StopClock(runner), []
     module, name = (models, "build_for_training") if phase == "model" else (training, "torch_split")
@@ -254,7 +254,7 @@ def test_finished_and_failed_runs_refuse_to_resume(runner):
 
 def test_cli_resume_explains_a_refusal(capsys):
     from workbench.cli import main
-    from workbench.runner import get_runner
+    from workbench.core.runner import get_runner
 
     snap = get_runner().start(tiny_tabular()).wait(120)
     assert main(["resume", snap["id"]]) == 2
@@ -273,7 +273,7 @@ def test_nan_validation_loss_fails_as_divergence(runner, loss_hook):
 
 
 def test_nan_logits_in_the_final_predictions_fail_as_divergence(runner, monkeypatch, predicting):
-    from workbench import models
+    from workbench.core import models
 
     real_build = models.build_for_training
 

@@ -6,8 +6,8 @@ import optuna
 import pytest
 
 from conftest import tiny_tabular
-from workbench.config import ConfigError
-from workbench.tuning import best_summary, check_space, parse_space, study_figures, trials_table, tune
+from workbench.core.config import ConfigError
+from workbench.lab.tuning import best_summary, check_space, parse_space, study_figures, trials_table, tune
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -142,13 +142,13 @@ def test_on_start_hears_of_every_trial_run_and_can_stop_it(runner, tmp_path):
     ("sqlite:////no/such/folder/studies.db", "unable to open database file"),
 ])
 def test_a_bad_storage_url_is_a_config_error(url, words):
-    from workbench.tuning import open_storage
+    from workbench.lab.tuning import open_storage
     with pytest.raises(ConfigError, match=words.replace("(", "\\(")):
         open_storage(url)
 
 
 def test_open_storage_takes_a_sqlite_url(tmp_path):
-    from workbench.tuning import open_storage
+    from workbench.lab.tuning import open_storage
     storage = open_storage(f"sqlite:///{tmp_path / 'studies.db'}")
     assert isinstance(storage, optuna.storages.RDBStorage) and (tmp_path / "studies.db").exists()
     in_memory = optuna.storages.InMemoryStorage()
@@ -159,6 +159,6 @@ def test_a_missing_database_driver_names_the_package():
     import importlib.util
     if importlib.util.find_spec("psycopg2"):
         pytest.skip("psycopg2 is installed here")
-    from workbench.tuning import open_storage
+    from workbench.lab.tuning import open_storage
     with pytest.raises(ConfigError, match="psycopg2.*pip install -r requirements-postgres.txt"):
         open_storage("postgresql+psycopg2://user:pw@localhost/db")

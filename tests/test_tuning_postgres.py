@@ -65,7 +65,7 @@ def test_two_workers_share_one_study_on_a_fresh_database(database, tmp_path):
 
 
 def test_a_worker_killed_mid_trial_leaves_its_trial_failed(database, tmp_path):
-    from workbench.tuning import GRACE_SECONDS
+    from workbench.lab.tuning import GRACE_SECONDS
 
     doomed = _worker(database, tmp_path, trials=1, max_steps=100_000)
     deadline = time.time() + 120

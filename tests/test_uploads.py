@@ -5,9 +5,9 @@ import zipfile
 import pytest
 from PIL import Image
 
-from workbench import uploads
-from workbench.datasets import load_dataset
-from workbench.uploads import save_upload
+from workbench.core import uploads
+from workbench.core.datasets import load_dataset
+from workbench.core.uploads import save_upload
 
 
 @pytest.fixture(autouse=True)

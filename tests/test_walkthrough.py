@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from workbench import lessons
-from workbench.lessons import walkthrough as wt
+from workbench.ui import walkthrough as wt
 from workbench.lessons.base import Outcome
 
 ROOT = Path(__file__).resolve().parents[1]

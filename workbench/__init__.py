@@ -4,15 +4,16 @@
 """
 from __future__ import annotations
 
-from .config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig
-from .quiet import quiet_third_party
+from .core.config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig
+from .core.quiet import quiet_third_party
 
-quiet_third_party()   # no library load reports or progress bars unless WORKBENCH_VERBOSE=1 (workbench/quiet.py)
+quiet_third_party()   # no library load reports or progress bars unless WORKBENCH_VERBOSE=1 (workbench/core/quiet.py)
 
 __all__ = ["RunConfig", "DataConfig", "ModelConfig", "TrainConfig", "ConfigError", "start_run", "get_runner",
            "RunStore", "load_predictor"]
 
-_LAZY = {"start_run": "runner", "get_runner": "runner", "RunStore": "store", "load_predictor": "predict"}
+_LAZY = {"start_run": "core.runner", "get_runner": "core.runner", "RunStore": "core.store",
+         "load_predictor": "core.predict"}
 
 
 def __getattr__(name: str):

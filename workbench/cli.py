@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-from .config import ConfigError, RunConfig, all_options, option_kind
+from .core.config import ConfigError, RunConfig, all_options, option_kind
 
 ALIASES = {"label_column": ["--target"]}
 
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.verbose:
-        from .quiet import loud_third_party
+        from .core.quiet import loud_third_party
         loud_third_party()
     try:
         return {"train": _train, "plan": _plan, "resume": _resume, "runs": _runs, "datasets": _datasets,
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(args) -> int:
-    from .runner import start_run
+    from .core.runner import start_run
     cfg = config_from_args(args)
     if args.config:
         from pathlib import Path
@@ -145,7 +145,7 @@ def _train(args) -> int:
 
 
 def _resume(args) -> int:
-    from .runner import get_runner
+    from .core.runner import get_runner
     return _follow(get_runner().resume(args.run_id), args.json)
 
 
@@ -153,7 +153,7 @@ def _follow(handle, as_json: bool) -> int:
     """Show a progress bar until the run ends; Ctrl-C stops the run cooperatively and keeps its folder."""
     from tqdm import tqdm
 
-    from .distributed import is_main_process
+    from .core.distributed import is_main_process
 
     main = is_main_process()   # under torchrun only rank 0 shows progress and prints the summary
     as_json = as_json or not main
@@ -178,7 +178,7 @@ def _follow(handle, as_json: bool) -> int:
 
 
 def _print_resume_hint(run_id: str) -> None:
-    from .runner import get_runner
+    from .core.runner import get_runner
 
     if get_runner().store.last_checkpoint(run_id) is not None:
         print(f"resume it with: python -m workbench resume {run_id}", file=sys.stderr)
@@ -236,7 +236,7 @@ def _format_summary(s: dict) -> str:
 
 
 def _plan(args) -> int:
-    from .planning import format_bytes, plan_run
+    from .lab.planning import format_bytes, plan_run
     plan = plan_run(config_from_args(args))
     memory = plan["memory"]
     if args.json:
@@ -258,7 +258,7 @@ def _plan(args) -> int:
 
 
 def _runs(args) -> int:
-    from .runner import get_runner
+    from .core.runner import get_runner
     for snap in get_runner().list_runs():
         row = run_summary(snap)
         if args.json:
@@ -273,7 +273,7 @@ def _runs(args) -> int:
 
 
 def _datasets(args) -> int:
-    from .datasets import list_datasets
+    from .core.datasets import list_datasets
     for d in list_datasets():
         print(f"{d['name']:<16} {d['kind']:<8} {d['description']}")
     return 0
@@ -287,7 +287,7 @@ def _add_export_parser(sub) -> None:
 
 
 def _export(args) -> int:
-    from .export import export_run
+    from .core.export import export_run
     folder = export_run(args.run_id, args.to)
     print(f"exported run {args.run_id} to {folder}: train.py, data/, model/, README.md, config.json, metrics.json")
     print(f"reproduce it with: cd {folder} && python train.py")
@@ -295,7 +295,7 @@ def _export(args) -> int:
 
 
 def _tune(args) -> int:
-    from .tuning import best_summary, parse_space, trials_table, tune
+    from .lab.tuning import best_summary, parse_space, trials_table, tune
     study = tune(config_from_args(args), parse_space(args.space), sampler=args.sampler, n_trials=args.trials,
                  metric=args.metric, storage=args.storage, study_name=args.study, prune=args.prune,
                  seed=args.sampler_seed)
@@ -316,7 +316,7 @@ def _tune(args) -> int:
 def write_study_plots(study, folder: str) -> list[str]:
     from pathlib import Path
 
-    from .tuning import study_figures
+    from .lab.tuning import study_figures
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -327,12 +327,12 @@ def write_study_plots(study, folder: str) -> list[str]:
 
 
 def _cv(args) -> int:
-    from .repeats import cross_validate
+    from .lab.repeats import cross_validate
     return _repeated(args, lambda cfg: cross_validate(cfg, folds=args.folds))
 
 
 def _repeat(args) -> int:
-    from .repeats import repeat_seeds
+    from .lab.repeats import repeat_seeds
     return _repeated(args, lambda cfg: repeat_seeds(cfg, seeds=args.seeds))
 
 
@@ -349,7 +349,7 @@ def _repeated(args, run_setting) -> int:
     reports = {name: _repeat_report(r) for name, r in results.items()}
     verdict = None
     if against is not None and finished:
-        from .repeats import compare_paired
+        from .analysis.stats import compare_paired
         names = ("A (as given)", "B (" + ", ".join(args.against) + ")")
         verdict = compare_paired(results["A"], results["B"], "accuracy", names)
     if args.json:
@@ -367,7 +367,7 @@ def _repeated(args, run_setting) -> int:
 
 def against_config(base, items: list[str]):
     """The base config with the --against NAME=VALUE options changed (one value each)."""
-    from .tuning import parse_space
+    from .lab.tuning import parse_space
     space = parse_space(items)
     ranges = [name for name, values in space.items() if not isinstance(values, list) or len(values) != 1]
     if ranges:
@@ -394,7 +394,7 @@ LR_FINDER_SETS = ("lr", "schedule", "warmup_ratio", "epochs", "max_steps")
 
 
 def _lr_find(args) -> int:
-    from .lr_finder import find_lr
+    from .lab.lr_finder import find_lr
     given = [name for name in LR_FINDER_SETS if getattr(args, name, None) is not None]
     if given:
         raise ConfigError(f"lr-find sets {', '.join(given)} itself (an exponential ramp from --start-lr to "
@@ -417,7 +417,7 @@ def _lr_find(args) -> int:
 def _add_quality_parser(sub) -> None:
     from dataclasses import fields
 
-    from .config import DataConfig
+    from .core.config import DataConfig
 
     quality = sub.add_parser("quality", help="Check a dataset's splits: copies shared between them (leakage) and "
                              "training labels that look wrong.")
@@ -434,8 +434,8 @@ def _add_quality_parser(sub) -> None:
 
 
 def _quality(args) -> int:
-    from .data_quality import check_folds, find_duplicates, make_encoder, precision_at_k, rank_label_noise
-    from .runner import prepare_splits
+    from .lab.data_quality import check_folds, find_duplicates, make_encoder, precision_at_k, rank_label_noise
+    from .core.runner import prepare_splits
 
     cfg = config_from_args(args).validate()
     splits = prepare_splits(cfg)
@@ -527,7 +527,7 @@ def _read_lines(path: str) -> list[str]:
 def _embed(args) -> int:
     import numpy as np
 
-    from .embeddings import Encoder
+    from .apps.embeddings import Encoder
     vectors = Encoder(args.model).embed(_read_lines(args.file))
     np.save(args.out, vectors)
     print(f"{vectors.shape[0]} vectors of {vectors.shape[1]} dimensions written to {args.out}")
@@ -535,11 +535,11 @@ def _embed(args) -> int:
 
 
 def _search(args) -> int:
-    from .embeddings import Encoder, SimilarityIndex
+    from .apps.embeddings import Encoder, SimilarityIndex
     if args.file:
         texts, ids = _read_lines(args.file), None
     else:
-        from .datasets import load_dataset
+        from .core.datasets import load_dataset
         ds = load_dataset(args.dataset)
         if ds.kind != "text":
             raise ValueError(f"{args.dataset!r} is a {ds.kind} dataset; search needs a text dataset.")
@@ -550,9 +550,9 @@ def _search(args) -> int:
 
 
 def _recommend(args) -> int:
-    from .embeddings import Encoder
-    from .movielens import load_movielens_100k
-    from .recommend import LMRecommender, evaluate_recommender
+    from .apps.embeddings import Encoder
+    from .apps.movielens import load_movielens_100k
+    from .apps.recommend import LMRecommender, evaluate_recommender
 
     interactions, items = load_movielens_100k()
     if args.user is None:
@@ -572,7 +572,7 @@ def _recommend(args) -> int:
 def _qa(args) -> int:
     from pathlib import Path
 
-    from .qa import TRAINED_QA_MODEL, QuestionAnswerer, compare_qa_heads
+    from .apps.qa import TRAINED_QA_MODEL, QuestionAnswerer, compare_qa_heads
     model = args.model or TRAINED_QA_MODEL
     if args.compare:
         print(compare_qa_heads(model).to_string(float_format="{:.3f}".format))
@@ -590,7 +590,7 @@ def _qa(args) -> int:
 
 
 def _translate(args) -> int:
-    from .translate import DEFAULT_TRANSLATION_MODEL, Translator
+    from .apps.translate import DEFAULT_TRANSLATION_MODEL, Translator
     translator = Translator(args.model or DEFAULT_TRANSLATION_MODEL, prefix=args.prefix)
     for text in translator.translate(args.texts, max_new_tokens=args.max_new_tokens):
         print(text)
@@ -598,8 +598,8 @@ def _translate(args) -> int:
 
 
 def _add_sft_parser(sub) -> None:
-    from .instructions import TASKS
-    from .sft import STRATEGIES, SFTConfig
+    from .llm.instructions import TASKS
+    from .llm.sft import STRATEGIES, SFTConfig
 
     d = SFTConfig()
     sft = sub.add_parser("sft", help="Instruction-tune a small instruct LLM (offline: SmolLM2-135M-Instruct) on "
@@ -627,9 +627,9 @@ def _add_sft_parser(sub) -> None:
 def _sft(args) -> int:
     import json as _json
 
-    from .instructions import build_task
-    from .llm import Decoding, load_causal_lm
-    from .sft import SFTConfig, train_sft
+    from .llm.instructions import build_task
+    from .llm.causal_lm import Decoding, load_causal_lm
+    from .llm.sft import SFTConfig, train_sft
 
     cfg = SFTConfig(strategy=args.strategy, lora_r=args.lora_r, lr=args.lr, max_steps=args.max_steps,
                     batch_size=args.batch_size, loss_on=args.loss_on, seed=args.seed, eval_prompts=args.eval,
@@ -684,13 +684,13 @@ def _add_deployment_parsers(sub) -> None:
 
 
 def _deploy(args) -> int:
-    from .deploy import compare_deployments
+    from .lab.deploy import compare_deployments
     _print_table(compare_deployments(args.run, args.sparsity, args.max_examples), args.json)
     return 0
 
 
 def _long_text(args) -> int:
-    from .long_text import compare_long_text_modes, long_reviews_for_run
+    from .lab.long_text import compare_long_text_modes, long_reviews_for_run
     texts, labels = long_reviews_for_run(args.run, args.reviews, args.snippets, args.opening)
     table = compare_long_text_modes(args.run, texts, labels, args.lengths)
     if not args.json:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import RunConfig
+from ..core.config import RunConfig
 from . import figures
 from .base import Correction, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, speed_phrase
 from .support import NO_WEIGHTS, clear_leader, mean_or_none, pct, sentences, verdict
@@ -57,8 +57,8 @@ def _image_takeaway(outcome: Outcome, lang: str) -> str:
 
 def _demo_images(n_train: int, n_test: int, size: int):
     """MNIST digits as RGB uint8 arrays of `size` pixels, with labels: (train, train_y, test, test_y)."""
-    from ..datasets import load_dataset, split_dataset
-    from ..inputs import image_array
+    from ..core.datasets import load_dataset, split_dataset
+    from ..core.inputs import image_array
 
     splits = split_dataset(load_dataset("mnist"), seed=0, max_train_samples=n_train, max_eval_samples=n_test)
     pixels = lambda split: np.stack([image_array(x, size) for x in split.x])  # noqa: E731
@@ -70,7 +70,7 @@ def _imagenet_efficientnet(size: int):
     import torch
     from efficientnet_lite_pytorch import EfficientNet
 
-    from ..models import efficientnet_weights_path
+    from ..core.pretrained import efficientnet_weights_path
 
     net = EfficientNet.from_name("efficientnet-lite0", num_classes=1000, image_size=size)
     net.load_state_dict(torch.load(efficientnet_weights_path(), map_location="cpu", weights_only=True))
@@ -107,7 +107,7 @@ def _unused_head_demo() -> dict:
     import torch
     from torch import nn
 
-    from ..inputs import image_tensor
+    from ..core.inputs import image_tensor
 
     train_rgb, train_y, test_rgb, test_y = _demo_images(DEMO_TRAIN, DEMO_TEST, DEMO_SIZE)
     x_train, x_test, y_train = image_tensor(train_rgb), image_tensor(test_rgb), torch.as_tensor(train_y)
@@ -173,7 +173,7 @@ def _normalisation_demo() -> dict:
     ImageNet top-1 class, and a linear probe trained on its pooled features."""
     import torch
 
-    from ..inputs import image_tensor
+    from ..core.inputs import image_tensor
 
     train_rgb, train_y, test_rgb, test_y = _demo_images(DEMO_PROBE_TRAIN, DEMO_TEST, DEMO_SIZE)
     net = _imagenet_efficientnet(DEMO_SIZE)

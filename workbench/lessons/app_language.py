@@ -20,7 +20,7 @@ def _qa_summary(scored) -> dict:
 
 
 def _qa_experiment(ctx: LessonContext) -> Outcome:
-    from ..qa import QA_EXAMPLES, TRAINED_QA_MODEL, QuestionAnswerer, score_answers, untrained_head_answerer
+    from ..apps.qa import QA_EXAMPLES, TRAINED_QA_MODEL, QuestionAnswerer, score_answers, untrained_head_answerer
 
     examples = QA_EXAMPLES[:ctx.size(len(QA_EXAMPLES), 6)]
     heads = range(ctx.size(ctx.settings["random_heads"], 1))
@@ -42,7 +42,7 @@ QA_LABELS = {"untrained": T("MiniLM + untrained QA head", "MiniLM + 未训练的
 
 
 def _untrained_interval(outcome: Outcome):
-    """The untrained heads' exact-match rate as a paired verdict against 0 (repeats.compare_paired): its
+    """The untrained heads' exact-match rate as a paired verdict against 0 (stats.compare_paired): its
     difference is the mean over the random heads, its interval the t interval over them (none for one head)."""
     return against(0.0, outcome.samples["untrained"].get("exact_match", []), "exact_match")
 
@@ -98,7 +98,7 @@ def _trained_sentence(outcome: Outcome, lang: str) -> str:
     """The fine-tuned checkpoint against the untrained heads: one deterministic evaluation, so its uncertainty is
     the Wilson interval over the questions; 'clearly above' only when that interval's lower end is above the
     untrained heads' upper end (their mean, for a single head)."""
-    from ..repeats import wilson_interval
+    from ..analysis.stats import wilson_interval
 
     trained, n = outcome.mean("trained", "exact_match"), outcome.extra.get("questions")
     spread = _untrained_interval(outcome)
@@ -122,8 +122,8 @@ def _qa_head_demo() -> dict:
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    from ..pretrained import load_pretrained
-    from ..qa import QA_EXAMPLES, TRAINED_QA_MODEL, QuestionAnswerer, score_answers
+    from ..core.pretrained import load_pretrained
+    from ..apps.qa import QA_EXAMPLES, TRAINED_QA_MODEL, QuestionAnswerer, score_answers
 
     torch.manual_seed(0)
     model, info = load_pretrained(AutoModelForQuestionAnswering, "minilm", "a QA head", output_loading_info=True)
@@ -272,8 +272,8 @@ def _translation_scores(predicted: list[str], expected: list[str]) -> dict:
 
 
 def _translate_with(folder: str, model, tokenizer, sources: list[str]) -> list[str]:
-    """Save the model like any checkpoint and translate through workbench.translate.Translator."""
-    from ..translate import Translator
+    """Save the model like any checkpoint and translate through workbench.apps.translate.Translator."""
+    from ..apps.translate import Translator
 
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -284,7 +284,7 @@ def _translation_experiment(ctx: LessonContext) -> Outcome:
     import tempfile
     import time
 
-    from ..translate import DEFAULT_TRANSLATION_MODEL, Translator
+    from ..apps.translate import DEFAULT_TRANSLATION_MODEL, Translator
 
     steps = ctx.size(ctx.settings["steps"], 40)
     parts, extra = [], {"steps": steps, "train_pairs": ctx.settings["train_pairs"], "test_pairs": TOY_TEST}
@@ -355,7 +355,7 @@ def _translation_takeaway(outcome: Outcome, lang: str) -> str:
 
 
 def _translation_figures(outcome: Outcome, lang: str) -> list:
-    from .. import plots
+    from ..analysis import plots
 
     out = figures.standard("exact_match", SEQ2SEQ_LABELS, with_curves=False)(outcome, lang)
     if outcome.extra.get("loss_curve"):

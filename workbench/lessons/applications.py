@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import RunConfig
+from ..core.config import RunConfig
 from . import figures
 from .app_images import APP_1
 from .app_language import APP_4, APP_5
@@ -98,7 +98,7 @@ def _spam_band(margin) -> str:
 
 
 def _two_tasks_figures(outcome: Outcome, lang: str) -> list:
-    from .. import plots
+    from ..analysis import plots
 
     means, spreads = {}, {}
     for task in outcome.variants:
@@ -160,7 +160,7 @@ def _random_encoder(pretrained, seed: int):
 
 
 def _balanced_sample(dataset: str, per_class: int, seed: int) -> tuple[list[str], np.ndarray, list[str]]:
-    from ..datasets import load_dataset
+    from ..core.datasets import load_dataset
 
     ds = load_dataset(dataset)
     if ds.kind != "text":
@@ -182,8 +182,8 @@ def neighbour_scores(vectors: np.ndarray, labels: np.ndarray, k: int) -> tuple[f
 
 
 def _embedding_experiment(ctx: LessonContext) -> Outcome:
-    from .. import plots
-    from ..embeddings import Encoder, SimilarityIndex
+    from ..analysis import plots
+    from ..apps.embeddings import Encoder, SimilarityIndex
 
     s = ctx.settings
     per_class = ctx.size(s["texts_per_class"], 24)
@@ -248,7 +248,7 @@ def _embedding_takeaway(outcome: Outcome, lang: str) -> str:
 
 
 def _chance_margin(outcome: Outcome):
-    """The pretrained neighbour vote's accuracy minus chance, paired over seeds (repeats.compare_paired)."""
+    """The pretrained neighbour vote's accuracy minus chance, paired over seeds (stats.compare_paired)."""
     return against(outcome.extra.get("chance", 0.5), outcome.samples["pretrained"].get("neighbour_accuracy", []),
                    "neighbour_accuracy")
 
@@ -261,7 +261,7 @@ def _neighbour_band(outcome: Outcome) -> str:
 
 
 def _embedding_figures(outcome: Outcome, lang: str) -> list:
-    from .. import plots
+    from ..analysis import plots
 
     out = figures.standard("neighbour_accuracy", ENCODER_LABELS, with_curves=False)(outcome, lang)
     for name, points in (outcome.extra.get("map") or {}).items():
@@ -310,9 +310,9 @@ def _method_key(name: str) -> str:
 
 
 def _flm_experiment(ctx: LessonContext) -> Outcome:
-    from ..embeddings import Encoder
-    from ..movielens import load_movielens_100k
-    from ..recommend import LMRecommender, evaluate_recommender
+    from ..apps.embeddings import Encoder
+    from ..apps.movielens import load_movielens_100k
+    from ..apps.recommend import LMRecommender, evaluate_recommender
 
     s = ctx.settings
     interactions, items = load_movielens_100k()
@@ -410,7 +410,7 @@ def _logistic_scores(cfg: RunConfig) -> dict:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from ..runner import prepare_splits
+    from ..core.runner import prepare_splits
 
     splits = prepare_splits(cfg)
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(splits.train.x, splits.train.y)
@@ -422,7 +422,7 @@ def _logistic_scores(cfg: RunConfig) -> dict:
 
 def _table_size(dataset: str) -> dict:
     """{"rows": .., "features": ..} of a tabular dataset, for the quiz prompt."""
-    from ..datasets import load_dataset
+    from ..core.datasets import load_dataset
 
     table = load_dataset(dataset)
     return {"rows": len(table), "features": table.x.shape[1] if table.kind == "tabular" else "?"}

@@ -13,7 +13,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ..config import RunConfig
+from ..core.config import RunConfig
 
 LANGS = ("en", "zh")
 
@@ -87,14 +87,14 @@ class Outcome:
 
     def ci_half_width(self, variant: str, metric: str) -> float:
         """Half the width of the t-based 95 % confidence interval of the mean over seeds (0 with one seed)."""
-        from ..repeats import t_half_widths
+        from ..analysis.stats import t_half_widths
         values = self.values(variant, metric)
         return float(t_half_widths(self.spread(variant, metric), len(values)))
 
     def compare(self, a: str, b: str, metric: str):
-        """The paired verdict of `b` against `a` over the seeds both have (repeats.compare_paired); the winner
+        """The paired verdict of `b` against `a` over the seeds both have (stats.compare_paired); the winner
         follows the metric's direction (LOWER_IS_BETTER)."""
-        from ..repeats import compare_paired
+        from ..analysis.stats import compare_paired
         for variant in (a, b):
             self.values(variant, metric)     # a clear KeyError for an unknown variant
         return compare_paired(self.samples[a].get(metric, []), self.samples[b].get(metric, []), metric, (a, b),
@@ -142,7 +142,7 @@ SAMPLED_METRICS = ("accuracy", "f1_macro", "balanced_accuracy", "train_seconds",
 
 def outcome_from_runs(lesson_id: str, runs: dict[str, list[dict]], extra: dict | None = None) -> Outcome:
     """An outcome from runner snapshots ({variant: [snapshot per seed]})."""
-    from ..experiments import results_table
+    from ..lab.experiments import results_table
 
     samples, run_ids, histories = {}, {}, {}
     for variant, snaps in runs.items():
@@ -172,7 +172,7 @@ class LessonContext:
 
     def run_variants(self, variants: dict[str, RunConfig], extra: dict | None = None, **quick_overrides) -> Outcome:
         """Train each variant once per seed on the same split; quick mode shrinks every run."""
-        from ..experiments import QUICK_LIMITS, Experiment
+        from ..lab.experiments import QUICK_LIMITS, Experiment
 
         variants = {n: lesson_recipe(c) for n, c in variants.items()}
         if self.quick:
@@ -283,7 +283,7 @@ class Lesson:
 
     def run(self, quick: bool | None = None, seeds: tuple[int, ...] | None = None, settings: dict | None = None,
             runner=None, on_start=None) -> Outcome:
-        from ..experiments import quick_mode
+        from ..lab.experiments import quick_mode
         quick = quick_mode() if quick is None else quick
         unknown = set(settings or {}) - set(self.settings)
         if unknown:
@@ -322,7 +322,7 @@ def noise_clause(outcome: Outcome, a: str, b: str, metric: str, lang: str) -> st
 
 
 def interval_clause(verdict, lang: str) -> str:
-    """noise_clause for any paired verdict (repeats.compare_paired), e.g. of two metrics of one variant."""
+    """noise_clause for any paired verdict (stats.compare_paired), e.g. of two metrics of one variant."""
     if verdict.n_pairs < 2:
         return T("one seed only, so this budget cannot tell whether the difference is real (full mode repeats over "
                  "seeds)", "只跑了一个随机种子，这个预算下还不能判断差距是否真实（完整模式会多种子重复）")(lang)
@@ -360,7 +360,7 @@ def compare_takeaway(outcome: Outcome, a: str, b: str, metric: str, lang: str, l
 def above_baseline(outcome: Outcome, variant: str, metric: str, baseline) -> bool:
     """Whether the paired verdict puts `variant` clearly above a baseline: per-seed values in seed order (such as
     each split's majority-class share) or one number for every seed (such as chance)."""
-    from ..repeats import compare_paired
+    from ..analysis.stats import compare_paired
 
     values = outcome.samples[variant].get(metric, [])
     base = list(baseline) if isinstance(baseline, (list, tuple)) else [float(baseline)] * len(values)

@@ -5,8 +5,8 @@ import os
 import statistics
 import threading
 
-from ..config import ConfigError, RunConfig
-from ..datasets import DatasetError
+from ..core.config import ConfigError, RunConfig
+from ..core.datasets import DatasetError
 from . import figures
 from .support import EVERY_WEIGHT, band, clear_leader, sentences, verdict, verdict_choice
 from .base import (NO_CLEAR_DIFFERENCE, Correction, Lesson, LessonContext, Outcome, Quiz, T, above_baseline,
@@ -70,7 +70,7 @@ def _leads(outcome: Outcome, n: int) -> list[float | None]:
 
 def _lead_trend(outcome: Outcome):
     """The paired verdict of the lead at the largest size against the lead at the smallest (seed by seed)."""
-    from ..repeats import compare_paired
+    from ..analysis.stats import compare_paired
 
     sizes = _sizes_of(outcome)
     return compare_paired(_leads(outcome, sizes[0]), _leads(outcome, sizes[-1]), "lead")
@@ -145,7 +145,7 @@ def _pretrained_vs_scratch_takeaway(outcome: Outcome, lang: str) -> str:
 def _curve_figure(outcome: Outcome, lang: str) -> list:
     import pandas as pd
 
-    from .. import plots
+    from ..analysis import plots
 
     sizes = _sizes_of(outcome)
     if not sizes:
@@ -278,10 +278,10 @@ def _random_twin(encoder, seed: int):
 def _linear_probe(ctx: LessonContext) -> Outcome:
     import numpy as np
 
-    from ..data_quality import MemoEncoder
-    from ..datasets import load_dataset, split_dataset
-    from ..embeddings import Encoder
-    from ..plots import project_2d
+    from ..lab.data_quality import MemoEncoder
+    from ..core.datasets import load_dataset, split_dataset
+    from ..apps.embeddings import Encoder
+    from ..analysis.plots import project_2d
 
     ds = load_dataset("rotten_tomatoes")
     pretrained = Encoder("minilm", max_length=ctx.size(64, 32))
@@ -336,7 +336,7 @@ def _linear_probe_takeaway(outcome: Outcome, lang: str) -> str:
 
 
 def _linear_probe_figures(outcome: Outcome, lang: str) -> list:
-    from ..plots import fig_embedding_scatter
+    from ..analysis.plots import fig_embedding_scatter
 
     out = [(T("Linear-probe accuracy", "线性探针准确率")(lang),
             figures.metric_bars(outcome, "accuracy", lang, PROBE_LABELS))]
@@ -413,8 +413,8 @@ def genre_datasets() -> dict[str, str]:
 
     import pandas as pd
 
-    from ..datasets import load_dataset
-    from ..store import workbench_home
+    from ..core.datasets import load_dataset
+    from ..core.store import workbench_home
 
     folder = workbench_home() / "lessons" / "data"
     paths = {genre: folder / f"rotten_tomatoes_{genre}.csv" for genre in GENRES}
@@ -436,9 +436,9 @@ def genre_datasets() -> dict[str, str]:
 def cross_domain_accuracy(store, source_run: str, target_run: str) -> float | None:
     """Accuracy of the source run's model on the exact test split the target run was scored on (labels matched
     by position, so both datasets must list their classes in the same order); None if a run saved no model."""
-    from ..config import RunConfig
-    from ..predict import load_predictor
-    from ..runner import prepare_splits
+    from ..core.config import RunConfig
+    from ..core.predict import load_predictor
+    from ..core.runner import prepare_splits
 
     if not store.model_folder(source_run).exists():
         return None
@@ -682,8 +682,8 @@ def _frozen_head_demo() -> dict:
     import torch
     from torch import nn
 
-    from ..datasets import load_dataset
-    from ..models import TabularMLP
+    from ..core.datasets import load_dataset
+    from ..core.models import TabularMLP
 
     ds = load_dataset("wine")
     x, y = torch.tensor(ds.x), torch.tensor(ds.y)
@@ -737,8 +737,8 @@ def _word_embeddings(module):
 def _adapter_demo() -> dict:
     import torch
 
-    from ..config import ModelConfig
-    from ..models import apply_strategy, build_model, parameter_counts
+    from ..core.config import ModelConfig
+    from ..core.models import apply_strategy, build_model, parameter_counts
 
     counts, kept = {}, {}
     reference = None
@@ -842,8 +842,8 @@ def truncated_minilm(layers: int) -> str:
 
     from transformers import AutoModel, AutoTokenizer
 
-    from ..models import minilm_path
-    from ..store import workbench_home
+    from ..core.pretrained import minilm_path
+    from ..core.store import workbench_home
 
     folder = workbench_home() / "lessons" / "models" / f"minilm-L{layers}"
     if (folder / "config.json").exists():
@@ -1007,8 +1007,8 @@ def mnist_pixels_csv() -> str:
     $WORKBENCH_HOME/lessons/data: the same examples in the same order, so a seeded split picks the same rows."""
     import pandas as pd
 
-    from ..datasets import load_dataset
-    from ..store import workbench_home
+    from ..core.datasets import load_dataset
+    from ..core.store import workbench_home
 
     path = workbench_home() / "lessons" / "data" / "mnist_pixels.csv"
     if not path.exists():
@@ -1032,7 +1032,7 @@ def _architectures(ctx: LessonContext) -> Outcome:
     mlp = cnn.replace(dataset=mnist_pixels_csv(), model="mlp", lr=None, hidden_sizes=(256, 128))
     # The transformer reads the digits at their own 28 px as a 7 x 7 grid of 4-pixel patches (no upscaling: a
     # patch token needs no larger picture), from random weights: no pretrained vision transformer ships here.
-    from ..models import VIT
+    from ..core.models import VIT
     vit = cnn.replace(model=VIT, pretrained=False, image_size=28, lr=VIT_LR)
     return ctx.run_variants({"mlp": mlp, "vit_scratch": vit, "cnn_scratch": cnn.replace(pretrained=False),
                              "cnn_pretrained": cnn}, **QUICK_SCORING)

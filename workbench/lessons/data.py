@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 import statistics
 
-from ..config import ConfigError, RunConfig
-from ..datasets import DatasetError
+from ..core.config import ConfigError, RunConfig
+from ..core.datasets import DatasetError
 from . import figures
 from .base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway
 from .concepts import bar_figures, gap_points, probe_accuracy, space
@@ -135,7 +135,7 @@ BROKEN_INPUTS = {   # file name -> (what is wrong, file bytes)
 
 def _validation_messages(folder) -> dict[str, str | None]:
     """The error each broken input raises (None if one was let through), plus a settings check."""
-    from ..datasets import load_dataset
+    from ..core.datasets import load_dataset
 
     messages = {}
     for name, (_, content) in BROKEN_INPUTS.items():
@@ -161,8 +161,8 @@ def _preprocessing(ctx: LessonContext) -> Outcome:
     import numpy as np
     from sklearn.model_selection import train_test_split
 
-    from ..data_quality import content_keys, find_duplicates
-    from ..datasets import load_dataset, split_dataset, summarize
+    from ..lab.data_quality import content_keys, find_duplicates
+    from ..core.datasets import load_dataset, split_dataset, summarize
 
     ds = load_dataset("sms_spam")
     spam = ds.label_names.index("spam")
@@ -226,7 +226,7 @@ def _preprocessing_takeaway(outcome: Outcome, lang: str) -> str:
 
 
 def _preprocessing_figures(outcome: Outcome, lang: str) -> list:
-    from ..plots import fig_class_balance, fig_duplicate_summary, fig_variant_bars
+    from ..analysis.plots import fig_class_balance, fig_duplicate_summary, fig_variant_bars
 
     names = {"random": T("random split", "随机划分")(lang), "stratified": T("stratified split", "分层划分")(lang)}
     y_title = T("spam share in the test set", "测试集中垃圾短信的比例")(lang)
@@ -273,9 +273,9 @@ def _feature_label(variant: str) -> T:
 def _sparse_vs_dense(ctx: LessonContext) -> Outcome:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from ..data_quality import MemoEncoder
-    from ..datasets import load_dataset, split_dataset
-    from ..embeddings import Encoder
+    from ..lab.data_quality import MemoEncoder
+    from ..core.datasets import load_dataset, split_dataset
+    from ..apps.embeddings import Encoder
 
     s = ctx.settings
     ds = load_dataset("rotten_tomatoes")
@@ -352,7 +352,7 @@ def _sparse_vs_dense_takeaway(outcome: Outcome, lang: str) -> str:
 def _lead_shrank(outcome: Outcome, small: int, large: int) -> bool:
     """Whether MiniLM's per-seed lead over TF-IDF is clearly smaller with `large` examples than with `small`
     (a paired verdict over the seeds' leads)."""
-    from ..repeats import compare_paired, paired_differences
+    from ..analysis.stats import compare_paired, paired_differences
 
     def leads(n):
         return paired_differences(outcome.samples[f"tfidf_{n}"]["accuracy"], outcome.samples[f"minilm_{n}"]["accuracy"])
@@ -424,7 +424,7 @@ def _privacy(ctx: LessonContext) -> Outcome:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import balanced_accuracy_score
 
-    from ..datasets import load_dataset, split_dataset
+    from ..core.datasets import load_dataset, split_dataset
 
     ds = load_dataset("sms_spam")
     found = {kind: {name: 0 for name in ds.label_names} for kind in PII_PATTERNS}
@@ -500,7 +500,7 @@ def _privacy_takeaway(outcome: Outcome, lang: str) -> str:
 
 
 def _privacy_figures(outcome: Outcome, lang: str) -> list:
-    from ..plots import fig_variant_bars
+    from ..analysis.plots import fig_variant_bars
 
     found = {PII_KINDS[k](lang): sum(v.values()) for k, v in outcome.extra["found"].items()}
     return [(T("Messages containing each kind of personal data", "含各类个人信息的短信数")(lang),

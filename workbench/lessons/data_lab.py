@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..config import RunConfig
+from ..core.config import RunConfig
 from . import figures
 from .base import (NO_CLEAR_DIFFERENCE, Correction, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway,
                    noise_clause, ranking_takeaway, speed_phrase)
@@ -36,8 +36,8 @@ REMEDIES = {"none": {}, "class_weights": {"class_weights": True}, "oversample": 
 
 
 def _imbalance_experiment(ctx: LessonContext) -> Outcome:
-    from ..perturb import class_index
-    from ..runner import prepare_splits
+    from ..core.perturb import class_index
+    from ..core.runner import prepare_splits
 
     s = ctx.settings
     base = RunConfig.from_flat(**DIGITS, epochs=s["epochs"], reduce_class=str(s["rare_class"]),
@@ -146,8 +146,8 @@ NOISE_LABELS = {"clean": T("clean labels", "干净标签"), "noisy": T("noisy la
 
 
 def _noise_experiment(ctx: LessonContext) -> Outcome:
-    from ..data_quality import precision_at_k, rank_label_noise
-    from ..runner import prepare_splits
+    from ..lab.data_quality import precision_at_k, rank_label_noise
+    from ..core.runner import prepare_splits
 
     s = ctx.settings
     clean = RunConfig.from_flat(**DIGITS, epochs=s["epochs"])
@@ -208,7 +208,7 @@ def _noise_takeaway(o: Outcome, lang: str) -> str:
 
 
 def _noise_figures(o: Outcome, lang: str) -> list:
-    from ..plots import fig_label_noise
+    from ..analysis.plots import fig_label_noise
 
     out = [(T("Test accuracy", "测试准确率")(lang), figures.metric_bars(o, "accuracy", lang, NOISE_LABELS))]
     if o.extra.get("given_probability"):
@@ -242,7 +242,7 @@ def _generalised_ce(outputs, labels, num_items_in_batch=None):
 def _train_tiny_mlp(x, y, loss_fn, seed: int = 0):
     import torch
 
-    from ..models import TabularMLP
+    from ..core.models import TabularMLP
 
     torch.manual_seed(seed)
     model = TabularMLP(x.shape[1], 10, hidden_sizes=(64,), dropout=0.0)
@@ -261,10 +261,10 @@ def _robust_loss_demo() -> dict:
     noise-robust loss; scored on the clean test split and on how many wrong training labels it fits."""
     import torch
 
-    from ..config import TrainConfig
-    from ..datasets import load_dataset, split_dataset
-    from ..perturb import flip_labels
-    from ..training import make_loss
+    from ..core.config import TrainConfig
+    from ..core.datasets import load_dataset, split_dataset
+    from ..core.perturb import flip_labels
+    from ..core.training import make_loss
 
     splits = split_dataset(load_dataset("digits"), seed=0)
     noisy, flipped_ids, _ = flip_labels(splits.train, DEMO_NOISE, np.random.default_rng(0))
@@ -357,7 +357,7 @@ MODE_FAMILY_LABELS = {"truncate": T("truncation", "截断"), "head_tail": T("hea
 
 
 def _long_text_experiment(ctx: LessonContext) -> Outcome:
-    from ..long_text import POSITIONS, compare_long_text_modes, long_reviews_for_run
+    from ..lab.long_text import POSITIONS, compare_long_text_modes, long_reviews_for_run
 
     s = ctx.settings
     cfg = RunConfig.from_flat(**{**REVIEWS, "save_model": True}, max_train_samples=s["train_examples"],
@@ -448,7 +448,7 @@ def _long_text_takeaway(o: Outcome, lang: str) -> str:
 
 
 def _long_text_figures(o: Outcome, lang: str) -> list:
-    from ..plots import fig_variant_bars
+    from ..analysis.plots import fig_variant_bars
 
     out = []
     for position in o.extra.get("positions", []):
@@ -514,7 +514,7 @@ DETECTOR_LABELS = {"raw": T("raw exact match", "原文精确匹配"),
 
 
 def _leak_experiment(ctx: LessonContext) -> Outcome:
-    from ..runner import prepare_splits
+    from ..core.runner import prepare_splits
 
     s = ctx.settings
     cfg = RunConfig.from_flat(**REVIEWS, max_train_samples=s["train_examples"], epochs=s["epochs"], lr=s["lr"],
@@ -545,7 +545,7 @@ def _leak_experiment(ctx: LessonContext) -> Outcome:
 def _detect_copies(splits, kind_of: dict, threshold: float) -> dict:
     """Per kind of copy, the share of the copied test rows each detector finds in training: the raw text
     compared as is, the workbench's normalised exact match, and (adding) embedding similarity."""
-    from ..data_quality import find_duplicates
+    from ..lab.data_quality import find_duplicates
 
     raw_train = set(splits.train.x)
     report = find_duplicates(splits, near_threshold=threshold)
@@ -701,10 +701,10 @@ def _image_augment_scores(ctx: LessonContext) -> tuple[dict, dict]:
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
 
-    from ..augment import augment_images
-    from ..datasets import load_dataset, split_dataset
-    from ..inputs import image_array, image_tensor
-    from ..models import ImageClassifier
+    from ..core.augment import augment_images
+    from ..core.datasets import load_dataset, split_dataset
+    from ..core.inputs import image_array, image_tensor
+    from ..core.models import ImageClassifier
 
     s = ctx.settings
     size, n, views = int(s["image_size"]), ctx.size(s["image_examples"], 40), ctx.size(s["views"], 1)
@@ -738,7 +738,7 @@ def _image_augment_scores(ctx: LessonContext) -> tuple[dict, dict]:
 
 
 def _augment_experiment(ctx: LessonContext) -> Outcome:
-    from ..runner import prepare_splits
+    from ..core.runner import prepare_splits
 
     s = ctx.settings
     steps = math.ceil(s["train_examples"] / 16) * s["epochs"]
@@ -758,7 +758,7 @@ def _augment_experiment(ctx: LessonContext) -> Outcome:
 
 def _augmented_example(texts: list[str]) -> dict | None:
     """A short training review and an augmented copy of it that really differs."""
-    from ..augment import augment_texts
+    from ..core.augment import augment_texts
 
     for text in sorted(texts, key=len):
         if len(text.split()) < 8:

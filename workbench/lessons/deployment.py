@@ -9,7 +9,7 @@ import shutil
 
 import numpy as np
 
-from ..config import DEFAULT_MODEL, RunConfig
+from ..core.config import DEFAULT_MODEL, RunConfig
 from . import figures
 from .base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, interval_clause
 from .support import (clear_leader, sentences, finished_ids, mean_or_none, merge, pct, runner_of, verdict,
@@ -28,8 +28,8 @@ def _deploy_key(variant: str) -> str:
 
 
 def _deploy_experiment(ctx: LessonContext) -> Outcome:
-    from ..datasets import REGISTRY
-    from ..deploy import compare_deployments
+    from ..core.datasets import REGISTRY
+    from ..lab.deploy import compare_deployments
 
     s = ctx.settings
     dataset = "digits" if ctx.quick else s["dataset"]     # quick: exporting MiniLM to ONNX alone takes ~15 s
@@ -130,7 +130,7 @@ def _fastest(outcome: Outcome) -> str:
 
 
 def _deploy_figures(outcome: Outcome, lang: str) -> list:
-    from .. import plots
+    from ..analysis import plots
 
     keys = [k for k in DEPLOY_LABELS if k in outcome.samples]
     table = {"variant": [DEPLOY_LABELS[k](lang) for k in keys],
@@ -182,7 +182,7 @@ def _flag_sample(dataset: str, flag_label: str, n_train: int, n_test: int, rng) 
     """Balanced train and test texts from a dataset, labelled flag (its `flag_label` class) or ok."""
     import pandas as pd
 
-    from ..datasets import load_dataset
+    from ..core.datasets import load_dataset
 
     ds = load_dataset(dataset)
     flagged = np.array([ds.label_names[y] == flag_label for y in ds.y])
@@ -221,8 +221,8 @@ def _accuracy_on(predictor, texts: list, labels: list) -> float:
 
 
 def _update_experiment(ctx: LessonContext) -> Outcome:
-    from ..predict import load_predictor
-    from ..store import workbench_home
+    from ..core.predict import load_predictor
+    from ..core.store import workbench_home
 
     s = ctx.settings
     store = runner_of(ctx).store
@@ -412,8 +412,8 @@ def attack(predictor, texts: list[str], budget: int, seed: int) -> dict:
 
 
 def _attack_experiment(ctx: LessonContext) -> Outcome:
-    from ..deploy import stored_test_examples
-    from ..predict import load_predictor
+    from ..lab.deploy import stored_test_examples
+    from ..core.predict import load_predictor
 
     s = ctx.settings
     targets = {"sentiment": ATTACK_TARGETS["sentiment"]} if ctx.quick else ATTACK_TARGETS   # quick: one model
@@ -496,7 +496,7 @@ def _attack_takeaway(outcome: Outcome, lang: str) -> str:
 
 
 def _attack_figures(outcome: Outcome, lang: str) -> list:
-    from .. import plots
+    from ..analysis import plots
 
     curves = outcome.extra.get("curves") or {}
     means = {f"{ATTACK_LABELS[variant](lang)} · {b}": rate for variant, rates in curves.items()

@@ -1,14 +1,14 @@
 """Evaluation and explanation lessons: metrics on imbalanced data, ROC/PR curves and thresholds, confusion
 matrices, cross-validation, evaluating a pretrained model, cost-weighted decisions, and SHAP next to LIME.
 
-The runs' saved test (and validation) predictions are re-scored here with `workbench.metrics`, so every number
+The runs' saved test (and validation) predictions are re-scored here with `workbench.analysis.metrics`, so every number
 in a takeaway comes from the same predictions the Evaluate page shows.
 """
 from __future__ import annotations
 
 import statistics
 
-from ..config import RunConfig
+from ..core.config import RunConfig
 from . import figures
 from .base import (LOWER_IS_BETTER, METRIC_NAMES, NO_CLEAR_DIFFERENCE, Correction, Lesson, LessonContext, Outcome,
                    Quiz, T, above_baseline, compare_takeaway, noise_clause, lesson_recipe, ranking_takeaway)
@@ -77,7 +77,7 @@ def mean_or_none(values):
 
 def binary_scores(labels, probs, label_names) -> dict:
     """Accuracy, error rate, balanced accuracy, macro F1, log loss and the positive class's precision, recall, F1."""
-    from ..metrics import classification_report
+    from ..analysis.metrics import classification_report
 
     report = classification_report(labels, probs, label_names)
     positive = report["per_class"][POSITIVE]
@@ -89,7 +89,7 @@ def binary_scores(labels, probs, label_names) -> dict:
 
 def threshold_scores(labels, probs, threshold: float, cost_fp: float = 1.0, cost_fn: float = 1.0) -> dict:
     """Precision, recall, F1, the operating point and the cost per 1,000 examples at one threshold."""
-    from ..metrics import metrics_at_threshold
+    from ..analysis.metrics import metrics_at_threshold
 
     at = metrics_at_threshold(labels, probs, threshold)
     cost = (cost_fp * at["fp"] + cost_fn * at["fn"]) / len(labels) * 1000
@@ -128,7 +128,7 @@ def _metrics_experiment(ctx: LessonContext) -> Outcome:
 
 
 def _keep_report(extra: dict, variant: str, labels, probs, label_names) -> None:
-    from ..metrics import classification_report, confusion
+    from ..analysis.metrics import classification_report, confusion
 
     report = classification_report(labels, probs, label_names)
     extra["reports"][variant] = {"per_class": report["per_class"]}
@@ -195,7 +195,7 @@ def _metrics_takeaway(o: Outcome, lang: str) -> str:
 
 
 def _metrics_figures(o: Outcome, lang: str) -> list:
-    from ..plots import fig_confusion_matrix, fig_per_class
+    from ..analysis.plots import fig_confusion_matrix, fig_per_class
 
     out = [(T("Accuracy: the baseline looks almost as good", "准确率：基线看起来几乎一样好")(lang),
             figures.metric_bars(o, "accuracy", lang, METRICS_LABELS)),
@@ -255,7 +255,7 @@ THRESHOLD_LABELS = {"default": T("threshold 0.5", "阈值 0.5"),
 
 
 def _roc_experiment(ctx: LessonContext) -> Outcome:
-    from ..metrics import pr_data, roc_data, threshold_sweep
+    from ..analysis.metrics import pr_data, roc_data, threshold_sweep
 
     runs = ctx.run_variants({"fine-tuned": spam_config(ctx)}, **QUICK_TEXT)
     store = run_store(ctx)
@@ -323,7 +323,7 @@ def _roc_takeaway(o: Outcome, lang: str) -> str:
 
 
 def _roc_figures(o: Outcome, lang: str) -> list:
-    from ..plots import fig_pr, fig_roc, fig_threshold_sweep
+    from ..analysis.plots import fig_pr, fig_roc, fig_threshold_sweep
 
     out, points = [], o.extra.get("operating_points", {}).get("default")
     if o.extra.get("roc"):
@@ -351,8 +351,8 @@ def _roc_vs_pr_demo() -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from ..datasets import load_dataset, split_dataset
-    from ..metrics import pr_data, roc_data
+    from ..core.datasets import load_dataset, split_dataset
+    from ..analysis.metrics import pr_data, roc_data
 
     splits = split_dataset(load_dataset("sms_spam"), seed=0)
     vectorizer = TfidfVectorizer(min_df=2)
@@ -427,7 +427,7 @@ DIGITS = dict(dataset="digits", model="mlp", batch_size=64, save_checkpoints=Fal
 
 
 def _confusion_experiment(ctx: LessonContext) -> Outcome:
-    from ..metrics import classification_report, confusion, top_losses
+    from ..analysis.metrics import classification_report, confusion, top_losses
 
     cfg = RunConfig.from_flat(**DIGITS, epochs=ctx.settings["epochs"])
     runs = ctx.run_variants({"mlp": cfg})
@@ -501,7 +501,7 @@ def _confusion_takeaway(o: Outcome, lang: str) -> str:
 
 
 def _confusion_figures(o: Outcome, lang: str) -> list:
-    from ..plots import fig_confusion_matrix, fig_per_class
+    from ..analysis.plots import fig_confusion_matrix, fig_per_class
 
     if "confusion" not in o.extra:
         return []
@@ -551,8 +551,8 @@ CV_LABELS = {"single split": T("one split (each fold alone)", "单次划分（�
 
 
 def _cv_experiment(ctx: LessonContext) -> Outcome:
-    from ..experiments import QUICK_LIMITS
-    from ..repeats import cross_validate
+    from ..lab.experiments import QUICK_LIMITS
+    from ..lab.repeats import cross_validate
 
     folds = ctx.size(ctx.settings["folds"], 3)
     cfg = RunConfig.from_flat(dataset="wine", model="mlp", epochs=ctx.settings["epochs"], batch_size=16,
@@ -613,7 +613,7 @@ def _cv_takeaway(o: Outcome, lang: str) -> str:
 
 
 def _cv_figures(o: Outcome, lang: str) -> list:
-    from ..plots import fig_band, fig_variant_bars
+    from ..analysis.plots import fig_band, fig_variant_bars
 
     out = []
     if o.extra.get("fold_scores"):
@@ -674,8 +674,8 @@ CLASS_DESCRIPTIONS = {"rotten": "This movie is bad.", "fresh": "This movie is gr
 def _pretrained_experiment(ctx: LessonContext) -> Outcome:
     import numpy as np
 
-    from ..embeddings import Encoder
-    from ..runner import prepare_splits
+    from ..apps.embeddings import Encoder
+    from ..core.runner import prepare_splits
     from .concepts import probe_accuracy
 
     s = ctx.settings
@@ -764,7 +764,7 @@ COST_LABELS = {"default": T("threshold 0.5", "阈值 0.5"),
 
 
 def _cost_experiment(ctx: LessonContext) -> Outcome:
-    from ..metrics import threshold_sweep
+    from ..analysis.metrics import threshold_sweep
 
     cost_fp, cost_fn = float(ctx.settings["cost_fp"]), float(ctx.settings["cost_fn"])
     runs = ctx.run_variants({"fine-tuned": spam_config(ctx)}, **QUICK_TEXT)
@@ -835,7 +835,7 @@ def _cost_takeaway(o: Outcome, lang: str) -> str:
 
 
 def _cost_figures(o: Outcome, lang: str) -> list:
-    from ..plots import fig_threshold_sweep
+    from ..analysis.plots import fig_threshold_sweep
 
     out = [(T("Cost per 1,000 test messages", "每千条测试短信的代价")(lang),
             figures.metric_bars(o, "cost_per_1000", lang, COST_LABELS))]
@@ -910,8 +910,8 @@ def planted_spam_csv(share: float, seed: int = 0) -> str:
     import numpy as np
     import pandas as pd
 
-    from ..datasets import load_dataset
-    from ..store import workbench_home
+    from ..core.datasets import load_dataset
+    from ..core.store import workbench_home
     from .concepts import _private_name
 
     path = workbench_home() / "lessons" / "data" / f"sms_planted_{share:g}_{seed}.csv"
@@ -939,7 +939,7 @@ def _without(explanation, drop) -> str:
 
 def _deletion_curve(predictor, explanation, order, k: int) -> list[float]:
     """The explained class's probability with the first 0..k units of `order` deleted."""
-    from ..explain import _proba
+    from ..analysis.explain import _proba
 
     texts = [explanation.text] + [_without(explanation, order[:j]) or "." for j in range(1, k + 1)]
     return _proba(predictor, texts)[:, explanation.target].tolist()
@@ -958,9 +958,9 @@ def _log_odds_drop(curve: list[float]) -> float:
 def _explain_experiment(ctx: LessonContext) -> Outcome:
     import numpy as np
 
-    from ..datasets import examples_by_id
-    from ..explain import _proba, agreement, explain_text
-    from ..predict import load_predictor
+    from ..core.datasets import examples_by_id
+    from ..analysis.explain import _proba, agreement, explain_text
+    from ..core.predict import load_predictor
 
     s = ctx.settings
     csv = planted_spam_csv(s["planted_share"])
@@ -1109,14 +1109,14 @@ def _explain_takeaway(o: Outcome, lang: str) -> str:
 
 
 def _explain_figures(o: Outcome, lang: str) -> list:
-    from ..plots import fig_shap_vs_lime
+    from ..analysis.plots import fig_shap_vs_lime
 
     out = []
     curves = o.extra.get("curves") or {}
     if curves:
         rows = {METHOD_LABELS[m](lang): [{"step": j, "probability": p} for j, p in enumerate(c)]
                 for m, c in curves.items()}
-        from .. import plots
+        from ..analysis import plots
         fig = plots.fig_training_curves(rows, metrics=("probability",))
         fig.update_xaxes(title_text=T("words deleted", "删去的词数")(lang))
         fig.update_yaxes(title_text=T("probability of the explained class", "被解释类别的概率")(lang))

@@ -2,7 +2,7 @@
 seeds, and the first seed's curves."""
 from __future__ import annotations
 
-from .. import plots
+from ..analysis import plots
 from .base import Outcome, T, metric_name
 
 

@@ -9,7 +9,7 @@ import threading
 import traceback
 from pathlib import Path
 
-from ..store import workbench_home
+from ..core.store import workbench_home
 from .base import Outcome
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def load_outcome(key: str, store=None) -> Outcome | None:
     if not path.exists():
         return None
     outcome = Outcome.from_dict(json.loads(path.read_text()))
-    from ..store import RunStore
+    from ..core.store import RunStore
     store = store or RunStore()
     for variant, ids in outcome.run_ids.items():
         try:
@@ -97,7 +97,7 @@ class LessonJob:
 
     def _unfinished_runs(self, outcome: Outcome) -> list[str]:
         """'run id (status)' for each run of the outcome that did not finish (stopped, failed or unknown)."""
-        from ..runner import get_runner
+        from ..core.runner import get_runner
 
         runner = self.runner or get_runner()
         unfinished = []

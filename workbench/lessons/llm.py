@@ -1,9 +1,9 @@
 """LLM fine-tuning lessons on the offline SmolLM2-135M-Instruct: what instruction tuning changes (llm.1), LoRA
 against full fine-tuning (llm.2), where the loss is computed (llm.3), forgetting (llm.4) and decoding (llm.5).
-Every comparison is paired by seed (workbench.repeats); every sentence follows its verdict."""
+Every comparison is paired by seed (workbench.lab.repeats); every sentence follows its verdict."""
 from __future__ import annotations
 
-from .. import plots
+from ..analysis import plots
 from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, interval_clause, metric_name, \
     speed_phrase
 from .llm_common import FULL, general_probe, majority_note, sft_trials, sizes, start_trial
@@ -20,7 +20,7 @@ def _bars(outcome: Outcome, metric: str, lang: str, label=None, base_metric: str
     """Bars of a metric per variant (95 % CI over seeds), with the base model's value first when given."""
     from statistics import fmean, stdev
 
-    from ..repeats import t_half_widths
+    from ..analysis.stats import t_half_widths
 
     means, halves = {}, {}
     first = outcome.variants[0]
@@ -281,7 +281,7 @@ _base_general: dict = {}
 def _general_after(result, tokenizer, data, seed) -> dict:
     import math
 
-    from ..llm import load_causal_lm
+    from ..llm.causal_lm import load_causal_lm
 
     if "loss" not in _base_general:
         model, base_tokenizer = load_causal_lm()
@@ -354,9 +354,9 @@ DECODINGS = {"greedy": (0.0, 1.0), "temperature 0.7": (0.7, 1.0), "temperature 1
 
 def _llm5_runs(ctx: LessonContext) -> Outcome:
     """One fine-tune per seed, then every decoding answers the same held-out prompts `samples` times."""
-    from ..instructions import TASKS, build_task
-    from ..llm import Decoding, generate, load_causal_lm
-    from ..sft import SFTConfig, TrainingStopped, train_sft
+    from ..llm.instructions import TASKS, build_task
+    from ..llm.causal_lm import Decoding, generate, load_causal_lm
+    from ..llm.sft import SFTConfig, TrainingStopped, train_sft
 
     size, draws = sizes(ctx), 2 if ctx.quick else int(ctx.settings["samples"])
     parse = TASKS["sms_verdict"].parse

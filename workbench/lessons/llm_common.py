@@ -2,7 +2,7 @@
 what a narrow fine-tune does to the model's general answers.
 
 Every trial loads a fresh copy of the base model (from the workbench's cached float weights, a fraction of a
-second), builds the task's pairs from that seed's split of the shipped data, and trains with workbench.sft, which
+second), builds the task's pairs from that seed's split of the shipped data, and trains with workbench.llm.sft, which
 holds the host's device lock. The held-out prompts differ between seeds and are the same for every variant of one
 seed, so variants are paired by seed.
 """
@@ -114,9 +114,9 @@ def sft_trials(ctx: LessonContext, variants: dict[str, dict], measure=None, extr
     "mix_general" (how many general pairs to add to the training set). measure(result, data, seed) may return more
     per-run metrics. Samples: format_rate, exact_match (after), base_format_rate, base_exact_match, val_loss,
     train_seconds, trainable_parameters, and whatever measure adds."""
-    from ..instructions import build_task
-    from ..llm import Decoding, load_causal_lm
-    from ..sft import SFTConfig, TrainingStopped, train_sft
+    from ..llm.instructions import build_task
+    from ..llm.causal_lm import Decoding, load_causal_lm
+    from ..llm.sft import SFTConfig, TrainingStopped, train_sft
 
     size = sizes(ctx)
     samples: dict[str, dict[str, list]] = {name: {} for name in variants}
@@ -165,7 +165,7 @@ _replay_answers: dict[tuple[str, int], str] = {}
 
 def base_answers(prompts: tuple[str, ...], max_new_tokens: int = 16) -> list[str]:
     """The base model's greedy answers (computed once per process and prompt)."""
-    from ..llm import Decoding, generate, load_causal_lm
+    from ..llm.causal_lm import Decoding, generate, load_causal_lm
 
     missing = [p for p in prompts if (p, max_new_tokens) not in _replay_answers]
     if missing:
@@ -178,7 +178,7 @@ def base_answers(prompts: tuple[str, ...], max_new_tokens: int = 16) -> list[str
 def general_replay(n: int) -> list:
     """n general pairs (cycled from GENERAL_TRAIN) answered by the base model itself: mixing them into a narrow
     fine-tune asks the model to keep answering general questions as it did."""
-    from ..llm import Pair
+    from ..llm.causal_lm import Pair
 
     prompts = tuple(GENERAL_TRAIN[i % len(GENERAL_TRAIN)] for i in range(n))
     return [Pair(p, a or "I am not sure.") for p, a in zip(prompts, base_answers(prompts))]
@@ -190,7 +190,7 @@ def general_probe(model, tokenizer, max_new_tokens: int = 16) -> dict:
     the base model's), the share of greedy answers that changed, and the share that became a task word."""
     import torch
 
-    from ..llm import Decoding, Pair, collate, encode_pair, generate
+    from ..llm.causal_lm import Decoding, Pair, collate, encode_pair, generate
 
     reference = base_answers(GENERAL_EVAL, max_new_tokens)
     answers = generate(model, tokenizer, list(GENERAL_EVAL), Decoding(max_new_tokens))
@@ -208,8 +208,8 @@ def lora_parameter_counts(ranks: list[int]) -> dict[int, int]:
     per adapted matrix, the count PEFT reports (computed, not trained)."""
     import torch
 
-    from ..llm import load_causal_lm
-    from ..sft import LORA_TARGETS
+    from ..llm.causal_lm import load_causal_lm
+    from ..llm.sft import LORA_TARGETS
 
     model, _ = load_causal_lm()
     shapes = [(m.in_features, m.out_features) for name, m in model.named_modules()

@@ -49,7 +49,7 @@ def not_cached_note(name: str, purpose: str) -> T:
 
 def runner_of(ctx: LessonContext):
     """The runner the lesson's runs go through (the shared one when the context names none)."""
-    from ..runner import get_runner
+    from ..core.runner import get_runner
     return ctx.runner or get_runner()
 
 
@@ -114,7 +114,7 @@ def clear_leader(outcome: Outcome, metric: str, group=lambda variant: variant, a
 
 
 def band(paired, edges: dict[str, float], below: str) -> str:
-    """A magnitude band decided by the 95 % confidence interval of a paired difference (a repeats.PairedVerdict of
+    """A magnitude band decided by the 95 % confidence interval of a paired difference (a stats.PairedVerdict of
     B minus A), not by its mean: the key of the highest edge that the interval's lower end is above, else `below`.
     So `below` reads "not clearly above the lowest edge" and also takes the cases this budget cannot tell (fewer
     than two pairs, or an interval reaching below the edge)."""
@@ -128,7 +128,7 @@ def band(paired, edges: dict[str, float], below: str) -> str:
 def against(baseline, values, metric: str = "value"):
     """The paired verdict of per-seed `values` against a baseline: one number for every seed (such as chance) or
     per-seed values in seed order; its difference and interval are values minus baseline."""
-    from ..repeats import compare_paired
+    from ..analysis.stats import compare_paired
 
     values = list(values)
     base = list(baseline) if isinstance(baseline, (list, tuple)) else [float(baseline)] * len(values)

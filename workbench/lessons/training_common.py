@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import statistics
 
-from ..config import RunConfig
+from ..core.config import RunConfig
 from . import figures
 from .base import LessonContext, Outcome, T
 from .support import EVERY_WEIGHT
@@ -17,7 +17,7 @@ QUICK_TEXT = {**QUICK_TEXT_KEEP_BATCH, "batch_size": 8}
 
 
 def runner_of(ctx: LessonContext):
-    from ..runner import get_runner
+    from ..core.runner import get_runner
     return ctx.runner or get_runner()
 
 
@@ -30,7 +30,7 @@ def snapshots_of(ctx: LessonContext, outcome: Outcome) -> dict[str, list[dict]]:
 def examples_per_second(ctx: LessonContext, run_id: str, examples_per_step: int) -> float | None:
     """Training throughput from the run's event times, between its first and last logged step: start-up and the
     evaluation and predictions at the end are left out (so use it on runs that evaluate only at the end)."""
-    from ..events import StepLogged
+    from ..core.events import StepLogged
 
     logged = [e for e in runner_of(ctx).store.read_events(run_id) if isinstance(e, StepLogged)]
     if len(logged) < 2 or logged[-1].time <= logged[0].time:
@@ -40,7 +40,7 @@ def examples_per_second(ctx: LessonContext, run_id: str, examples_per_step: int)
 
 def sized(ctx: LessonContext, cfg: RunConfig, **quick_overrides) -> RunConfig:
     """Pin and shrink a config as `ctx.run_variants` would, for experiments that run outside it."""
-    from ..experiments import QUICK_LIMITS
+    from ..lab.experiments import QUICK_LIMITS
     from .base import lesson_recipe
 
     cfg = lesson_recipe(cfg)
@@ -92,7 +92,7 @@ def named(names, zh_word: str, en_word: str) -> dict[str, T]:
 
 
 def curve_figure(rows_by_name: dict[str, list[dict]], metric: str, title: str, y_title: str, log_y: bool = False):
-    from .. import plots
+    from ..analysis import plots
     fig = plots.fig_training_curves(rows_by_name, metrics=(metric,), log_y=log_y)
     fig.update_layout(title=title)
     fig.update_yaxes(title_text=y_title)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..config import ConfigError, RunConfig
+from ..core.config import ConfigError, RunConfig
 from . import figures, training_probes as probes
 from .base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, ranking_takeaway
 from .support import verdict, verdict_choice
@@ -16,8 +16,8 @@ from .training_common import (QUICK_TEXT, SENTIMENT, bars, curve_figure, has, jo
 
 
 def _learning_rate_runs(ctx: LessonContext) -> Outcome:
-    from ..lr_finder import find_lr
-    from ..training import lr_schedule_preview, planned_steps
+    from ..lab.lr_finder import find_lr
+    from ..core.training import lr_schedule_preview, planned_steps
 
     rates = sorted({float(v) for v in ctx.settings["learning_rates"]})
     if len(rates) < 2:
@@ -175,8 +175,8 @@ def _finder_sentence(outcome: Outcome, best_rate: float, lang: str) -> str:
 
 
 def _learning_rate_figures(outcome: Outcome, lang: str) -> list:
-    from .. import plots
-    from ..lr_finder import LRFinderResult
+    from ..analysis import plots
+    from ..lab.lr_finder import LRFinderResult
 
     peak = outcome.extra["schedule_peak"]
     schedules = {name: [{"step": i, "learning_rate": lr} for i, lr in enumerate(lrs)]
@@ -403,8 +403,8 @@ def _loss_runs(ctx: LessonContext) -> Outcome:
 
     import numpy as np
 
-    from ..data_quality import make_encoder
-    from ..runner import prepare_splits
+    from ..lab.data_quality import make_encoder
+    from ..core.runner import prepare_splits
 
     s = ctx.settings
     base = RunConfig.from_flat(**{**SENTIMENT, "max_eval_samples": 200}, max_train_samples=s["train_examples"],
@@ -431,7 +431,7 @@ def _loss_runs(ctx: LessonContext) -> Outcome:
 
 def _add_calibration(ctx: LessonContext, outcome: Outcome) -> None:
     """Mean confidence and expected calibration error of each finished run's test predictions."""
-    from ..metrics import calibration
+    from ..analysis.metrics import calibration
 
     store = runner_of(ctx).store
     for variant, ids in outcome.run_ids.items():

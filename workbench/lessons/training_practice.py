@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import statistics
 
-from ..config import ConfigError, RunConfig
+from ..core.config import ConfigError, RunConfig
 from . import figures, training_probes as probes
-from ..repeats import compare_paired
+from ..analysis.stats import compare_paired
 from .base import (NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, interval_clause,
                    ranking_takeaway)
 from .support import clear_leader, verdict
@@ -40,7 +40,7 @@ def _search_runs(ctx: LessonContext) -> Outcome:
     """Each search tunes the validation loss (a continuous score, so equal budgets give comparable winners)."""
     import optuna
 
-    from ..tuning import tune
+    from ..lab.tuning import tune
 
     spaces = _search_spaces(ctx.settings)
     trials = ctx.size(int(ctx.settings["trials"]), 2)
@@ -158,7 +158,7 @@ def _selection_sentence(outcome: Outcome, search: str, lang: str) -> str:
 
 
 def _search_figures(outcome: Outcome, lang: str) -> list:
-    from ..tuning import study_figures
+    from ..lab.tuning import study_figures
 
     tables = outcome.extra.get("trials") or {}
     out = []

@@ -123,8 +123,8 @@ def train_with_loss(loss: str, train, test, steps: int = 150, seed: int = 0, lr:
     import torch
     import torch.nn.functional as F
 
-    from ..metrics import calibration
-    from ..models import TabularMLP
+    from ..analysis.metrics import calibration
+    from ..core.models import TabularMLP
 
     if loss not in PLAIN_LOSSES:
         raise ValueError(f"Unknown loss {loss!r}; use one of {', '.join(PLAIN_LOSSES)}.")
@@ -196,11 +196,11 @@ def train_with_head_init(cfg, scheme: str, large_std: float = 1.0, on_start=None
     that can stop the training."""
     from transformers import TrainerCallback
 
-    from ..inputs import torch_split
-    from ..models import build_for_training, final_linear
-    from ..metrics import classification_report
-    from ..runner import prepare_splits
-    from ..training import build_trainer, predict_probs
+    from ..core.inputs import torch_split
+    from ..core.models import build_for_training, final_linear
+    from ..analysis.metrics import classification_report
+    from ..core.runner import prepare_splits
+    from ..core.training import build_trainer, predict_probs
 
     cfg = cfg.replace(save_checkpoints=False, save_model=False).validate()
     splits = prepare_splits(cfg)

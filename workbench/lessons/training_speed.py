@@ -2,7 +2,7 @@
 with the source documents' padding and mixed-precision mistakes measured (train.5)."""
 from __future__ import annotations
 
-from ..config import ConfigError, RunConfig
+from ..core.config import ConfigError, RunConfig
 from . import figures, training_probes as probes
 from .support import verdict
 from .base import Correction, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, ranking_takeaway, speed_phrase
@@ -189,9 +189,9 @@ PAD_LABELS = {"pad_fixed": T("padded to a fixed length", "填充到固定长度"
 def _speed_runs(ctx: LessonContext) -> Outcome:
     import numpy as np
 
-    from ..config import ModelConfig
-    from ..datasets import load_dataset
-    from ..models import build_model
+    from ..core.config import ModelConfig
+    from ..core.datasets import load_dataset
+    from ..core.models import build_model
 
     base = RunConfig.from_flat(**SENTIMENT, max_train_samples=ctx.settings["train_examples"], epochs=1,
                                lr=ctx.settings["lr"], warmup_ratio=0.1)
@@ -298,9 +298,9 @@ def _sst2_example_demo() -> dict:
     import numpy as np
     import torch
 
-    from ..config import ModelConfig
-    from ..datasets import load_dataset
-    from ..models import build_model
+    from ..core.config import ModelConfig
+    from ..core.datasets import load_dataset
+    from ..core.models import build_model
 
     reviews = load_dataset("rotten_tomatoes")
     texts = list(reviews.x[:600])

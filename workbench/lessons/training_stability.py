@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from ..config import RunConfig
+from ..core.config import RunConfig
 from . import training_probes as probes
 from .base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, ranking_takeaway
 from .support import verdict
@@ -26,7 +26,7 @@ DIAGNOSIS_NAMES = {"exploding_gradient": T("an exploding gradient", "梯度爆�
 
 
 def _gradient_runs(ctx: LessonContext) -> Outcome:
-    from ..datasets import load_dataset
+    from ..core.datasets import load_dataset
 
     s = ctx.settings
     base = RunConfig.from_flat(**DIGITS, optimizer="sgd", epochs=s["epochs"], batch_size=32, log_every=2)
@@ -124,7 +124,7 @@ def _gradient_takeaway(outcome: Outcome, lang: str) -> str:
 
 
 def _gradient_figures(outcome: Outcome, lang: str) -> list:
-    from .. import plots
+    from ..analysis import plots
 
     out = []
     runs = {GRADIENT_LABELS[v](lang): rows for v, rows in outcome.histories.items()
@@ -285,7 +285,7 @@ def _head_init_takeaway(outcome: Outcome, lang: str) -> str:
 
 
 def _head_init_figures(outcome: Outcome, lang: str) -> list:
-    from .. import plots
+    from ..analysis import plots
 
     names = [n for n in probes.HEAD_INITS if has(outcome, n)]
     out = []

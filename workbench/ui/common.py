@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import streamlit as st
 
-from ..config import SECTION_CLASSES, RunConfig, option_kind
+from ..core.config import SECTION_CLASSES, RunConfig, option_kind
 
 # How often live panels poll; WORKBENCH_REFRESH_SECONDS slows them down on a weak machine.
 REFRESH_SECONDS = float(os.environ.get("WORKBENCH_REFRESH_SECONDS", "1.0"))
@@ -16,15 +16,15 @@ ACTIVE = ("queued", "running")
 
 def runner():
     """The runner is per process, so every browser session shares one queue and sees every run."""
-    from ..runner import get_runner
+    from ..core.runner import get_runner
     return get_runner()
 
 
 def training_now() -> bool:
     """Whether anything trains on this host now: a run of this server's queue, or anything holding the device lock
     (an LLM run, a lesson's fine-tune, another process). Background warm-ups wait for a quiet moment."""
-    from ..device_queue import device_busy
-    from ..store import workbench_home
+    from ..core.device_queue import device_busy
+    from ..core.store import workbench_home
     return bool(runner().active_ids()) or device_busy(workbench_home() / "locks")
 
 
@@ -151,7 +151,7 @@ def draw_run_status(snap: dict) -> None:
 
 def draw_memory_estimate(memory: dict) -> None:
     """A plan's memory estimate against the memory the device has free, its parts, and a warning when tight."""
-    from ..planning import format_bytes
+    from ..lab.planning import format_bytes
 
     parts = " · ".join(f"{name.replace('_', ' ')} {format_bytes(v)}" for name, v in memory["parts"].items() if v)
     st.caption(f"Memory, rough estimate: ~{format_bytes(memory['total'])} of {format_bytes(memory['available'])} "
@@ -162,7 +162,7 @@ def draw_memory_estimate(memory: dict) -> None:
 
 
 def _curves_figure(run_id: str, history: list[dict], diagnoses: list[dict]):
-    from ..plots import fig_training_curves
+    from ..analysis.plots import fig_training_curves
 
     return fig_training_curves({run_id: history}, metrics=_curve_metrics(history), show_lr=True,
                                diagnoses={run_id: diagnoses})
@@ -198,5 +198,5 @@ def explain_link(run_id: str, test_position: int) -> str:
 
 
 def dataset_items(config: dict, ids) -> list:
-    from ..datasets import examples_by_id
+    from ..core.datasets import examples_by_id
     return examples_by_id(config["data"], ids)

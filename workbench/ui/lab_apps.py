@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..pretrained import ModelUnavailableError
+from ..core.pretrained import ModelUnavailableError
 from .common import show_error
 from .lab_jobs import job_panel, launch, start_button
 from .lab_tools import pick_model_run
@@ -19,7 +19,7 @@ def applications_tab() -> None:
 
 @st.cache_resource(show_spinner="Loading the MiniLM sentence encoder ...")
 def encoder():
-    from ..embeddings import Encoder
+    from ..apps.embeddings import Encoder
     return Encoder("minilm")
 
 
@@ -27,8 +27,8 @@ def encoder():
 def similarity_index(dataset: str, limit: int, fingerprint: tuple):   # noqa: ARG001 - part of the cache key
     """The first `limit` texts of a text dataset, embedded, and their label names. `fingerprint`
     (datasets.dataset_fingerprint) makes a changed file or folder embed again."""
-    from ..datasets import load_dataset
-    from ..embeddings import SimilarityIndex
+    from ..core.datasets import load_dataset
+    from ..apps.embeddings import SimilarityIndex
 
     ds = load_dataset(dataset)
     index = SimilarityIndex(list(ds.x[:limit]), list(ds.ids[:limit]), encoder())
@@ -39,7 +39,7 @@ def similarity_index(dataset: str, limit: int, fingerprint: tuple):   # noqa: AR
 
 
 def _search() -> None:
-    from ..datasets import REGISTRY
+    from ..core.datasets import REGISTRY
 
     st.caption("Texts ranked by the cosine similarity of their MiniLM sentence embeddings to your query.")
     texts = [name for name, entry in REGISTRY.items() if entry.kind == "text"]
@@ -50,7 +50,7 @@ def _search() -> None:
     query = st.text_input("query", "a warm, funny film with great acting", key="lab.sim.query")
     if st.button("Search", key="lab.sim.go") or st.session_state.get("lab.sim.shown") == (dataset, limit):
         try:
-            from ..datasets import dataset_fingerprint
+            from ..core.datasets import dataset_fingerprint
             index, labels = similarity_index(dataset, int(limit), dataset_fingerprint(dataset))
             found = index.search(query, int(k))
             st.session_state["lab.sim.shown"] = (dataset, limit)
@@ -60,7 +60,7 @@ def _search() -> None:
         by_id = dict(zip(index.ids, labels))
         found.insert(2, "label", [by_id[i] for i in found["id"]])
         st.dataframe(found, hide_index=True, key="lab.sim.table")
-        from ..plots import fig_embedding_scatter
+        from ..analysis.plots import fig_embedding_scatter
         shown = slice(0, min(len(index.texts), 1000))
         st.plotly_chart(fig_embedding_scatter(index.vectors[shown], labels[shown], index.texts[shown]),
                         key="lab.sim.map", width="stretch")
@@ -85,8 +85,8 @@ def _recommender() -> None:
 
 
 def _evaluate(shared_encoder, k: int, max_users: int | None, half_life: float, min_rating: int):
-    from ..movielens import load_movielens_100k
-    from ..recommend import evaluate_recommender
+    from ..apps.movielens import load_movielens_100k
+    from ..apps.recommend import evaluate_recommender
 
     interactions, items = load_movielens_100k()
     return evaluate_recommender(interactions, items, shared_encoder, k=k, half_life=half_life, min_rating=min_rating,
@@ -105,7 +105,7 @@ def _draw_recommender(table) -> None:
 
 
 def _qa() -> None:
-    from ..qa import QA_EXAMPLES, TRAINED_QA_MODEL, QuestionAnswerer
+    from ..apps.qa import QA_EXAMPLES, TRAINED_QA_MODEL, QuestionAnswerer
 
     st.caption("Extractive QA: the answer is the span of the context a QA model scores highest. The trained model "
                "comes from the Hugging Face hub (internet once, cached afterwards).")
@@ -125,7 +125,7 @@ def _qa() -> None:
 
 
 def _translation() -> None:
-    from ..translate import DEFAULT_TRANSLATION_MODEL, Translator
+    from ..apps.translate import DEFAULT_TRANSLATION_MODEL, Translator
 
     st.caption("Translation with a pretrained encoder-decoder from the hub (Marian models need no prefix; T5 needs "
                "one such as 'translate English to German: ').")
@@ -173,7 +173,7 @@ def _long_texts() -> None:
 
 
 def _compare_modes(run_id: str, reviews: int, snippets: int, opening: str, lengths: tuple):
-    from ..long_text import compare_long_text_modes, long_reviews_for_run
+    from ..lab.long_text import compare_long_text_modes, long_reviews_for_run
 
     texts, labels = long_reviews_for_run(run_id, reviews, snippets, opening)
     return compare_long_text_modes(run_id, texts, labels, lengths)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..config import RunConfig
+from ..core.config import RunConfig
 from .common import run_label, runner
 from .lab_jobs import job_panel, launch, start_button
 
@@ -27,8 +27,8 @@ def quality_tab(base: RunConfig) -> None:
 
 def check_data(cfg: RunConfig, near_threshold: float | None, folds: int) -> dict:
     """The splits a run with `cfg` would train on, their cross-split copies and their label-noise ranking."""
-    from ..data_quality import find_duplicates, make_encoder, precision_at_k, rank_label_noise
-    from ..runner import prepare_splits
+    from ..lab.data_quality import find_duplicates, make_encoder, precision_at_k, rank_label_noise
+    from ..core.runner import prepare_splits
 
     splits = prepare_splits(cfg.validate())
     encoder = make_encoder() if splits.train.kind == "text" else None
@@ -40,7 +40,7 @@ def check_data(cfg: RunConfig, near_threshold: float | None, folds: int) -> dict
 
 
 def _draw_quality(result: dict, top: int) -> None:
-    from ..plots import fig_duplicate_summary, fig_label_noise
+    from ..analysis.plots import fig_duplicate_summary, fig_label_noise
 
     s, ranking = result["duplicates"].summary, result["ranking"]
     damage = ", ".join(f"{k} {v}" for k, v in result["perturbed"].items() if v) or "none"
@@ -74,7 +74,7 @@ def _draw_quality(result: dict, top: int) -> None:
 def pick_model_run(label: str, key: str, kind: str | None = None) -> dict | None:
     """A finished run that kept its weights (and, with `kind`, whose dataset is a bundled one of that kind, or
     not a bundled one at all); None, with a note, when there is none."""
-    from ..datasets import REGISTRY
+    from ..core.datasets import REGISTRY
 
     def fits(snap):
         dataset = ((snap.get("config") or {}).get("data") or {}).get("dataset")
@@ -101,14 +101,14 @@ def deploy_tab() -> None:
     examples = cols[1].number_input("test examples scored", 10, 5000, 200, key="lab.deploy.examples")
     latency = cols[2].number_input("examples timed", 5, 500, 50, key="lab.deploy.latency")
     if start_button("deploy", "▶ Compare deployments", key="lab.deploy.go"):
-        from ..deploy import compare_deployments
+        from ..lab.deploy import compare_deployments
         launch("deploy", f"Deployments of run {snap['id']}",
                lambda _runner: compare_deployments(snap["id"], sparsity, int(examples), int(latency)))
     job_panel("deploy", _draw_deploy, stoppable=False)
 
 
 def _draw_deploy(table) -> None:
-    from ..plots import fig_deployment
+    from ..analysis.plots import fig_deployment
 
     rows = table.set_index("variant")
     base, int8 = rows.loc["original fp32"], rows.loc["int8 dynamic"]

@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from ..config import ConfigError, RunConfig
+from ..core.config import ConfigError, RunConfig
 from .common import show_error
 from .lab_jobs import job_panel, launch, start_button
 
@@ -18,7 +18,7 @@ SCORE_METRICS = ("accuracy", "f1_macro", "eval_loss")
 
 
 def search_tab(base: RunConfig) -> None:
-    from ..tuning import METRIC_KEYS, SAMPLERS, check_space, parse_space
+    from ..lab.tuning import METRIC_KEYS, SAMPLERS, check_space, parse_space
 
     st.caption("Optuna picks settings from the space below; each trial is a real run (it appears on the Runs page "
                "as `tune:<study>:<trial>`) and a trial the median pruner gives up on is stopped early.")
@@ -52,7 +52,7 @@ def search_tab(base: RunConfig) -> None:
 
 
 def _search(base, space, sampler, trials, metric, name, prune, storage, runner) -> dict:
-    from ..tuning import best_summary, study_figures, trials_table, tune
+    from ..lab.tuning import best_summary, study_figures, trials_table, tune
 
     study = tune(base, space, sampler=sampler, n_trials=trials, metric=metric, study_name=name, prune=prune,
                  storage=storage, runner=runner)
@@ -62,7 +62,7 @@ def _search(base, space, sampler, trials, metric, name, prune, storage, runner) 
 def _live_trials(storage: str | None, study_name: str) -> None:
     """The study as its storage holds it now, refreshed every few seconds: this server's trials and those of
     workers elsewhere (their `worker` column names host and process)."""
-    from ..tuning import default_storage, load_study, trials_table
+    from ..lab.tuning import default_storage, load_study, trials_table
 
     @st.fragment(run_every=3)
     def draw():
@@ -120,7 +120,7 @@ def repeats_tab(base: RunConfig) -> None:
 
 def parse_overrides(text: str) -> dict:
     """'lr=1e-3' lines -> {"lr": 0.001}, typed like the search space; one value per option."""
-    from ..tuning import parse_space
+    from ..lab.tuning import parse_space
 
     lines = [line for line in text.splitlines() if line.strip()]
     overrides = {}
@@ -132,7 +132,7 @@ def parse_overrides(text: str) -> dict:
 
 
 def _repeats(base: RunConfig, kind: str, count: int, other: dict, runner) -> dict:
-    from ..repeats import cross_validate, repeat_seeds
+    from ..lab.repeats import cross_validate, repeat_seeds
 
     def repeat(cfg):
         if kind == "folds":
@@ -147,8 +147,8 @@ def _repeats(base: RunConfig, kind: str, count: int, other: dict, runner) -> dic
 
 
 def _draw_repeats(results: dict, metric: str) -> None:
-    from ..plots import fig_band
-    from ..repeats import compare_paired
+    from ..analysis.plots import fig_band
+    from ..analysis.stats import compare_paired
 
     split = next(iter(results.values())).split
     for name, result in results.items():
@@ -178,14 +178,14 @@ def lr_finder_tab(base: RunConfig) -> None:
     end_lr = cols[1].number_input("end lr", value=10.0, format="%g", key="lab.lr.end")
     steps = cols[2].number_input("steps", 5, 1000, 100, key="lab.lr.steps")
     if start_button("lr_finder", "▶ Run the range test", key="lab.lr.go"):
-        from ..lr_finder import find_lr
+        from ..lab.lr_finder import find_lr
         launch("lr_finder", f"LR range test over {steps} steps",
                lambda runner: find_lr(base, start_lr=start_lr, end_lr=end_lr, steps=int(steps)))
     job_panel("lr_finder", _draw_lr_finder, stoppable=False)
 
 
 def _draw_lr_finder(result) -> None:
-    from ..plots import fig_lr_finder
+    from ..analysis.plots import fig_lr_finder
 
     for note in result.notes:
         st.caption(note)

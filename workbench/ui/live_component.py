@@ -45,7 +45,7 @@ const ACTIVE = ["queued", "running"];
 const fmt = (v, digits) => (v === null || v === undefined) ? "—" : Number(v).toFixed(digits);
 const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
 
-// The colours of workbench/plots.py's SERIES_COLORS, so the live panel and the final figure read alike; text and
+// The colours of workbench/analysis/plots.py's SERIES_COLORS, so the live panel and the final figure read alike; text and
 // axes use currentColor, so both follow Streamlit's light or dark theme.
 const SERIES = {
   loss: [{key: "train_loss", color: "#0072B2", line: "wb-live-train-loss", label: "training loss"},

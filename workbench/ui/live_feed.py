@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..store import json_default
+from ..core.store import json_default
 
 LIVE_PATH = "/api/runs/{run_id}/live"
 RUN_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -49,7 +49,7 @@ def plain_json(value) -> str:
 
 
 def live(request: Request) -> Response:
-    from .common import runner
+    from ..core.runner import get_runner as runner   # the process-wide runner the pages' panels started runs on
 
     run_id = request.path_params["run_id"]
     try:

@@ -1,17 +1,17 @@
-"""What the pages show of generative runs (workbench.llm_runs): the scores before and after, the paired verdict on
+"""What the pages show of generative runs (workbench.llm.runs): the scores before and after, the paired verdict on
 the format rate, the answer table, the model and the script to take away."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from ..export import zip_folder
+from ..core.export import zip_folder
 
 
 @st.cache_resource
 def llm_runs():
     """One per process, like the runner: every browser session sees the same runs and threads."""
-    from ..llm_runs import LLMRuns
+    from ..llm.runs import LLMRuns
     return LLMRuns()
 
 
@@ -45,9 +45,9 @@ def draw_result(runs, run_id: str, result: dict) -> None:
                          f"{result.get('eval_seconds', 0):.0f} s")
     cols[-1].metric("trainable parameters", f"{result['trainable_parameters']:,}")
     spec = runs.spec(run_id)
-    from ..instructions import TASKS
+    from ..llm.instructions import TASKS
     if result["answers"] and spec.task in TASKS:
-        from ..instructions import format_change
+        from ..llm.instructions import format_change
         st.caption(format_change(result["answers"], spec.task).sentence)
     if result.get("dropped"):
         st.caption(f"{result['dropped']} training pair(s) were left out: their response alone is longer than the "

@@ -60,13 +60,13 @@ def warm_quick_start() -> None:
     No model is built: that would seed or draw from the global random generators a starting run relies on."""
     import importlib
 
-    from ..inputs import tokenize_cached
-    from ..models import model_kind, text_source
-    from ..pretrained import load_pretrained
-    from ..runner import prepare_splits
+    from ..core.inputs import tokenize_cached
+    from ..core.models import model_kind, text_source
+    from ..core.pretrained import load_pretrained
+    from ..core.runner import prepare_splits
     from .common import quickstart_config
 
-    importlib.import_module("workbench.training")     # the Trainer stack
+    importlib.import_module("workbench.core.training")     # the Trainer stack
     cfg = quickstart_config()
     splits = prepare_splits(cfg)
     if model_kind(cfg.model.model) != "text" or splits.train.kind != "text":
@@ -86,6 +86,6 @@ def warm_quick_start() -> None:
 def warm_explainers(kind: str) -> Callable[[], object]:
     """The warm-up of SHAP and LIME for one kind of data (each kind compiles its own path)."""
     def work():
-        from ..explain import warm_up
+        from ..analysis.explain import warm_up
         return warm_up((kind,))
     return work

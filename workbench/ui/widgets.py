@@ -12,8 +12,8 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from ..config import SECTION_CLASSES, RunConfig, option_kind
-from ..events import TERMINAL
+from ..core.config import SECTION_CLASSES, RunConfig, option_kind
+from ..core.events import TERMINAL
 
 THROTTLE_SECONDS = 0.5
 
@@ -54,7 +54,7 @@ class TrainingPanel:
     """
 
     def __init__(self, config: RunConfig | None = None, runner=None, show_options: bool = True):
-        from ..runner import get_runner
+        from ..core.runner import get_runner
 
         self.runner = runner or get_runner()
         self.config = config or RunConfig()
@@ -204,9 +204,9 @@ class EvaluationPanel:
     """Confusion matrix, ROC and PR for a finished run; a threshold slider for binary tasks."""
 
     def __init__(self, run_id: str, split: str = "test", runner=None):
-        from .. import metrics as M
-        from .. import plots as P
-        from ..runner import get_runner
+        from ..analysis import metrics as M
+        from ..analysis import plots as P
+        from ..core.runner import get_runner
 
         self._M, self._P = M, P
         runner = runner or get_runner()
@@ -248,8 +248,8 @@ class ExplainPanel:
     """A text box (text models) or an example picker: SHAP and LIME side by side, with their agreement."""
 
     def __init__(self, run_id: str, runner=None):
-        from ..predict import load_predictor
-        from ..runner import get_runner
+        from ..core.predict import load_predictor
+        from ..core.runner import get_runner
 
         runner = runner or get_runner()
         self.predictor = load_predictor(run_id, runner.store)
@@ -275,12 +275,12 @@ class ExplainPanel:
 
     def item(self):
         if self.use_example.value or self.predictor.kind != "text":
-            from ..datasets import examples_by_id
+            from ..core.datasets import examples_by_id
             return examples_by_id(self.config["data"], [self.test_ids[self.example.value]])[0]
         return self.text.value
 
     def explain(self):
-        from ..explain import explain_both
+        from ..analysis.explain import explain_both
         try:
             shap_e, lime_e, agreement = explain_both(self.predictor, self.item())
         except ValueError as err:
@@ -292,7 +292,7 @@ class ExplainPanel:
                              f"{agreement['top_k_overlap']:.2f} · rank correlation "
                              f"{'n/a' if rho is None else f'{rho:.2f}'}" + "".join(
                                  f"<br><i>{n}</i>" for n in shap_e.notes))
-        from .. import plots as P
+        from ..analysis import plots as P
         for fig, e in ((self.shap_fig, shap_e), (self.lime_fig, lime_e)):
             drawn = P.fig_token_attributions(e.units, e.unit_weights(), title=e.method.upper())
             with fig.batch_update():
@@ -307,7 +307,7 @@ class LessonPanel:
 
     def __init__(self, lesson_id: str = "concept.2", lang: str = "en", quick: bool | None = None, runner=None):
         from .. import lessons
-        from ..experiments import quick_mode
+        from ..lab.experiments import quick_mode
         self._lessons, self.runner, self.job = lessons, runner, None
         self.quick = quick_mode() if quick is None else quick
         self.pick = W.Dropdown(options=[(f"{i} · {l.title.en}", i) for i, l in lessons.all_lessons().items()],

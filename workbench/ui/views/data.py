@@ -1,8 +1,8 @@
 """Data: choose a bundled, hub or uploaded dataset; preview it, see its balance, lengths and splits."""
 import streamlit as st
 
-from workbench.config import DEFAULT_MODEL
-from workbench.datasets import REGISTRY
+from workbench.core.config import DEFAULT_MODEL
+from workbench.core.datasets import REGISTRY
 from workbench.ui.common import show_error, thumbnail_uri
 
 
@@ -11,7 +11,7 @@ def saved_upload(upload) -> str:
     unpacked once per session, not on every rerun of this page."""
     from pathlib import Path
 
-    from workbench.uploads import save_upload
+    from workbench.core.uploads import save_upload
 
     saved = st.session_state.setdefault("data.saved_uploads", {})
     if upload.file_id not in saved or not Path(saved[upload.file_id]).exists():
@@ -42,8 +42,8 @@ text_column = cols[0].text_input("Text column (if not text/sentence)", key="data
 label_column = cols[1].text_input("Label / target column (if not label)", key="data.label_column") or None
 
 if options.get("dataset"):
-    from workbench.datasets import load_dataset, split_dataset, summarize
-    from workbench.plots import fig_class_balance, fig_length_histogram
+    from workbench.core.datasets import load_dataset, split_dataset, summarize
+    from workbench.analysis.plots import fig_class_balance, fig_length_histogram
     try:
         ds = load_dataset(options["dataset"], text_column, label_column)
         splits = split_dataset(ds)
@@ -67,7 +67,7 @@ if options.get("dataset"):
     if ds.kind == "text":
         st.plotly_chart(fig_length_histogram([len(str(t).split()) for t in ds.x]), key="data.lengths",
                         width="stretch")
-    from workbench.datasets import preview_frame
+    from workbench.core.datasets import preview_frame
     preview = preview_frame(ds, 20)
     if ds.kind == "image":     # thumbnails, not "28x28 image"
         preview["image"] = [thumbnail_uri(x) for x in ds.x[:len(preview)]]

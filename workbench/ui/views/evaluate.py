@@ -3,15 +3,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from workbench import metrics as M
-from workbench import plots as P
+from workbench.analysis import metrics as M
+from workbench.analysis import plots as P
 from workbench.ui.common import dataset_items, explain_link, pick_run, runner, show_error, thumbnail_uri
 
 st.title("Evaluate")
 
 
 def embedding_map(snap: dict, example_ids, example_labels, label_names):
-    from workbench.predict import predictors_across_training
+    from workbench.core.predict import predictors_across_training
 
     stages = predictors_across_training(snap["id"], runner().store, checkpoints=False)
     items = dataset_items(snap["config"], list(example_ids))

@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from workbench import plots as P
+from workbench.analysis import plots as P
 from workbench.ui.common import dataset_items, pick_run, runner, show_error, training_now
 from workbench.ui.warmup import remember, wait_for, warm_explainers, warm_in_background
 
@@ -24,7 +24,7 @@ def model_stamp(run_id: str) -> tuple:
 
 @st.cache_resource(max_entries=3, show_spinner="Loading the run's model ...")
 def predictor_for(run_id: str, stamp: tuple):   # noqa: ARG001 - stamp is part of the cache key
-    from workbench.predict import load_predictor
+    from workbench.core.predict import load_predictor
     return load_predictor(run_id, runner().store)
 
 
@@ -73,7 +73,7 @@ else:
 
 
 def explain_item():
-    from workbench.explain import explain_both
+    from workbench.analysis.explain import explain_both
     wait_for(f"explainers {run_kind}")
     return explain_both(predictor, item)
 
@@ -116,8 +116,8 @@ if item is not None and st.button("Explain with SHAP and LIME", type="primary", 
 if item is not None and st.button("Explain across training (before, checkpoints, final)", key="explain.stages",
                                   help="The same input and class explained by SHAP for the model before "
                                        "fine-tuning, at each checkpoint still on disk, and at the end."):
-    from workbench.explain import explain_across_checkpoints
-    from workbench.predict import predictors_across_training
+    from workbench.analysis.explain import explain_across_checkpoints
+    from workbench.core.predict import predictors_across_training
     try:
         with st.spinner("Explaining at every stage ..."):
             stages = explain_across_checkpoints(predictors_across_training(snap["id"], runner().store), item)

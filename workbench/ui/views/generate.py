@@ -1,10 +1,10 @@
 """Fine-tune an LLM: instruction tuning or continued pre-training of a small instruct model, live, then a chat with
-the base model and the fine-tuned one side by side (workbench.llm_runs)."""
+the base model and the fine-tuned one side by side (workbench.llm.runs)."""
 import streamlit as st
 
-from workbench.instructions import TASKS
-from workbench.llm import LLMError
-from workbench.llm_runs import FINAL, TEXT_TASK, LLMRunSpec
+from workbench.llm.instructions import TASKS
+from workbench.llm.causal_lm import LLMError
+from workbench.llm.runs import FINAL, TEXT_TASK, LLMRunSpec
 from workbench.ui.common import REFRESH_SECONDS, show_error
 from workbench.ui.llm_panel import draw_answers, draw_result, llm_runs, run_choice_label
 
@@ -54,7 +54,7 @@ if started:
         if task == "upload":
             if upload is None:
                 raise LLMError("Choose a CSV or JSONL file of prompt,response pairs first.")
-            from workbench.uploads import save_upload
+            from workbench.core.uploads import save_upload
             task = "file:" + str(save_upload(upload.name, upload.getvalue(), (".csv", ".jsonl", ".json")))
         elif task == "hub":
             task = "hub:" + hub_name.strip()
@@ -78,7 +78,7 @@ run_id = st.selectbox("Run", ids, format_func=run_choice_label, key="llm.run")
 
 @st.fragment(run_every=2 * REFRESH_SECONDS)
 def live(run_id: str) -> None:
-    from workbench.plots import fig_training_curves
+    from workbench.analysis.plots import fig_training_curves
 
     status = runs.status(run_id)
     active = status["status"] not in FINAL and status["status"] != "interrupted"
@@ -127,8 +127,8 @@ with st.form("llm.chat"):
     max_new = cols[3].number_input("max new tokens", 1, 256, 48, key="llm.chat.max")
     asked = st.form_submit_button("Ask both")
 if asked:
-    from workbench.llm import Decoding
-    from workbench.llm_runs import chat
+    from workbench.llm.causal_lm import Decoding
+    from workbench.llm.runs import chat
 
     decoding = Decoding(max_new_tokens=int(max_new), temperature=float(temperature) if sampled else 0.0,
                         top_p=float(top_p) if sampled else 1.0)

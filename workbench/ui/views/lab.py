@@ -3,8 +3,8 @@ and applications. Long jobs run in background threads (their runs queue on the s
 Runs page), so leaving the page or opening another session never stops them."""
 import streamlit as st
 
-from workbench.config import RunConfig
-from workbench.experiments import QUICK_LIMITS
+from workbench.core.config import RunConfig
+from workbench.lab.experiments import QUICK_LIMITS
 from workbench.ui.common import config_form
 from workbench.ui.lab_apps import applications_tab
 from workbench.ui.lab_tools import deploy_tab, quality_tab

@@ -3,8 +3,8 @@ import json
 
 import streamlit as st
 
-from workbench.runner import RESUMABLE
-from workbench.runs_table import config_diff, metrics_csv, metrics_frame, runs_frame
+from workbench.core.runner import RESUMABLE
+from workbench.core.runs_table import config_diff, metrics_csv, metrics_frame, runs_frame
 from workbench.ui.common import runner, show_error
 
 st.title("Runs & compare")
@@ -28,7 +28,7 @@ st.dataframe(runs_frame(snaps), hide_index=True, key="runs.table")
 by_id = {s["id"]: s for s in snaps}
 chosen = st.multiselect("Compare runs", list(by_id), default=list(by_id)[:min(2, len(by_id))], key="runs.compare")
 if chosen:
-    from workbench.plots import fig_training_curves
+    from workbench.analysis.plots import fig_training_curves
     log_y = st.checkbox("log-scale loss", key="runs.log")
     metric_keys = sorted({k for i in chosen for row in by_id[i]["history"] for k in row
                           if k not in ("step", "epoch")})
@@ -62,8 +62,8 @@ if weights.exists():
     cols[3].download_button("weights (safetensors)", weights.read_bytes(), f"{run_id}-model.safetensors",
                             key="runs.dl.weights")
 with st.expander("The same run as code, and the run to take with you"):
-    from workbench.config import RunConfig
-    from workbench.export import equivalent_code, export_problem, export_zip
+    from workbench.core.config import RunConfig
+    from workbench.core.export import equivalent_code, export_problem, export_zip
     try:
         code = equivalent_code(RunConfig.from_dict(snap["config"]))
         st.code(code["cli"], language="bash")

@@ -1,7 +1,7 @@
 """Train: every option of the core, a preview of what the run will cost, Start and Stop, and the live run."""
 import streamlit as st
 
-from workbench.config import RunConfig
+from workbench.core.config import RunConfig
 from workbench.ui.common import (config_form, draw_memory_estimate, latest_active_run, live_panel, runner,
                                  show_error)
 
@@ -32,9 +32,9 @@ except Exception as err:
 
 with right:
     if cfg is not None:
-        from workbench.export import equivalent_code
-        from workbench.planning import plan_run
-        from workbench.plots import fig_lr_schedule
+        from workbench.core.export import equivalent_code
+        from workbench.lab.planning import plan_run
+        from workbench.analysis.plots import fig_lr_schedule
         with st.expander("The same run as code (CLI and Python)"):
             code = equivalent_code(cfg)
             st.code(code["cli"], language="bash")
