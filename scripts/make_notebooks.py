@@ -190,7 +190,7 @@ NOTEBOOKS = {
         ("md", "# Evaluation metrics\n\nOne fine-tuned spam model, many views: the confusion matrix, ROC and PR "
                "curves, calibration, and what moving the decision threshold does."),
         ("code", SETUP),
-        ("code", "from workbench import metrics as M\nfrom workbench.ui.widgets import EvaluationPanel\n"
+        ("code", "from workbench.analysis import metrics as M\nfrom workbench.ui.widgets import EvaluationPanel\n"
                  "run = workbench.start_run(sized(workbench.RunConfig.from_flat(dataset='sms_spam', max_train_samples=600, epochs=1)))\n"
                  "snap = run.wait()\npred = workbench.get_runner().store.load_predictions(run.id)\n"
                  "EvaluationPanel(run.id)"),

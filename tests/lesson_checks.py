@@ -18,3 +18,9 @@ def takeaways(lesson_id: str, outcome: Outcome, draw_figures: bool = True) -> tu
         for title, fig in lesson.figures(outcome, "en"):
             assert title and fig.data, f"{lesson_id}: empty figure {title!r}"
     return en, zh
+
+
+def quiz_answers(lesson_id: str, *outcomes: Outcome) -> tuple[str, ...]:
+    """The quiz's right answer for each outcome, as the lesson reveals it after a guess."""
+    quiz = lessons.get(lesson_id).quiz
+    return tuple(quiz.reveal(outcome, None)["correct"] for outcome in outcomes)

@@ -110,3 +110,10 @@ def test_the_checker_sees_a_lazy_upward_import(tmp_path):
     """The rules above read import statements anywhere in a module, including inside functions."""
     inside, _ = imports_of("workbench.cli")
     assert "workbench.core.runner" in inside    # cli imports the runner only inside its command functions
+
+
+def test_the_public_api_is_importable_from_the_package():
+    import workbench
+    for name in workbench.__all__:
+        assert getattr(workbench, name) is not None, name
+    from workbench import RunConfig, load_predictor, start_run   # noqa: F401  the README's names

@@ -25,6 +25,7 @@ def test_every_map_id_has_a_lesson_in_both_languages():
     assert list(bank) == list(lessons.MAP_IDS)
     for lesson in bank.values():
         assert lesson.topic == lesson.id.split(".")[0]
+        assert lesson.sources and lesson.repeats >= 1, lesson.id
         for text in (lesson.title, lesson.question, lesson.answer):
             assert text.en.strip() and text.zh.strip(), lesson.id
             assert re.search(r"[\u4e00-\u9fff]", text.zh), f"{lesson.id}: Chinese text has no Chinese"

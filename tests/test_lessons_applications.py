@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from workbench import lessons
-from workbench.lessons import app_language, applications
-from workbench.lessons import deployment as dep
+from workbench.lessons.applications import translation
+from workbench.lessons.applications.embeddings import neighbour_scores
+from workbench.lessons.deployment import security, updating
 from workbench.lessons.base import Outcome
 from workbench.lessons.support import merge, sentences, verdict
 
@@ -130,9 +131,9 @@ def test_neighbour_scores_count_label_agreement_without_the_text_itself():
     vectors = np.array([[1, 0], [0.99, 0.14], [0, 1], [0.14, 0.99], [0.6, 0.8]], dtype=float)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     labels = np.array([0, 0, 1, 1, 1])
-    assert applications.neighbour_scores(vectors, labels, k=1) == (1.0, 1.0)    # each closest other shares the label
+    assert neighbour_scores(vectors, labels, k=1) == (1.0, 1.0)    # each closest other shares the label
     # with 3 neighbours the two label-0 points are outvoted by the three label-1 points around them
-    assert applications.neighbour_scores(vectors, labels, k=3) == (1.0, pytest.approx(0.6))
+    assert neighbour_scores(vectors, labels, k=3) == (1.0, pytest.approx(0.6))
 
 
 # ---------------------------------------------------------------- app.4
@@ -183,13 +184,13 @@ def test_app_5_takeaway_follows_the_translation_scores():
 
 
 def test_toy_translation_pairs_reorder_and_test_sentences_are_unseen():
-    train, test = app_language._toy_corpus(300, seed=1)
-    assert len(test) == app_language.TOY_TEST and not {s for s, _ in test} & {s for s, _ in train}
-    source, target = app_language._toy_pair(random.Random(0))
+    train, test = translation._toy_corpus(300, seed=1)
+    assert len(test) == translation.TOY_TEST and not {s for s, _ in test} & {s for s, _ in train}
+    source, target = translation._toy_pair(random.Random(0))
     det, adj, noun = source.split()[:3]
-    assert target.split()[:3] == [app_language.TOY_LEXICON["det"][det], app_language.TOY_LEXICON["noun"][noun],
-                                  app_language.TOY_LEXICON["adj"][adj]]
-    scores = app_language._translation_scores(["le chat rouge", "un chien"], ["le chat rouge", "un chat vert"])
+    assert target.split()[:3] == [translation.TOY_LEXICON["det"][det], translation.TOY_LEXICON["noun"][noun],
+                                  translation.TOY_LEXICON["adj"][adj]]
+    scores = translation._translation_scores(["le chat rouge", "un chien"], ["le chat rouge", "un chat vert"])
     assert scores == {"exact_match": [0.5], "word_accuracy": [pytest.approx((1 + 1 / 3) / 2)]}
 
 
@@ -281,7 +282,7 @@ def test_deploy_2_takeaway_measures_forgetting():
 
 
 def test_update_data_is_balanced_labelled_and_keeps_tests_apart(tmp_path):
-    data = dep._update_data(tmp_path, n_train=20, n_test=10, replay_share=0.5, seed=0)
+    data = updating._update_data(tmp_path, n_train=20, n_test=10, replay_share=0.5, seed=0)
     frames = {name: pd.read_csv(path) for name, path in data.files.items()}
     assert {name: len(f) for name, f in frames.items()} == {"old": 20, "new": 20, "replay": 30, "all": 40}
     assert (frames["old"]["label"].value_counts() == 10).all()
@@ -315,9 +316,10 @@ def test_deploy_3_takeaway_and_quiz_follow_the_success_rates():
 
 
 def test_misspellings_look_alike_and_only_touch_the_chosen_words():
-    assert dep.misspell("FREE") == "FR3E" and dep.misspell("now") == "n0w"
-    assert dep.misspell("txt") == "t-xt" and dep.misspell("07123") == "01723" and dep.misspell("x") == "x"
-    assert dep._with_misspelled("call now for cash".split(), [1, 3]) == "call n0w for c@sh"
+    assert security.misspell("FREE") == "FR3E" and security.misspell("now") == "n0w"
+    assert security.misspell("txt") == "t-xt" and security.misspell("07123") == "01723"
+    assert security.misspell("x") == "x"
+    assert security._with_misspelled("call now for cash".split(), [1, 3]) == "call n0w for c@sh"
 
 
 # ---------------------------------------------------------------- shared helpers

@@ -7,7 +7,7 @@ import pytest
 
 from workbench import lessons
 from workbench.lessons.base import Outcome
-from lesson_checks import CHINESE
+
 from lesson_checks import takeaways as _checked
 
 
@@ -62,7 +62,7 @@ def test_concept_3_takeaway_reports_the_cross_domain_drop():
 def test_concept_3_genre_datasets_hold_one_genre_each_with_hub_label_order(tmp_path, monkeypatch):
     import pandas as pd
 
-    from workbench.lessons.concepts import GENRES, genre_datasets
+    from workbench.lessons.concepts.domains import GENRES, genre_datasets
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     paths = genre_datasets()
     frames = {genre: pd.read_csv(path) for genre, path in paths.items()}
@@ -167,7 +167,7 @@ def test_concept_6_takeaway_trades_size_against_accuracy():
 
 
 def test_concept_6_gives_each_size_a_rate_that_works_for_it():
-    from workbench.lessons.concepts import size_lr
+    from workbench.lessons.concepts.choosing import size_lr
     settings = lessons.get("concept.6").settings
     assert size_lr(6, settings) == 1e-4 and size_lr(3, settings) == size_lr(2, settings) == 3e-4
     assert settings["fewest_layers"] == 2 and "3e-4" in lessons.get("concept.6").answer.en
@@ -183,7 +183,7 @@ def test_truncated_minilm_keeps_the_bottom_layers(tmp_path, monkeypatch):
     import torch
     from transformers import AutoModel
 
-    from workbench.lessons.concepts import truncated_minilm
+    from workbench.lessons.concepts.choosing import truncated_minilm
     from workbench.core.pretrained import minilm_path
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     assert truncated_minilm(6) == "minilm"
@@ -233,7 +233,7 @@ def test_mnist_pixels_csv_splits_into_the_same_examples_as_mnist(tmp_path, monke
     import numpy as np
 
     from workbench.core.datasets import load_dataset, split_dataset
-    from workbench.lessons.concepts import mnist_pixels_csv
+    from workbench.lessons.concepts.choosing import mnist_pixels_csv
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     table, images = load_dataset(mnist_pixels_csv()), load_dataset("mnist")
     assert table.kind == "tabular" and table.label_names == images.label_names

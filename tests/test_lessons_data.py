@@ -7,13 +7,13 @@ import pytest
 
 from workbench import lessons
 from workbench.lessons.base import Outcome
-from lesson_checks import CHINESE
+
 from lesson_checks import takeaways as _checked
 
 
 def takeaways(lesson_id, outcome):
     return _checked(lesson_id, outcome, draw_figures=False)
-from workbench.lessons.data import scrub_pii
+from workbench.lessons.data.privacy import scrub_pii
 
 
 

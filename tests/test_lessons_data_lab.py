@@ -5,11 +5,12 @@ quick-mode test in test_lessons.py. The robust-loss correction's demo trains its
 from __future__ import annotations
 
 
-from workbench.lessons import data_lab
+from workbench import lessons
+from workbench.lessons.data.augmentation import IMAGE_VARIANTS
+from workbench.lessons.data.long_text import MODE_LABELS
 from workbench.lessons.base import Outcome
-from lesson_checks import CHINESE, takeaways as both
+from lesson_checks import CHINESE, quiz_answers, takeaways as both
 
-BANK = {lesson.id: lesson for lesson in data_lab.LESSONS}
 
 
 
@@ -34,8 +35,7 @@ def test_data_3_ranks_the_remedies_by_rare_class_recall():
     assert "Focal loss alone did not clearly help" in w_en
     assert "No remedy clearly lifted the rare class by more than 0.1" in f_en and "Focal loss also helped" in f_en
     assert "类别加权" in w_zh
-    quiz = BANK["data.3"].quiz
-    assert (quiz.correct(weights_win), quiz.correct(focal_win)) == ("class_weights", "tie")   # focal: not clearly
+    assert quiz_answers("data.3", weights_win, focal_win) == ("class_weights", "tie")   # focal: not clearly
 
 
 def noise(clean, noisy, smooth, precision=0.8) -> Outcome:
@@ -54,12 +54,11 @@ def test_data_4_drop_recovery_and_ranking_follow_the_numbers():
     assert "85% flipped labels among the top 377 suspects" in b_en and "cheap way to clean labels" in b_en
     assert "not yet memorised" in s_en and "hardly better than chance" in s_en
     assert "下降 0.157" in b_zh
-    quiz = BANK["data.4"].quiz
-    assert (quiz.correct(big), quiz.correct(small)) == ("large", "small")
+    assert quiz_answers("data.4", big, small) == ("large", "small")
 
 
 def test_data_4_correction_demo_and_verdict():
-    correction = BANK["data.4"].corrections[0]
+    correction = lessons.get("data.4").corrections[0]
     values = correction.demo()
     assert values["cross_entropy_clean"] > 0.9 and 0 <= values["robust_fits_wrong"] <= 1
     assert values["robust_fits_wrong"] < values["cross_entropy_fits_wrong"]   # the measured claim of the lesson
@@ -87,7 +86,7 @@ def test_data_5_reports_the_winner_per_position():
         "sliding_window (max)": {"start": [0.71, 0.70, 0.72], "middle": [0.73, 0.75, 0.74],
                                  "end": [0.73, 0.74, 0.72]}})
     noisy = long_text({m: {p: [0.6, 0.7, 0.65] if i % 2 else [0.7, 0.6, 0.66] for p in ("start", "middle", "end")}
-                       for i, m in enumerate(data_lab.MODE_LABELS)})
+                       for i, m in enumerate(MODE_LABELS)})
     c_en, c_zh = both("data.5", clear)
     n_en, _ = both("data.5", noisy)
     assert "about 160 tokens" in c_en and "max_length 64" in c_en
@@ -98,9 +97,8 @@ def test_data_5_reports_the_winner_per_position():
     assert "took 2.00 s vs 0.50 s (4.0 windows per text)" in c_en
     assert "came out clearly ahead" not in n_en and "no mode was clearly ahead" in n_en and "winner changed" not in n_en
     assert "决定性片段在中间" in c_zh
-    quiz = BANK["data.5"].quiz
-    assert (quiz.correct(clear), quiz.correct(noisy)) == ("sliding_window", "tie")
-    assert "7 snippets" in quiz.prompt_for(BANK["data.5"].settings)
+    assert quiz_answers("data.5", clear, noisy) == ("sliding_window", "tie")
+    assert "7 snippets" in lessons.get("data.5").quiz.prompt_for(lessons.get("data.5").settings)
 
 
 def leak(unseen, word, natural=0) -> Outcome:
@@ -132,8 +130,7 @@ def test_data_7_scores_each_kind_of_copy_against_unseen_rows():
     assert "\"a dull and tiresome film\", which no exact check matches" in m_en
     assert "2 test row(s) had a duplicate in training" in m_en and "had a duplicate" not in u_en
     assert "改了一个词" in m_zh
-    quiz = BANK["data.7"].quiz
-    assert (quiz.correct(memorised), quiz.correct(unclear)) == ("higher", "same")
+    assert quiz_answers("data.7", memorised, unclear) == ("higher", "same")
 
 
 def augmentation(none, mixed) -> Outcome:
@@ -152,8 +149,7 @@ def test_data_8_direction_of_the_augmentation_effect():
     assert "acted like extra examples" in h_en and "\"a dull and tiresome film\"" in h_en
     assert "Augmentation hurt here" in u_en
     assert "不做增强" in h_zh
-    quiz = BANK["data.8"].quiz
-    assert (quiz.correct(helped), quiz.correct(hurt)) == ("up", "down")
+    assert quiz_answers("data.8", helped, hurt) == ("up", "down")
     assert "Images:" not in h_en       # no image part measured, nothing said about it
 
 
@@ -165,7 +161,7 @@ def test_data_8_image_part_follows_the_verdicts():
     crops_help.extra.update(image_examples=200, image_size=48, views=3)
     unclear = augmentation([0.70, 0.71, 0.70], [0.70, 0.72, 0.69])
     unclear.samples.update({v: {"accuracy": [0.6, 0.7, 0.65][i:] + [0.6, 0.7, 0.65][:i]}
-                            for i, v in enumerate(data_lab.IMAGE_VARIANTS)})
+                            for i, v in enumerate(IMAGE_VARIANTS)})
     unclear.extra.update(image_examples=200, image_size=48, views=3)
     c_en, c_zh = both("data.8", crops_help)
     u_en, _ = both("data.8", unclear)
@@ -174,5 +170,5 @@ def test_data_8_image_part_follows_the_verdicts():
     assert "taught the head what may vary" in c_en and "Flips hurt" in c_en
     assert "made no difference this budget can detect" in u_en and "Flips hurt" not in u_en
     assert "taught the head" not in u_en and "镜像翻转" in c_zh
-    titles = [t for t, _ in BANK["data.8"].figures(crops_help, "en")]
+    titles = [t for t, _ in lessons.get("data.8").figures(crops_help, "en")]
     assert len(titles) == 2 and titles[1].startswith("Images")

@@ -5,19 +5,19 @@ generic quick-mode test in test_lessons.py. The ROC-vs-PR correction's demo runs
 from __future__ import annotations
 
 
-import pytest
 
-from workbench.lessons import evaluation
+from workbench import lessons
+from workbench.lessons.evaluation.metrics import BASELINE
+from workbench.lessons.explain.shap_lime import _log_odds_drop
 from workbench.lessons.base import Outcome
-from lesson_checks import CHINESE, takeaways as both
+from lesson_checks import CHINESE, quiz_answers, takeaways as both
 
-BANK = {lesson.id: lesson for lesson in evaluation.LESSONS}
 
 
 
 
 def spam(model: dict, baseline: dict, share=(0.13, 0.13)) -> Outcome:
-    return Outcome("eval.1", {"fine-tuned": model, evaluation.BASELINE: baseline}, {"spam_share": list(share)})
+    return Outcome("eval.1", {"fine-tuned": model, BASELINE: baseline}, {"spam_share": list(share)})
 
 
 def test_eval_1_accuracy_hides_a_model_that_misses_spam():
@@ -33,7 +33,7 @@ def test_eval_1_accuracy_hides_a_model_that_misses_spam():
     assert "Accuracy flatters every model" in good_en and "which excludes 0" in good_en
     assert "catches only 18% of the spam" in weak_en and "confidently wrong" in weak_en
     assert "平衡准确率" in good_zh
-    quiz = BANK["eval.1"].quiz
+    quiz = lessons.get("eval.1").quiz
     assert quiz.correct(good) == "high"
     assert quiz.correct(spam(good.samples["fine-tuned"], {**base, "accuracy": [0.6, 0.62]})) == "low"
 
@@ -54,12 +54,11 @@ def test_eval_2_threshold_direction_and_payoff_follow_the_numbers():
     assert "Lowering the threshold flagged more messages: recall 0.810 → 0.905" in lower_en
     assert "Raising the threshold" in higher_en and "did not carry over" in higher_en
     assert "提高阈值" in higher_zh
-    quiz = BANK["eval.2"].quiz
-    assert (quiz.correct(lower), quiz.correct(higher)) == ("below", "above")
+    assert quiz_answers("eval.2", lower, higher) == ("below", "above")
 
 
 def test_eval_2_correction_measures_two_different_curves():
-    correction = BANK["eval.2"].corrections[0]
+    correction = lessons.get("eval.2").corrections[0]
     values = correction.demo()
     assert 0.9 < values["roc_auc"] <= 1 and 0 < values["average_precision"] <= 1
     assert 0.05 < values["positive_share"] < 0.25
@@ -91,8 +90,7 @@ def test_eval_3_names_the_biggest_confusion_and_its_concentration():
     assert "example 123: a 9 read as 3" in c_en and "真实为 8" in c_zh
     assert "true 2 predicted as 7" in s_en and "spread thinly" in s_en
     assert "nothing to analyse" in both("eval.3", confusion_outcome([], [None], errors=0))[0]
-    quiz = BANK["eval.3"].quiz
-    assert (quiz.correct(concentrated), quiz.correct(spread)) == ("concentrated", "spread")
+    assert quiz_answers("eval.3", concentrated, spread) == ("concentrated", "spread")
 
 
 def cv_outcome(folds: list[float], means: list[float]) -> Outcome:
@@ -108,8 +106,7 @@ def test_eval_4_reports_the_fold_spread_against_one_split():
     assert "from 0.860 to 1.000" in n_en and "missed the mean by up to 0.080" in n_en
     assert "gave means 0.936, 0.944" in n_en and "one split is a noisy estimate" in n_en
     assert "agree closely" in s_en and "5 折交叉验证" in n_zh
-    quiz = BANK["eval.4"].quiz
-    assert (quiz.correct(noisy), quiz.correct(steady)) == ("large", "small")
+    assert quiz_answers("eval.4", noisy, steady) == ("large", "small")
 
 
 def pretrained_outcome(zero_shot, probe, tuned) -> Outcome:
@@ -130,8 +127,7 @@ def test_eval_5_ranks_zero_shot_probe_and_fine_tuning():
     n_en, _ = both("eval.5", noisy)
     assert "could not be told apart from fine-tuned ones" in n_en and "did worse" not in n_en
     assert "全量微调" in t_zh
-    quiz = BANK["eval.5"].quiz
-    assert (quiz.correct(tuned_wins), quiz.correct(probe_wins)) == ("fine-tuned", "linear probe")
+    assert quiz_answers("eval.5", tuned_wins, probe_wins) == ("fine-tuned", "linear probe")
 
 
 def cost_outcome(threshold, cost_default, cost_tuned) -> Outcome:
@@ -151,7 +147,7 @@ def test_eval_6_cheapest_threshold_and_calibration_follow_the_numbers():
     assert "cost 30.5 per 1,000 messages against 41.0" in c_en and "close to 0.83" in c_en
     assert "not calibrated" in o_en and "cost more on test" in o_en
     assert "每千条短信的代价为 30.5" in c_zh
-    quiz = BANK["eval.6"].quiz
+    quiz = lessons.get("eval.6").quiz
     assert quiz.correct(calibrated) == "above"
     assert quiz.correct(cost_outcome([0.3, 0.31, 0.32], [1.0, 1.0], [1.0, 1.0])) == "below"
     assert quiz.correct(cost_outcome([0.3, 0.35], [1.0, 1.0], [1.0, 1.0])) == "tie"      # two seeds: too wide
@@ -177,7 +173,7 @@ def test_explain_1_faithfulness_checks_follow_the_numbers():
     f_en, f_zh = both("explain.1", faithful)
     u_en, _ = both("explain.1", unclear)
     assert "Deletion test on 4 test messages (200 samples per explanation)" in f_en
-    assert evaluation._log_odds_drop([0.999, 0.99, 0.9]) > evaluation._log_odds_drop([0.6, 0.55, 0.5]) > 0
+    assert _log_odds_drop([0.999, 0.99, 0.9]) > _log_odds_drop([0.6, 0.55, 0.5]) > 0
     assert "log-odds fell on average by SHAP 0.463, LIME 0.453, random words 0.062" in f_en
     assert "SHAP reached log-odds drop after deleting the top words 0.463 against 0.062" in f_en
     assert "So the words SHAP and LIME picked are words the model really relies on" in f_en
@@ -187,14 +183,6 @@ def test_explain_1_faithfulness_checks_follow_the_numbers():
     assert "Neither method's top words moved the output clearly more" in u_en
     assert "never flipped a prediction on its own" in u_en and "relies on" not in u_en
     assert "删除测试" in f_zh and "zorblat" in f_zh
-    quiz = BANK["explain.1"].quiz
-    assert (quiz.correct(faithful), quiz.correct(unclear)) == ("shap", "tie")
+    assert quiz_answers("explain.1", faithful, unclear) == ("shap", "tie")
     for lang in ("en", "zh"):
-        assert [title for title, _ in BANK["explain.1"].figures(faithful, lang)]
-
-
-@pytest.mark.parametrize("lesson_id", sorted(BANK))
-def test_lessons_have_sources_settings_and_repeats(lesson_id):
-    lesson = BANK[lesson_id]
-    assert lesson.sources and lesson.settings and lesson.repeats >= 1
-    assert lesson.topic == lesson_id.split(".")[0]
+        assert [title for title, _ in lessons.get("explain.1").figures(faithful, lang)]

@@ -100,7 +100,7 @@ def test_llm_4_reports_forgetting_against_the_base_and_each_remedy_by_its_verdic
 
 
 def test_a_stopped_lesson_starts_no_more_trainings(monkeypatch):
-    from workbench.lessons import llm_common
+    from workbench.lessons.llm import trials
     from workbench.lessons.base import LessonContext
 
     started = []
@@ -113,6 +113,6 @@ def test_a_stopped_lesson_starts_no_more_trainings(monkeypatch):
     monkeypatch.setattr("workbench.llm.sft.train_sft", lambda *a, **k: calls.append(k["should_stop"]()) or pytest.fail(
         "a training started after the stop"))
     ctx = LessonContext("llm.3", quick=True, seeds=(0, 1), on_start=on_start)
-    partial = llm_common.sft_trials(ctx, {"response": {}, "all": {"loss_on": "all"}})
+    partial = trials.sft_trials(ctx, {"response": {}, "all": {"loss_on": "all"}})
     assert started == ["response"] and not calls
     assert partial.samples == {"response": {}, "all": {}}

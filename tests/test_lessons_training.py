@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from workbench import lessons
-from workbench.lessons import training_probes as probes
+from workbench.lessons.training import probes
 from workbench.lessons.base import Outcome
-from lesson_checks import CHINESE, takeaways
+from lesson_checks import CHINESE, quiz_answers, takeaways
 
 
 
@@ -18,10 +18,6 @@ def acc(*values, **more):
     return {"accuracy": list(values), **{k: list(v) for k, v in more.items()}}
 
 
-
-
-def correct(lesson_id: str, outcome: Outcome) -> str:
-    return lessons.get(lesson_id).quiz.reveal(outcome, None)["correct"]
 
 
 # ---------------------------------------------------------------- train.1
@@ -48,7 +44,7 @@ def test_train_1_names_the_best_rate_the_collapse_and_the_finder():
     assert "At 1e-05 the training loss only fell to 0.680 (against 0.450 at 0.0002)" in en_mid and "随机水平" in zh_mid
     assert en_high.startswith("Ranked by accuracy: lr 0.001 0.805") and "chance level" not in en_high
     assert "1000 times away from the best measured rate 0.001" in en_high
-    assert correct("train.1", middle) == "middle" and correct("train.1", high) == "highest"
+    assert quiz_answers("train.1", middle, high) == ("middle", "highest")
     eager = lr_outcome({"lr 1e-05": [0.55, 0.56], "lr 0.0002": [0.80, 0.79], "lr 0.001": [0.50, 0.50]}, 2e-3)
     eager_text = lessons.get("train.1").takeaway(eager, "en")
     assert "2.0e-03, 10 times away" in eager_text and "it even pointed above 0.001, a rate that left" in eager_text
@@ -82,7 +78,7 @@ def test_train_1_trains_the_schedules_and_warm_up_and_judges_them_by_the_verdict
     titles = [title for title, fig in lessons.get("train.1").figures(same, "en") if fig.data]
     assert "Test accuracy per schedule at lr 0.0002" in titles and "Training curves (first seed)" in titles
     noisy = lr_outcome({"lr 1e-05": [0.55, 0.80], "lr 0.0002": [0.80, 0.60], "lr 0.001": [0.50, 0.70]}, 3e-4)
-    assert correct("train.1", noisy) == "tie"
+    assert quiz_answers("train.1", noisy)[0] == "tie"
 
 
 # ---------------------------------------------------------------- train.2
@@ -103,14 +99,14 @@ def test_train_2_ranks_optimizers_and_explains_adadelta_only_when_it_lags():
     assert "shrinks that step 100 times" in en_a and "Momentum raised SGD's accuracy by +0.500" in en_a
     assert "Adadelta 远远落后" in zh_a
     assert en_m.startswith("Ranked by accuracy: SGD with momentum 0.955") and "Adadelta trailed" not in en_m
-    assert correct("train.2", adaptive) == "adaptive" and correct("train.2", momentum) == "momentum"
+    assert quiz_answers("train.2", adaptive, momentum) == ("adaptive", "momentum")
     stuck = optimizer_outcome({"sgd": [0.50, 0.52, 0.51], "sgd_momentum": [0.52, 0.50, 0.51],
                                "adamw": [0.75, 0.55, 0.80], "adadelta": [0.51, 0.50, 0.52]}, chance=0.5)
     en_s, zh_s = takeaways("train.2", stuck)
     assert "not a clear difference at this budget" in en_s and "Momentum raised" not in en_s
     assert "SGD, SGD with momentum, Adadelta stayed within 0.05 of the majority-class share (0.500)" in en_s
     assert "多数类占比" in zh_s
-    assert correct("train.2", stuck) == "tie"      # AdamW leads by mean, but not clearly at three seeds
+    assert quiz_answers("train.2", stuck)[0] == "tie"      # AdamW leads by mean, but not clearly at three seeds
 
 
 # ---------------------------------------------------------------- train.3
@@ -139,7 +135,7 @@ def test_train_3_reports_confidence_moves_and_the_plain_loop_losses():
     assert "label smoothing reached accuracy 0.960 against 0.950 for cross-entropy" in en_low
     assert "left the model under-confident: right 96% of the time while claiming 85%" in en_low
     assert "under-confident" not in en_high
-    assert correct("train.3", lower) == "lower" and correct("train.3", higher) == "higher"
+    assert quiz_answers("train.3", lower, higher) == ("lower", "higher")
 
 
 # ---------------------------------------------------------------- train.4
@@ -169,7 +165,7 @@ def test_train_4_weighs_throughput_against_updates_and_checks_accumulation():
         "it gives the update of a bigger batch" in en_small and "not interpreted here" not in en_small
     assert "批大小为 64 时每秒处理 120.0 个样本" in zh_small
     assert en_large.startswith("Ranked by accuracy: batch 64 0.810") and "fewer updates cost" not in en_large
-    assert correct("train.4", small_wins) == "lowest" and correct("train.4", large_wins) == "highest"
+    assert quiz_answers("train.4", small_wins, large_wins) == ("lowest", "highest")
     large_wins.samples["batch 8 x 4"]["examples_per_second"] = [62.0, 68.0]
     between = lessons.get("train.4").takeaway(large_wins, "en")
     assert "in between, because the forward and backward passes still run 8 examples at a time" in between
@@ -201,8 +197,8 @@ def test_train_5_judges_bf16_from_the_timings_and_reports_padding_waste():
     assert "bf16 was slower here (2.00 times the time)" in en_slow
     assert "made 79% of the tokens padding" in en_fast and "to 4%" in en_fast
     assert "(grouped against fixed padding: 4.2 times faster)" in en_fast
-    assert correct("train.5", faster) == "faster" and correct("train.5", slower) == "slower"
-    assert correct("train.5", speed_outcome(10.0, 10.5)) == "same"
+    assert quiz_answers("train.5", faster, slower) == ("faster", "slower")
+    assert quiz_answers("train.5", speed_outcome(10.0, 10.5))[0] == "same"
 
 
 def test_train_5_corrections_run_and_their_verdicts_follow_the_values():
@@ -254,7 +250,7 @@ def test_train_6_tells_a_divergence_from_a_run_that_survived():
     assert "first layer's gradient was 1.0e-05 times the last layer's" in en_div
     assert "SGD at lr 5 reached accuracy 0.865, though its gradient norms peaked at 9" in en_ok
     assert "diverged" not in en_ok
-    assert correct("train.6", diverged) == "collapses" and correct("train.6", survived) == "fine"
+    assert quiz_answers("train.6", diverged, survived) == ("collapses", "fine")
     chance = gradient_outcome(acc(0.10, failed=[0, 1], peak_grad_norm=[1e5, 1e5]), [])
     assert ("blew up: the loss became NaN in 1 of 2 seeds and gradient norms reached 1e+05; the network ended at "
             "chance accuracy (0.100)") in lessons.get("train.6").takeaway(chance, "en")
@@ -287,7 +283,7 @@ def test_train_7_points_at_the_worst_head_initialisation():
         "0.0003" in en_zero
     assert "it reached 0.605 against 0.755 for the default" in en_zero
     assert "barely shrank" not in en_zero
-    assert correct("train.7", large_worst) == "large" and correct("train.7", zeros_worst) == "zeros"
+    assert quiz_answers("train.7", large_worst, zeros_worst) == ("large", "zeros")
     assert "Its accuracy held up, but its loss did not" not in en_zero
     zeros_worst.samples["large"]["final_train_loss"] = [2.7, 2.8]
     assert "Its accuracy held up, but its loss did not: the training loss ended at 2.75 against 0.50" in \
@@ -324,7 +320,7 @@ def test_train_8_names_the_winning_search_ties_and_shared_random_start():
     assert "flatters the winner" in en_tpe
     assert "No search was clearly ahead" in en_tie and "cannot be told apart" in en_tie
     assert "drew the same first" not in en_tie
-    assert correct("train.8", tpe_wins) == "tpe" and correct("train.8", tie) == "tie"
+    assert quiz_answers("train.8", tpe_wins, tie) == ("tpe", "tie")
 
 
 # ---------------------------------------------------------------- train.9
@@ -348,7 +344,7 @@ def test_train_9_detects_overfitting_and_the_best_remedy():
     assert "weight decay reached accuracy 0.905 against 0.805 for no remedy" in en_over
     assert "Early stopping ended after 100 of 280 steps, saving 64%" in en_over and "死记" in zh_over
     assert "did not overfit in this budget" in en_calm and "dropout reached accuracy 0.905" in en_calm
-    assert correct("train.9", overfit) == "weight_decay" and correct("train.9", calm) == "dropout"
+    assert quiz_answers("train.9", overfit, calm) == ("weight_decay", "dropout")
     assert "stopping on the loss cost accuracy" not in en_over
     overfit.samples["early_stopping"]["accuracy"] = [0.70, 0.71]
     assert "here stopping on the loss cost accuracy" in lessons.get("train.9").takeaway(overfit, "en")
@@ -382,7 +378,7 @@ def test_train_10_measures_each_challenge_and_the_bigger_lever():
     assert "Here little data cost more accuracy (0.350 against 0.100)" in en_data and "数据太少" in zh_data
     assert "0.0003 → 0.300, 0.01 → 0.950, 0.3 → 0.900" in en_lr
     assert "Here a poor learning rate cost more accuracy (0.650 against 0.100)" in en_lr
-    assert correct("train.10", data_hurts) == "data" and correct("train.10", lr_hurts) == "lr"
+    assert quiz_answers("train.10", data_hurts, lr_hurts) == ("data", "lr")
 
 
 # ---------------------------------------------------------------- probes

@@ -79,8 +79,8 @@ class ModelConfig:
                                      "scratch always trains its embeddings.")
     dropout: float | None = option(None, "Dropout before the classifier head (default: the model's own).")
     fast_dropout: bool = option(False, "Text on the CPU: draw hidden-state dropout masks four entries per random "
-                                "number (same keep rate, a quarter of the draws; workbench/speed/fast_dropout.py): about "
-                                "9% faster per MiniLM step. Off by default: over 5 seeds on Rotten Tomatoes its "
+                                "number (same keep rate, a quarter of the draws; workbench/speed/fast_dropout.py): "
+                                "about 9% faster per MiniLM step. Off by default: over 5 seeds on Rotten Tomatoes its "
                                 "accuracy was 0.005 lower on average and the 95% interval (-0.018 to +0.008) could "
                                 "not rule out a loss above 0.005 (bench/README.md).")
     fast_attention_dropout: bool = option(False, "Text on the CPU: attention-weight dropout with the same cheaper "

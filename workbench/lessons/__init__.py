@@ -2,13 +2,15 @@
 
 `get("concept.2").run(quick=True)` trains the lesson's runs and returns an Outcome; `lesson.takeaway(outcome, "en")`
 says what the numbers show; `spoken_answer(id)` and `follow_ups(id)` give the 30-second answer and the likely
-follow-up questions. Topic modules register their lessons in `LESSONS`.
+follow-up questions. Each topic package (`TOPIC_PACKAGES`: concepts/, data/, training/, ...) lists its lessons
+in `LESSONS` and keeps their interview notes in `notes.py`; `base`, `support` and `figures` are what lessons share,
+`jobs` runs a lesson in the background.
 """
 from __future__ import annotations
 
 import importlib
 
-from .base import LANGS, Correction, Lesson, LessonContext, Outcome, Quiz, T
+from .base import LANGS, TOPIC_PACKAGES, Correction, Lesson, LessonContext, Outcome, Quiz, T
 from .interview import FollowUp, follow_ups, spoken_answer
 
 # The question ids of ../shared/INTERVIEW_MAP.md, kept here so the package works without that file.
@@ -29,7 +31,6 @@ TOPICS = {
 }
 # Topics added by the workbench's own issues after the interview map was written (issue #20: llm).
 BEYOND_MAP = ("llm",)
-TOPIC_MODULES = ("concepts", "data", "data_lab", "training", "evaluation", "applications", "llm")
 
 _REGISTRY: dict[str, Lesson] = {}
 
@@ -38,7 +39,7 @@ def all_lessons() -> dict[str, Lesson]:
     """Every lesson by id, in map order."""
     if not _REGISTRY:
         found = {}
-        for module in TOPIC_MODULES:
+        for module in TOPIC_PACKAGES:
             for lesson in importlib.import_module(f".{module}", __name__).LESSONS:
                 if lesson.id in found:
                     raise RuntimeError(f"Lesson id {lesson.id} is defined twice.")

@@ -16,6 +16,8 @@ import pandas as pd
 from ..core.config import RunConfig
 
 LANGS = ("en", "zh")
+# The topic packages of workbench.lessons: each has LESSONS (its lessons) and notes.NOTES (their interview notes).
+TOPIC_PACKAGES = ("concepts", "data", "training", "evaluation", "explain", "applications", "deployment", "llm")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ runner and its store, finished-run checks, merging per-seed outcomes, and a thre
 from __future__ import annotations
 
 import contextlib
-
 import statistics
 
 from .base import LessonContext, Outcome, T, register_metric_names
