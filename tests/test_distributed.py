@@ -27,6 +27,19 @@ def torchrun(home: Path, *options: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=TIMEOUT)
 
 
+def test_launched_processes_import_this_checkout_from_any_folder(tmp_path):
+    """start_run(processes=N) starts torchrun in $WORKBENCH_HOME; its PYTHONPATH must reach this checkout's package."""
+    from workbench.core.runner import launch_env
+    from workbench.core.store import RunStore
+
+    env = launch_env(RunStore(tmp_path / "runs"), "r1")
+    env["PYTHONPATH"] = env["PYTHONPATH"].split(os.pathsep)[0]     # only the folder launch_env adds
+    found = subprocess.run([sys.executable, "-c", "import workbench; print(workbench.__file__)"], env=env,
+                           cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+    assert found.returncode == 0, found.stderr
+    assert Path(found.stdout.strip()) == REPO / "workbench" / "__init__.py"
+
+
 def summaries(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 

@@ -3,7 +3,6 @@ corrections' demos reproduce the documents' mistakes for real, and the pure help
 from __future__ import annotations
 
 import random
-import re
 
 import numpy as np
 import pandas as pd
@@ -16,7 +15,7 @@ from workbench.lessons.deployment import security, updating
 from workbench.lessons.base import Outcome
 from workbench.lessons.support import merge, sentences, verdict
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
+from lesson_checks import CHINESE, quiz_answers
 
 
 def outcome(lesson_id: str, samples: dict, **extra) -> Outcome:
@@ -35,11 +34,6 @@ def takeaways(lesson_id: str, *outcomes: Outcome) -> list[str]:
     return english
 
 
-def quiz_answers(lesson_id: str, *outcomes: Outcome) -> list[str]:
-    quiz = lessons.get(lesson_id).quiz
-    return [quiz.reveal(o, None)["correct"] for o in outcomes]
-
-
 # ---------------------------------------------------------------- app.1
 
 def test_app_1_takeaway_and_quiz_follow_the_measurements():
@@ -52,7 +46,7 @@ def test_app_1_takeaway_and_quiz_follow_the_measurements():
     assert "full fine-tuning reached accuracy 0.925 against 0.310 for from scratch" in first
     assert "Updating the backbone paid off (0.215 more accuracy)" in first
     assert "did better than full fine-tuning" in second and "Training from scratch was not clearly behind" in second
-    assert quiz_answers("app.1", adapted, odd) == ["full", "frozen"]
+    assert quiz_answers("app.1", adapted, odd) == ("full", "frozen")
 
 
 def test_app_1_verdicts_follow_the_values():
@@ -102,7 +96,7 @@ def test_app_2_takeaway_spots_an_accuracy_that_only_matches_the_majority():
     first, second = takeaways("app.2", learned, majority)
     assert "spam (SMS): accuracy 0.980, balanced accuracy 0.945" in first and "Spam is the easier task" in first
     assert "Spam accuracy is only 0.004 above always answering 'ham'" in second
-    assert quiz_answers("app.2", learned, majority) == ["spam", "sentiment"]
+    assert quiz_answers("app.2", learned, majority) == ("spam", "sentiment")
 
 
 # ---------------------------------------------------------------- app.3
@@ -124,7 +118,7 @@ def test_app_3_takeaway_reads_the_neighbourhoods_against_chance():
         "chance; 95% confidence interval of the margin over chance, over 2 seeds: +0.023 to +0.277)" in first
     assert "already groups texts by label" in second and "do not clearly follow the labels" in third
     assert "“a hilarious comedy” (fresh, cosine 0.71)" in first
-    assert quiz_answers("app.3", partly, mostly, barely) == ["partly", "mostly", "chance"]
+    assert quiz_answers("app.3", partly, mostly, barely) == ("partly", "mostly", "chance")
 
 
 def test_neighbour_scores_count_label_agreement_without_the_text_itself():
@@ -151,7 +145,7 @@ def test_app_4_takeaway_reports_guessing_and_the_missing_trained_model():
     assert "fine-tuned on SQuAD matched 90% exactly (95% Wilson interval over the 12 questions 63% to 98%): " \
         "clearly above the untrained head's 25%" in second
     assert "Why no seeds are repeated for it" in second
-    assert quiz_answers("app.4", guessing, lucky) == ["none", "some"]
+    assert quiz_answers("app.4", guessing, lucky) == ("none", "some")
 
 
 def test_app_4_correction_measures_the_random_qa_head():
@@ -180,7 +174,7 @@ def test_app_5_takeaway_follows_the_translation_scores():
     assert "after 300 steps (9 s here) it translated 96% exactly" in first and "learned both" in first
     assert "“the red cat” → “le chat rouge”" in first and "is not on this machine" in first
     assert "Too few steps" in second and "turned “Hello.” into “你好。”" in second
-    assert quiz_answers("app.5", learned, early) == ["nearly_all", "few"]
+    assert quiz_answers("app.5", learned, early) == ("nearly_all", "few")
 
 
 def test_toy_translation_pairs_reorder_and_test_sentences_are_unseen():
@@ -215,7 +209,7 @@ def test_app_6_takeaway_and_quiz_name_the_winning_ranking():
     assert first.startswith("Hit rate at 10") and "beat popularity" in first
     assert "most popular reached hit rate 0.403 against 0.213 for FLM (recent items weigh more)" in second
     assert "Popularity won" in second and "changed the hit rate by +0.010" in second
-    assert quiz_answers("app.6", text_wins, popular_wins) == ["flm", "popularity"]
+    assert quiz_answers("app.6", text_wins, popular_wins) == ("flm", "popularity")
 
 
 # ---------------------------------------------------------------- app.7
@@ -227,7 +221,7 @@ def test_app_7_takeaway_and_quiz_use_the_noise_verdict():
     first, second = takeaways("app.7", mlp_wins, tied)
     assert "MLP reached accuracy 0.972 against 0.932 for logistic regression" in first and "earned their cost" in first
     assert "a linear model is as good" in second
-    assert quiz_answers("app.7", mlp_wins, tied) == ["mlp", "tie"]
+    assert quiz_answers("app.7", mlp_wins, tied) == ("mlp", "tie")
 
 
 # ---------------------------------------------------------------- deploy.1
@@ -251,12 +245,12 @@ def test_deploy_1_takeaway_follows_size_speed_and_accuracy():
     assert "int8 was slower than fp32" in second and "It cost 0.050 accuracy" in second
     assert "Whether pruning cost accuracy, this budget cannot tell" in second
     assert "Fastest per example: ONNX Runtime" in second
-    assert quiz_answers("deploy.1", text_model, tiny_model) == ["int8", "onnx"]
+    assert quiz_answers("deploy.1", text_model, tiny_model) == ("int8", "onnx")
     one_seed = _deployment((90.0, 84.0, 20.0, 0.95, 1.0), (23.0, 20.0, 8.0, 0.90, 0.99),
                            (91.0, 84.0, 13.0, 0.95, 1.0), (90.0, 60.0, 20.0, 0.80, 0.82), seeds=1)
     single = lessons.get("deploy.1").takeaway(one_seed, "en")
     assert "No version was clearly fastest" in single and "One trained model only" in single
-    assert "It cost" not in single and "hurt" not in single and quiz_answers("deploy.1", one_seed) == ["tie"]
+    assert "It cost" not in single and "hurt" not in single and quiz_answers("deploy.1", one_seed) == ("tie",)
 
 
 # ---------------------------------------------------------------- deploy.2
@@ -278,7 +272,7 @@ def test_deploy_2_takeaway_measures_forgetting():
     assert "retrain on old + new reached mean accuracy over old and new data 0.870" in first
     assert "Old-data accuracy changed by -0.005" in second and "whether the update forgot anything" in second
     assert "Retraining costs grow" in first
-    assert quiz_answers("deploy.2", forgot, kept) == ["drops", "holds"]
+    assert quiz_answers("deploy.2", forgot, kept) == ("drops", "holds")
 
 
 def test_update_data_is_balanced_labelled_and_keeps_tests_apart(tmp_path):
@@ -312,7 +306,7 @@ def test_deploy_3_takeaway_and_quiz_follow_the_success_rates():
     assert "leans on a few words" in first and "The spam filter held up far better" in first
     assert "“a funny and warm film” → “a funny and w@rm film”" in first
     assert "Few verdicts flipped" in second and "no harder to fool" in second
-    assert quiz_answers("deploy.3", fragile, sturdy) == ["most", "few"]
+    assert quiz_answers("deploy.3", fragile, sturdy) == ("most", "few")
 
 
 def test_misspellings_look_alike_and_only_touch_the_chosen_words():

@@ -2,20 +2,16 @@
 measure the fix; the helpers that build datasets and smaller encoders do what the lessons rely on."""
 from __future__ import annotations
 
-
 import pytest
 
 from workbench import lessons
 from workbench.lessons.base import Outcome
 
-from lesson_checks import takeaways as _checked
+from lesson_checks import quiz_answers, takeaways as _checked
 
 
 def takeaways(lesson_id, outcome):
     return _checked(lesson_id, outcome, draw_figures=False)
-
-
-
 
 
 def accuracy(**variants) -> dict:
@@ -32,8 +28,7 @@ def test_concept_1_takeaway_and_quiz_follow_the_probe_gap():
     en_flat, _ = takeaways("concept.1", flat)
     assert "not clearly better than random ones" in en_flat and "not clearly above always guessing" in en_flat
     assert "cannot be told apart" in en_flat and "beat" not in en_flat
-    quiz = lessons.get("concept.1").quiz
-    assert quiz.reveal(helped, None)["correct"] == "big" and quiz.reveal(flat, None)["correct"] == "none"
+    assert quiz_answers("concept.1", helped, flat) == ("big", "none")
 
 
 def test_concept_1_figures_draw_the_measured_feature_maps():
@@ -55,8 +50,7 @@ def test_concept_3_takeaway_reports_the_cross_domain_drop():
     assert "worth 10.0 points" in en and "10.0 个百分点" in zh
     en_close, _ = takeaways("concept.3", close)
     assert "close enough" in en_close and "was worth" not in en_close
-    quiz = lessons.get("concept.3").quiz
-    assert quiz.reveal(drop, None)["correct"] == "in_domain" and quiz.reveal(close, None)["correct"] == "close"
+    assert quiz_answers("concept.3", drop, close) == ("in_domain", "close")
 
 
 def test_concept_3_genre_datasets_hold_one_genre_each_with_hub_label_order(tmp_path, monkeypatch):
@@ -84,8 +78,7 @@ def test_concept_4_takeaway_names_the_winning_combination():
     assert "frozen pretrained features alone did best" in en_frozen
     en_noisy, _ = takeaways("concept.4", noisy)
     assert "No setting is clearly ahead" in en_noisy and "beat" not in en_noisy
-    quiz = lessons.get("concept.4").quiz
-    assert quiz.reveal(both, None)["correct"] == "both" and quiz.reveal(frozen, None)["correct"] == "pretrain_only"
+    assert quiz_answers("concept.4", both, frozen) == ("both", "pretrain_only")
 
 
 def strategies(full, lora, frozen=0.65, others=0.7) -> Outcome:
@@ -109,10 +102,9 @@ def test_concept_5_takeaway_weighs_accuracy_against_trainable_parameters():
     assert "74,000" in zh
     en_lora, _ = takeaways("concept.5", lora_wins)
     assert "beat it by 9.7 points" in en_lora
-    quiz = lessons.get("concept.5").quiz
-    assert quiz.reveal(close, None)["correct"] == "tie" and quiz.reveal(lora_wins, None)["correct"] == "lora"
-    assert quiz.reveal(strategies(full=0.9, lora=0.7), None)["correct"] == "full"
-    assert quiz.reveal(strategies(full=0.7, lora=0.7, others=0.9), None)["correct"] == "layerwise"
+    assert quiz_answers("concept.5", close, lora_wins) == ("tie", "lora")
+    assert quiz_answers("concept.5", strategies(full=0.9, lora=0.7)) == ("full",)
+    assert quiz_answers("concept.5", strategies(full=0.7, lora=0.7, others=0.9)) == ("layerwise",)
 
 
 def test_concept_5_frozen_head_correction_reproduces_the_error_and_trains_the_fix():
@@ -156,9 +148,8 @@ def test_concept_6_takeaway_trades_size_against_accuracy():
     assert "better buy" in en and "MiniLM（1 层）" in zh
     en_big, _ = takeaways("concept.6", big_loss)
     assert "worth 10.0 points" in en_big
-    quiz = lessons.get("concept.6").quiz
-    assert quiz.reveal(small_loss, None)["correct"] == "small" and quiz.reveal(big_loss, None)["correct"] == "medium"
-    assert quiz.reveal(sizes(0.60), None)["correct"] == "large", "graded by the interval, not the mean gap"
+    assert quiz_answers("concept.6", small_loss, big_loss) == ("small", "medium")
+    assert quiz_answers("concept.6", sizes(0.60)) == ("large",), "graded by the interval, not the mean gap"
     assert "never learned" not in en_big and "its own rate" not in en_big
     small_loss.extra["lrs"] = {"minilm_L6": 1e-4, "minilm_L3": 3e-4, "minilm_L1": 3e-4}
     en_rates, zh_rates = takeaways("concept.6", small_loss)
@@ -208,9 +199,8 @@ def test_concept_7_takeaway_separates_architecture_from_pretraining():
                                                      cnn_pretrained=[0.95, 0.96]))
     en_pre, _ = takeaways("concept.7", from_pretraining)
     assert "was not clearly ahead of the MLP (-5.0 points)" in en_pre and "came from pre-training" in en_pre
-    quiz = lessons.get("concept.7").quiz
-    assert quiz.reveal(prior_helps, None)["correct"] == "cnn_pretrained"
-    assert quiz.reveal(pretraining_only, None)["correct"] == "mlp"
+    assert quiz_answers("concept.7", prior_helps) == ("cnn_pretrained",)
+    assert quiz_answers("concept.7", pretraining_only) == ("mlp",)
     assert "vision transformer" not in en, "an outcome without the transformer says nothing about it"
 
 

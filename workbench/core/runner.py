@@ -117,7 +117,7 @@ def launch_env(store: RunStore, run_id: str) -> dict:
 
     if store.root.name != "runs":
         raise ValueError(f"A run of several processes needs its store at $WORKBENCH_HOME/runs (got {store.root}).")
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])     # the folder that holds workbench/
     path = os.environ.get("PYTHONPATH", "")
     return {**os.environ, RUN_ID_ENV: run_id, "WORKBENCH_HOME": str(store.root.parent.resolve()),
             "PYTHONPATH": package_parent + (os.pathsep + path if path else "")}

@@ -3,6 +3,7 @@
 test (`lr_finder`), data checks (`data_quality`), deployment variants (`deploy`: int8, ONNX, pruning) and long-text
 strategies (`long_text`).
 
-Each module starts or reads runs through the core and states its results with `analysis.stats`; nothing here
-imports a UI library. The Lab page, the CLI's lab commands and the lessons are its clients.
+Built on the core (runs, data, models) and analysis (`repeats` and `experiments` state their verdicts with
+`analysis.stats`); `data_quality` also encodes texts with `apps.embeddings`. Nothing here imports a UI library; the
+Lab page, the CLI's lab commands and the lessons are its clients.
 """

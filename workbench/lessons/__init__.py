@@ -5,6 +5,9 @@ says what the numbers show; `spoken_answer(id)` and `follow_ups(id)` give the 30
 follow-up questions. Each topic package (`TOPIC_PACKAGES`: concepts/, data/, training/, ...) lists its lessons
 in `LESSONS` and keeps their interview notes in `notes.py`; `base`, `support` and `figures` are what lessons share,
 `jobs` runs a lesson in the background.
+
+Lessons sit above the lab, apps, llm, core, analysis and speed layers and may use all of them; they import no UI
+library (the pages and widgets in workbench.ui show them).
 """
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ METRIC_NAMES = {
     "balanced_accuracy": T("balanced accuracy", "平衡准确率"), "train_seconds": T("training time (s)", "训练时间（秒）"),
     "final_val_loss": T("final validation loss", "最终验证损失"), "best_val_loss": T("best validation loss", "最佳验证损失"),
     "final_train_loss": T("final training loss", "最终训练损失"),
-    "trainable_parameters": T("trainable parameters", "可训练参数量"),
+    "trainable_parameters": T("trainable parameters", "可训练参数量"), "seconds": T("seconds", "秒"),
 }
 LOWER_IS_BETTER = {"train_seconds", "final_val_loss", "best_val_loss", "final_train_loss", "trainable_parameters",
                    "seconds"}

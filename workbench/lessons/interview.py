@@ -33,8 +33,6 @@ def _notes(spoken: T, *follow_ups: tuple[T, T]) -> InterviewNotes:
     return InterviewNotes(spoken, tuple(FollowUp(question, answer) for question, answer in follow_ups))
 
 
-
-
 @functools.cache
 def all_notes() -> dict[str, InterviewNotes]:
     """Every lesson's notes by id, read on first use from each topic package's `notes`, where they are kept as

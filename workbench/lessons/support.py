@@ -1,5 +1,6 @@
-"""Small pieces the application and deployment lessons share: bilingual names for the metrics they measure, the
-runner and its store, finished-run checks, merging per-seed outcomes, and a three-way verdict for quizzes."""
+"""Small pieces lessons of several topics share: bilingual names for the metrics they measure, the runner and its
+store, finished-run checks, merging per-seed outcomes, verdict helpers for quizzes, and an encoder's twin with random
+weights (the baseline of what pre-training gives)."""
 from __future__ import annotations
 
 import contextlib
@@ -144,6 +145,21 @@ def sentences(parts, lang: str) -> str:
 
 def pct(value: float) -> str:
     return f"{value:.0%}"
+
+
+def random_weights_twin(encoder, seed: int):
+    """A copy of an apps.embeddings.Encoder with the same tokenizer, architecture and pooling but freshly initialised
+    weights: what the encoder would be without pre-training."""
+    import copy
+
+    import torch
+    from transformers import AutoModel
+
+    twin = copy.copy(encoder)
+    torch.manual_seed(seed)
+    twin.model = AutoModel.from_config(encoder.model.config).to(encoder.device).eval()
+    twin.name = f"{encoder.name} (random weights)"
+    return twin
 
 
 @contextlib.contextmanager

@@ -123,8 +123,8 @@ def score_answers(answers: list[str], pairs: list[Pair], task: str | None = None
 
 
 def format_change(answers: list[dict], task: str):
-    """The paired verdict (workbench.lab.repeats) of the fine-tuned model's format rate against the base model's, prompt
-    by prompt: `answers` are SFTResult.answers rows (the same prompts answered by both)."""
+    """The paired verdict (workbench.analysis.stats) of the fine-tuned model's format rate against the base model's,
+    prompt by prompt: `answers` are SFTResult.answers rows (the same prompts answered by both)."""
     from ..analysis.stats import compare_paired
 
     parse = TASKS[task].parse

@@ -89,7 +89,6 @@ def pick_model_run(label: str, key: str, kind: str | None = None) -> dict | None
     return runs[st.selectbox(label, list(runs), format_func=lambda i: run_label(runs[i]), key=key)]
 
 
-
 def deploy_tab() -> None:
     st.caption("A finished run's model beside its int8 (dynamic quantisation), ONNX Runtime and magnitude-pruned "
                "variants: file size, latency per example at batch 1 and accuracy on the run's test split.")

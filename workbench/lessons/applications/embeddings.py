@@ -6,26 +6,12 @@ import numpy as np
 
 from .. import figures
 from ..base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway
-from ..support import against, band, sentences
+from ..support import against, band, random_weights_twin, sentences
 
 # ---------------------------------------------------------------- app.3 embeddings and similarity search
 
 ENCODER_LABELS = {"pretrained": T("pretrained MiniLM", "预训练 MiniLM"),
                   "random": T("same network, random weights", "同结构随机权重")}
-
-
-def _random_encoder(pretrained, seed: int):
-    """A copy of an Encoder whose network has MiniLM's architecture but freshly initialised weights."""
-    import copy
-
-    import torch
-    from transformers import AutoModel
-
-    encoder = copy.copy(pretrained)
-    torch.manual_seed(seed)
-    encoder.model = AutoModel.from_config(pretrained.model.config).to(pretrained.device).eval()
-    encoder.name = "minilm (random weights)"
-    return encoder
 
 
 def _balanced_sample(dataset: str, per_class: int, seed: int) -> tuple[list[str], np.ndarray, list[str]]:
@@ -57,7 +43,7 @@ def _embedding_experiment(ctx: LessonContext) -> Outcome:
     s = ctx.settings
     per_class = ctx.size(s["texts_per_class"], 24)
     pretrained = Encoder("minilm", max_length=64)
-    encoders = {"pretrained": pretrained, "random": _random_encoder(pretrained, seed=0)}
+    encoders = {"pretrained": pretrained, "random": random_weights_twin(pretrained, seed=0)}
     samples = {name: {"neighbour_accuracy": [], "nearest_same_label": []} for name in encoders}
     extra = {"query": s["query"], "k": s["neighbours"], "dataset": s["dataset"], "search": {}, "map": {}}
     for seed in ctx.seeds:

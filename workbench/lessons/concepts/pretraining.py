@@ -9,7 +9,7 @@ from ...core.config import ConfigError, RunConfig
 from .. import figures
 from ..base import (NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, above_baseline, compare_takeaway,
                     metric_name)
-from ..support import band, sentences, verdict
+from ..support import band, random_weights_twin, sentences, verdict
 from .common import MAP_POINTS, SENTIMENT, gap_points, probe_accuracy
 
 # ---------------------------------------------------------------- concept.2
@@ -209,19 +209,6 @@ PROBE_LABELS = {"pretrained": T("pretrained MiniLM", "预训练的 MiniLM"),
                 "random": T("randomly initialised MiniLM", "随机初始化的 MiniLM")}
 
 
-def _random_twin(encoder, seed: int):
-    """The same encoder (tokenizer, architecture, pooling) with freshly initialised weights."""
-    import copy
-
-    import torch
-    from transformers import AutoModel
-
-    twin = copy.copy(encoder)
-    torch.manual_seed(seed)
-    twin.model = AutoModel.from_config(encoder.model.config).to(encoder.device).eval()
-    return twin
-
-
 def _linear_probe(ctx: LessonContext) -> Outcome:
     import numpy as np
 
@@ -238,7 +225,7 @@ def _linear_probe(ctx: LessonContext) -> Outcome:
     for seed in ctx.seeds:
         splits = split_dataset(ds, seed=seed, max_train_samples=ctx.size(ctx.settings["train_examples"], 48),
                                max_eval_samples=ctx.size(ctx.settings["test_examples"], 48))
-        encoders["random"] = _random_twin(pretrained, seed)
+        encoders["random"] = random_weights_twin(pretrained, seed)
         for name, encoder in encoders.items():
             train_x, test_x = encoder.embed(list(splits.train.x)), encoder.embed(list(splits.test.x))
             samples[name]["accuracy"].append(probe_accuracy(train_x, splits.train.y, test_x, splits.test.y))

@@ -1,7 +1,8 @@
 """Data lessons: how much data and how clean, and preprocessing (data.1-2) in `preparation`; class imbalance and noisy
 labels (data.3-4) in `labels`; long texts (data.5) in `long_text`; sparse features (data.6) in `sparse`; leakage
 (data.7) in `leakage`; augmentation (data.8) in `augmentation`; privacy (data.9) in `privacy`. Several damage the
-training data on purpose and measure the effect on clean splits.
+training data on purpose and measure the effect on clean splits. `common` holds the runs' base settings and the
+names of the metrics they measure.
 
 The lessons' interview notes are in `notes`.
 """

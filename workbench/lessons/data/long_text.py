@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...core.config import RunConfig
 from ..base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, speed_phrase
-from ..evaluation.common import QUICK_TEXT, add, finished_runs, mean_or_none, run_store
+from ..evaluation.common import QUICK_TEXT, add, finished_runs, mean_of_present, run_store
 from ..support import verdict
 from .common import REVIEWS
 
@@ -71,7 +71,7 @@ def _position_winner(o: Outcome, position: str) -> str | None:
 
 def _long_text_takeaway(o: Outcome, lang: str) -> str:
     n = o.extra["max_length"]
-    tokens = mean_or_none(o.extra.get("mean_tokens")) or 0
+    tokens = mean_of_present(o.extra.get("mean_tokens")) or 0
     text = T(f"Each test review was about {tokens:.0f} tokens long, {o.extra.get('snippets')} snippets of which only "
              f"one decides the label (the others come from both classes alike); the model read them with max_length "
              f"{n}. ",

@@ -4,7 +4,8 @@ cost-weighted threshold (eval.2, eval.6) in `thresholds`; the confusion matrix a
 `pretrained`.
 
 The lessons that score a run's test predictions (eval.1-3, eval.6) re-score the saved predictions with
-`workbench.analysis.metrics`, the same predictions the Evaluate page shows.
+`workbench.analysis.metrics`, the same predictions the Evaluate page shows. `common` holds the spam runs'
+settings, finished-run lookups and the scoring helpers they share (explain.1 uses them too).
 
 The lessons' interview notes are in `notes`.
 """

@@ -16,10 +16,8 @@ EXTRA_METRIC_NAMES = {
     "f1_pos": T("spam F1", "垃圾短信 F1"), "error_rate": T("error rate", "错误率"), "log_loss": T("log loss", "对数损失"),
     "cost_per_1000": T("cost per 1,000 messages", "每千条短信的代价"), "worst_recall": T("lowest class recall", "最差类别召回率"),
     "top3_share": T("share of errors in the 3 biggest cells", "前 3 大错误格子占全部错误的比例"),
-    "top_k_overlap": T("top-5 overlap", "前 5 重合度"), "spearman": T("rank correlation", "排序相关系数"),
-    "seconds": T("seconds per explanation pair", "每对解释耗时（秒）"),
 }
-EXTRA_LOWER_IS_BETTER = {"error_rate", "log_loss", "cost_per_1000", "seconds"}
+EXTRA_LOWER_IS_BETTER = {"error_rate", "log_loss", "cost_per_1000"}
 
 
 register_metric_names(EXTRA_METRIC_NAMES, EXTRA_LOWER_IS_BETTER)
@@ -57,7 +55,8 @@ def add(samples: dict, variant: str, metric: str, value) -> None:
     samples.setdefault(variant, {}).setdefault(metric, []).append(None if value is None else float(value))
 
 
-def mean_or_none(values):
+def mean_of_present(values):
+    """The mean of the values that exist (not None or NaN), or None when none does."""
     values = [v for v in values or [] if v is not None and v == v]
     return statistics.fmean(values) if values else None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.config import RunConfig
 from ..base import Lesson, LessonContext, Outcome, Quiz, T
-from .common import add, finished_runs, mean_or_none, run_store
+from .common import add, finished_runs, mean_of_present, run_store
 
 # ---------------------------------------------------------------- eval.3 confusion matrix and error analysis
 
@@ -56,7 +56,7 @@ def _confusion_takeaway(o: Outcome, lang: str) -> str:
                         "analyse: train for fewer epochs to see where errors appear first.",
                         f"；第一个种子的 {n} 个测试数字一个都没错，没有可分析的错误：减少训练轮数，看看错误最先出现在哪里。")(lang)
     true, pred, count = e["top_cells"][0]
-    share = mean_or_none(o.values("mlp", "top3_share")) or 0.0
+    share = mean_of_present(o.values("mlp", "top3_share")) or 0.0
     text += T(f", with {errors} mistakes on {n} test digits (first seed). The biggest off-diagonal cell is true "
               f"{names[true]} predicted as {names[pred]}: {count} times, {count / errors:.0%} of the errors; the three "
               f"biggest cells hold {share:.0%} of them. The weakest class is {e['worst_class']} (recall "
@@ -98,7 +98,7 @@ def _confusion_figures(o: Outcome, lang: str) -> list:
 
 
 def _concentration_choice(o: Outcome) -> str:
-    share = mean_or_none(o.values("mlp", "top3_share"))
+    share = mean_of_present(o.values("mlp", "top3_share"))
     return "none" if share is None else "concentrated" if share > 0.5 else "spread"
 
 

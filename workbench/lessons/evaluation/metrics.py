@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import figures
 from ..base import Lesson, LessonContext, Outcome, Quiz, T, noise_clause
 from ..support import against, verdict
-from .common import (POSITIVE, QUICK_TEXT, SPAM_SETTINGS, add, binary_scores, finished_runs, mean_or_none, run_store,
+from .common import (POSITIVE, QUICK_TEXT, SPAM_SETTINGS, add, binary_scores, finished_runs, mean_of_present, run_store,
                      spam_config)
 
 # ---------------------------------------------------------------- eval.1 metrics
@@ -47,7 +47,7 @@ def _metrics_takeaway(o: Outcome, lang: str) -> str:
     m = {k: o.mean("fine-tuned", k) for k in ("accuracy", "precision_pos", "recall_pos", "f1_pos", "log_loss",
                                               "balanced_accuracy")}
     b = {k: o.mean(BASELINE, k) for k in ("accuracy", "recall_pos", "f1_pos", "log_loss", "balanced_accuracy")}
-    share = mean_or_none(o.extra.get("spam_share")) or 0.0
+    share = mean_of_present(o.extra.get("spam_share")) or 0.0
     accuracy_clause = noise_clause(o, BASELINE, "fine-tuned", "accuracy", lang)
     # bands decided by 95 % intervals over seeds, not by means: recall clearly below one half, and the baseline's
     # accuracy clearly above 0.8 (or clearly below it)

@@ -6,7 +6,7 @@ from ...core.config import RunConfig
 from .. import figures
 from ..base import Lesson, LessonContext, Outcome, Quiz, T, above_baseline, noise_clause, ranking_takeaway
 from ..support import verdict
-from .common import QUICK_TEXT, add, finished_runs, mean_or_none, run_config
+from .common import QUICK_TEXT, add, finished_runs, mean_of_present, run_config
 
 # ---------------------------------------------------------------- eval.5 evaluating a pretrained model
 
@@ -45,8 +45,8 @@ def _pretrained_experiment(ctx: LessonContext) -> Outcome:
 
 def _pretrained_takeaway(o: Outcome, lang: str) -> str:
     zs, lp, ft = (o.mean(v, "accuracy") for v in ("zero-shot", "linear probe", "fine-tuned"))
-    majority = mean_or_none(o.extra.get("majority")) or 0.5
-    n = int(mean_or_none(o.extra.get("train_examples")) or 0)
+    majority = mean_of_present(o.extra.get("majority")) or 0.5
+    n = int(mean_of_present(o.extra.get("train_examples")) or 0)
     text = ranking_takeaway(o, "accuracy", lang, PRETRAINED_LABELS)
     text += T(f" All three were scored on the same held-out test reviews. Zero-shot used no labels at all and reached "
               f"{zs:.3f} (always guessing the commoner class: {majority:.3f}); a logistic regression on the frozen "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import figures
 from ..base import Correction, Lesson, LessonContext, Outcome, Quiz, T, noise_clause
 from ..support import against, verdict
-from .common import (POSITIVE, QUICK_TEXT, SPAM_SETTINGS, add, finished_runs, mean_or_none, run_store, shift,
+from .common import (POSITIVE, QUICK_TEXT, SPAM_SETTINGS, add, finished_runs, mean_of_present, run_store, shift,
                      spam_config, threshold_scores)
 
 # ---------------------------------------------------------------- eval.2 ROC, PR and the threshold
@@ -46,9 +46,9 @@ def _roc_experiment(ctx: LessonContext) -> Outcome:
 
 
 def _roc_takeaway(o: Outcome, lang: str) -> str:
-    auc, ap = mean_or_none(o.extra.get("roc_auc")), mean_or_none(o.extra.get("average_precision"))
-    share = mean_or_none(o.extra.get("spam_share")) or 0.0
-    chosen = mean_or_none(o.extra.get("thresholds")) or 0.5
+    auc, ap = mean_of_present(o.extra.get("roc_auc")), mean_of_present(o.extra.get("average_precision"))
+    share = mean_of_present(o.extra.get("spam_share")) or 0.0
+    chosen = mean_of_present(o.extra.get("thresholds")) or 0.5
     text = ""
     if auc is not None and ap is not None:
         text = T(f"ROC AUC was {auc:.3f} and average precision (the area under the PR curve) {ap:.3f}; a random "
@@ -102,7 +102,7 @@ def _roc_figures(o: Outcome, lang: str) -> list:
 
 
 def _threshold_side(o: Outcome) -> str:
-    chosen = mean_or_none(o.extra.get("thresholds")) or 0.5
+    chosen = mean_of_present(o.extra.get("thresholds")) or 0.5
     return "below" if chosen < 0.45 else "above" if chosen > 0.55 else "near"
 
 
@@ -210,7 +210,7 @@ def _cost_experiment(ctx: LessonContext) -> Outcome:
 
 def _cost_takeaway(o: Outcome, lang: str) -> str:
     cfp, cfn = o.extra["cost_fp"], o.extra["cost_fn"]
-    chosen = mean_or_none(o.extra.get("thresholds")) or 0.5
+    chosen = mean_of_present(o.extra.get("thresholds")) or 0.5
     c05, ct = o.mean("default", "cost_per_1000"), o.mean("cost", "cost_per_1000")
     theory = cfp / (cfp + cfn) if cfp + cfn else 0.5
     text = T(f"With a blocked real message costing {cfp:g} and a missed spam {cfn:g}, the cheapest threshold on the "

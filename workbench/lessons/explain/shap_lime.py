@@ -4,9 +4,9 @@ often each ranks the planted word first."""
 from __future__ import annotations
 
 from .. import figures
-from ..base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway
-from ..evaluation.common import (POSITIVE, QUICK_TEXT, SPAM_SETTINGS, add, finished_runs, mean_or_none,
-                                 register_metric_names, run_store, spam_config)
+from ..base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, register_metric_names
+from ..evaluation.common import (POSITIVE, QUICK_TEXT, SPAM_SETTINGS, add, finished_runs, mean_of_present, run_store,
+                                 spam_config)
 from ..support import sentences, verdict, verdict_choice
 
 # ---------------------------------------------------------------- explain.1 SHAP and LIME
@@ -187,7 +187,7 @@ def _explain_takeaway(o: Outcome, lang: str) -> str:
     tried, decisive = e.get("tried", 0), e.get("decisive", 0)
     token = e.get("token", PLANTED_TOKEN)
     if tried:
-        effect = mean_or_none(e.get("token_effect")) or 0.0
+        effect = mean_of_present(e.get("token_effect")) or 0.0
         parts.append(T(f"Planted word: in training, {e.get('planted_share', 0):.0%} of the ham messages carried the "
                        f"made-up word '{token}' and were labelled spam. Inserted into {tried} clean ham test messages, "
                        f"it raised P(spam) by {effect:+.2f} on average and flipped {decisive} of them to spam.",
@@ -215,7 +215,7 @@ def _explain_takeaway(o: Outcome, lang: str) -> str:
                            "well enough for this check; raise planted_share or the training epochs.",
                            "这个词一次也没有单独翻转预测，说明模型没有学牢这条捷径，无法做这项检查；可以调高 planted_share "
                            "或训练轮数。")(lang))
-    overlap = mean_or_none(e.get("overlap"))
+    overlap = mean_of_present(e.get("overlap"))
     if overlap is not None:
         parts.append(T(f"SHAP and LIME shared {overlap:.0%} of their top-5 words on average: agreement between two "
                        "methods is a weaker check than the two tests above, since both can be wrong the same way.",

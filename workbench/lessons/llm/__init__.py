@@ -1,6 +1,7 @@
 """LLM fine-tuning lessons on the offline SmolLM2-135M-Instruct: what instruction tuning changes, LoRA against full
 fine-tuning and where the loss is computed (llm.1-3) in `instruction`; catastrophic forgetting (llm.4) in
-`forgetting`; decoding (llm.5) in `decoding`. `trials` runs the paired fine-tuning trials they share.
+`forgetting`; decoding (llm.5) in `decoding`. `trials` runs the paired fine-tuning trials they share; `common` holds
+their shared sentences and bars.
 
 The lessons' interview notes are in `notes`.
 """

@@ -13,6 +13,7 @@ LLM_BUDGET = T("a 135-million-parameter language model is fine-tuned several tim
 SEE_ALSO = T(" Try it live on the 'Fine-tune an LLM' page, and chat with the base and the fine-tuned model.",
              " 可以在“微调大模型”页面上实时试一试，并与基座模型和微调后的模型对话。")
 
+
 def bars(outcome: Outcome, metric: str, lang: str, label=None, base_metric: str | None = None):
     """Bars of a metric per variant (95 % CI over seeds), with the base model's value first when given."""
     from statistics import fmean, stdev
@@ -33,11 +34,13 @@ def bars(outcome: Outcome, metric: str, lang: str, label=None, base_metric: str 
     title = metric_name(metric, lang) + T(" (error bars: 95% CI over seeds)", "（误差线：各种子的 95% 置信区间）")(lang)
     return plots.fig_variant_bars(means, halves, y_title=metric_name(metric, lang), title=title)
 
+
 def lift_over_base(outcome: Outcome, variant: str, metric: str):
     """The paired verdict of a variant's metric after fine-tuning against the base model's, seed by seed (the raw
     per-seed lists, so a missing value drops its own pair only)."""
     return against(outcome.samples[variant].get(f"base_{metric}", []), outcome.samples[variant].get(metric, []),
                    metric)
+
 
 def before_after(outcome: Outcome, variant: str, metric: str, lang: str, name: str) -> str:
     """'<name>: <metric> from b to a (<interval clause>)', paired by seed against the base model."""

@@ -6,7 +6,7 @@ import statistics
 from ...core.config import RunConfig
 from .. import figures
 from ..base import LessonContext, Outcome, T
-from ..support import EVERY_WEIGHT
+from ..support import EVERY_WEIGHT, runner_of
 
 SENTIMENT = dict(dataset="rotten_tomatoes", max_length=64, max_eval_samples=300, save_checkpoints=False,
                  save_model=False, **EVERY_WEIGHT)
@@ -14,11 +14,6 @@ DIGITS = dict(dataset="digits", model="mlp", save_checkpoints=False, save_model=
 # Quick MiniLM runs: one evaluation, short texts, small splits and batches (the batch-size lesson keeps its own).
 QUICK_TEXT_KEEP_BATCH = {"max_eval_samples": 40, "eval_every": 6, "max_length": 32}
 QUICK_TEXT = {**QUICK_TEXT_KEEP_BATCH, "batch_size": 8}
-
-
-def runner_of(ctx: LessonContext):
-    from ...core.runner import get_runner
-    return ctx.runner or get_runner()
 
 
 def snapshots_of(ctx: LessonContext, outcome: Outcome) -> dict[str, list[dict]]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from ...core.config import RunConfig
 from .. import figures
 from ..base import NO_CLEAR_DIFFERENCE, Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, ranking_takeaway
-from ..support import verdict, verdict_choice
+from ..support import runner_of, verdict, verdict_choice
 from . import probes
-from .common import QUICK_TEXT, SENTIMENT, bars, has, join, majority_share, runner_of, sized, snapshots_of, subset
+from .common import QUICK_TEXT, SENTIMENT, bars, has, join, majority_share, sized, snapshots_of, subset
 
 # ---------------------------------------------------------------- train.2 optimizers
 

@@ -7,9 +7,9 @@ import math
 from ...analysis.stats import compare_paired
 from ...core.config import RunConfig
 from ..base import Lesson, LessonContext, Outcome, Quiz, T, compare_takeaway, interval_clause
-from ..support import clear_leader
+from ..support import clear_leader, runner_of
 from . import probes
-from .common import DIGITS, bars, curve_figure, has, join, runner_of, sized
+from .common import DIGITS, bars, curve_figure, has, join, sized
 
 # ---------------------------------------------------------------- train.8 hyper-parameter search
 

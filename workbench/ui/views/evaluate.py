@@ -31,6 +31,7 @@ def follow_clicked_cell(event, names: list) -> None:
         st.session_state["eval.cm_cell"] = cell
         st.session_state["eval.true"], st.session_state["eval.pred"] = names[int(cell[0])], names[int(cell[1])]
 
+
 snap = pick_run("Finished run", ("finished",), key="eval.run")
 if snap is None:
     st.stop()
