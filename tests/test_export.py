@@ -19,7 +19,7 @@ import pytest
 import workbench
 from workbench import RunConfig
 from workbench.cli import build_parser, config_from_args, main
-from workbench.core.export import NotExportable, changed_options, check_exportable, equivalent_code, export_run
+from workbench.export import NotExportable, changed_options, check_exportable, equivalent_code, export_run
 
 # ---------------------------------------------------------------- equivalent code
 
@@ -255,7 +255,7 @@ def test_export_zip_holds_the_folder(table_export, module_runner):
     import io
     import zipfile
 
-    from workbench.core.export import export_zip
+    from workbench.export import export_zip
 
     run_id, _ = table_export
     names = zipfile.ZipFile(io.BytesIO(export_zip(run_id, module_runner.store))).namelist()

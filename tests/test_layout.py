@@ -17,9 +17,10 @@ ALLOWED = {
     "apps": {"speed", "analysis", "core"},
     "lab": {"speed", "analysis", "core", "apps"},
     "llm": {"speed", "analysis", "core"},
+    "export": {"speed", "analysis", "core"},
     "lessons": {"speed", "analysis", "core", "apps", "lab", "llm"},
-    "cli": {"speed", "analysis", "core", "apps", "lab", "llm"},
-    "ui": {"speed", "analysis", "core", "apps", "lab", "llm", "lessons"},
+    "cli": {"speed", "analysis", "core", "apps", "lab", "llm", "export"},
+    "ui": {"speed", "analysis", "core", "apps", "lab", "llm", "export", "lessons"},
 }
 TOP_LEVEL = {"__init__": {"core"}, "__main__": {"cli"}}
 UI_LIBRARIES = {"streamlit", "ipywidgets", "IPython", "starlette", "anywidget"}

@@ -287,7 +287,7 @@ def _add_export_parser(sub) -> None:
 
 
 def _export(args) -> int:
-    from .core.export import export_run
+    from .export import export_run
     folder = export_run(args.run_id, args.to)
     print(f"exported run {args.run_id} to {folder}: train.py, data/, model/, README.md, config.json, metrics.json")
     print(f"reproduce it with: cd {folder} && python train.py")

@@ -157,14 +157,14 @@ class TextClassifier(nn.Module):
     def blocks(self) -> list[nn.Module]:
         base = self.hf.base_model
         for path in ("encoder.layer", "transformer.layer", "layers", "h", "encoder.layers"):
-            layers = _get_path(base, path)
+            layers = get_path(base, path)
             if layers is not None:
                 embeddings = getattr(base, "embeddings", None) or getattr(base, "embed_tokens", None)
                 return ([embeddings] if embeddings is not None else []) + list(layers)
         return [base]
 
 
-def _get_path(obj, dotted: str):
+def get_path(obj, dotted: str):
     for part in dotted.split("."):
         obj = getattr(obj, part, None)
         if obj is None:

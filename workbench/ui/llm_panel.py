@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..core.export import zip_folder
+from ..export import zip_folder
 
 
 @st.cache_resource

@@ -63,7 +63,7 @@ if weights.exists():
                             key="runs.dl.weights")
 with st.expander("The same run as code, and the run to take with you"):
     from workbench.core.config import RunConfig
-    from workbench.core.export import equivalent_code, export_problem, export_zip
+    from workbench.export import equivalent_code, export_problem, export_zip
     try:
         code = equivalent_code(RunConfig.from_dict(snap["config"]))
         st.code(code["cli"], language="bash")

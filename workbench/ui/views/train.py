@@ -32,7 +32,7 @@ except Exception as err:
 
 with right:
     if cfg is not None:
-        from workbench.core.export import equivalent_code
+        from workbench.export import equivalent_code
         from workbench.lab.planning import plan_run
         from workbench.analysis.plots import fig_lr_schedule
         with st.expander("The same run as code (CLI and Python)"):
