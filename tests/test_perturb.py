@@ -107,7 +107,7 @@ def test_a_run_with_label_noise_and_leakage_trains_end_to_end(runner):
     assert len(prepare_splits(cfg).flipped_ids) == round(0.2 * len(_splits("wine").train))
 
 
-# ---------------------------------------------------------------- augment.py
+# ---------------------------------------------------------------- core/augment.py
 
 
 def test_word_edits_swap_delete_and_replace_synonyms():
