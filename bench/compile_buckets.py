@@ -12,7 +12,7 @@ the last, smaller batch). Three fresh processes:
 Reported: the epoch's wall time, the median step after each shape's first step, the first steps' extra time (the
 compile), and the test accuracy of each (the same seed, so equal accuracy is expected).
 
-    .venv/bin/python bench/compile_buckets.py                 # about 10 minutes on 2 cores
+    .venv/bin/python bench/compile_buckets.py                 # about 4 minutes on 2 cores
     .venv/bin/python bench/compile_buckets.py --train 200     # a quick look
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 For each training-set size and seed, MiniLM trains twice on the same split (split seed 0, the same 1,000 test
 examples for every size): one epoch, and with no epochs set (the data-chosen budget, early stopping and the best
-weights included). Differences are paired by seed, with the 95 % t interval of the mean (workbench.lab.repeats).
+weights included). Differences are paired by seed, with the 95 % t interval of the mean (workbench.analysis.stats).
 
     .venv/bin/python bench/default_budget.py                     # Rotten Tomatoes and SMS spam, 3 seeds
     .venv/bin/python bench/default_budget.py --datasets sms_spam --sizes 300 600 --seeds 2

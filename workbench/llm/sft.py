@@ -16,7 +16,6 @@ import tempfile
 import time
 from typing import Callable
 
-import torch
 
 from .instructions import InstructionSplits, TextCorpus, score_answers
 from .causal_lm import Decoding, LLMError, collate, encode_pair, generate
@@ -167,9 +166,15 @@ def pack_text(tokenizer, texts: list[str], block: int) -> list[dict]:
     return [{"input_ids": ids, "labels": list(ids)} for ids in blocks if len(ids) > 1]
 
 
-@torch.inference_mode()
 def _perplexity(model, tokenizer, blocks: list[dict], cfg: SFTConfig) -> dict:
     """Mean token loss over the blocks (each token weighted alike) and its perplexity."""
+    import torch
+
+    with torch.inference_mode():
+        return _mean_loss(model, tokenizer, blocks, cfg)
+
+
+def _mean_loss(model, tokenizer, blocks: list[dict], cfg: SFTConfig) -> dict:
     was_training = model.training
     model.eval()
     total, tokens = 0.0, 0
@@ -233,8 +238,10 @@ def _encoded(tokenizer, pairs: list, cfg: SFTConfig) -> tuple[list[dict], int]:
 def _fit(model, tokenizer, train: list[dict], val: list[dict], cfg: SFTConfig, on_event, should_stop,
          eval_scores: Callable) -> SFTResult:
     """The Trainer loop both tasks share; eval_scores(model) adds the task's scores to each evaluation's row."""
+    import torch
     from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
 
+    from ..core.callbacks import raise_if_not_finite
     from ..core.training import resolve_precision
 
     set_seed(cfg.seed)
@@ -248,6 +255,8 @@ def _fit(model, tokenizer, train: list[dict], val: list[dict], cfg: SFTConfig, o
     class Live(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and "loss" in logs:
+                # a diverged run fails with the runner's 'diverged' hint instead of finishing with NaN scores
+                raise_if_not_finite(logs["loss"], "training loss", f" at step {state.global_step}")
                 row = {"step": state.global_step, "train_loss": float(logs["loss"])}
                 history.append(row)
                 on_event(row)

@@ -2,6 +2,8 @@
 the format rate, the answer table, the model and the script to take away."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 import streamlit as st
 
@@ -49,6 +51,12 @@ def draw_result(runs, run_id: str, result: dict) -> None:
     if result["answers"] and spec.task in TASKS:
         from ..llm.instructions import format_change
         st.caption(format_change(result["answers"], spec.task).sentence)
+    wanted = [str(row["wanted"]).strip() for row in result["answers"]]
+    if "exact_match" in keys and wanted:
+        common, count = Counter(wanted).most_common(1)[0]
+        st.caption(f"The commonest wanted answer, “{common[:40]}”, is {count} of the {len(wanted)} held-out prompts' "
+                   f"({count / len(wanted):.3f}): a model that always gave it would score about that exact match, "
+                   "so an exact match near it may mean only the format and the commonest answer were learned.")
     if result.get("dropped"):
         st.caption(f"{result['dropped']} training pair(s) were left out: their response alone is longer than the "
                    "model's max_length.")
@@ -67,7 +75,7 @@ def draw_answers(runs, run_id: str, result: dict, with_code: bool = True) -> Non
         script = runs.folder(run_id) / "train.py"
         if script.exists():
             st.code(script.read_text(), language="python")
-        st.download_button("model and script (.zip)", lambda: zip_folder(runs.folder(run_id), skip=("STOP",)), f"{run_id}-llm.zip",
-                           key=f"llm.zip.{run_id}", on_click="ignore")
+        st.download_button("model and script (.zip)", lambda: zip_folder(runs.folder(run_id), skip=("STOP",)),
+                           f"{run_id}-llm.zip", key=f"llm.zip.{run_id}", on_click="ignore")
         st.caption("Inside: model/ (AutoModelForCausalLM.from_pretrained('model')), train.py and the data it "
                    "trained on.")

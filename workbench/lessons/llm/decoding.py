@@ -17,7 +17,7 @@ def _llm5_runs(ctx: LessonContext) -> Outcome:
     """One fine-tune per seed, then every decoding answers the same held-out prompts `samples` times."""
     from ...llm.causal_lm import Decoding, generate, load_causal_lm
     from ...llm.instructions import TASKS, build_task
-    from ...llm.sft import SFTConfig, TrainingStopped, train_sft
+    from ...llm.sft import SFTConfig, TrainingStopped, holding_device, train_sft
 
     size, draws = sizes(ctx), 2 if ctx.quick else int(ctx.settings["samples"])
     parse = TASKS["sms_verdict"].parse
@@ -35,10 +35,16 @@ def _llm5_runs(ctx: LessonContext) -> Outcome:
         except TrainingStopped:
             break
         prompts = data.test[:size["eval_prompts"]]
-        for name, (temperature, top_p) in DECODINGS.items():
-            runs = [generate(result.model, tokenizer, [p.prompt for p in prompts],
-                             Decoding(size["max_new_tokens"], temperature, top_p, seed=1000 * seed + k))
-                    for k in range(1 if temperature == 0 else draws)]
+        try:
+            # sampling seeds torch's process-wide generator, which a training thread draws from: hold the device
+            with holding_device(f"{ctx.lesson_id} sampling", lambda: handle.stopped):
+                answers = {name: [generate(result.model, tokenizer, [p.prompt for p in prompts],
+                                           Decoding(size["max_new_tokens"], temperature, top_p, seed=1000 * seed + k))
+                                  for k in range(1 if temperature == 0 else draws)]
+                           for name, (temperature, top_p) in DECODINGS.items()}
+        except TrainingStopped:
+            break
+        for name, runs in answers.items():
             right = [[parse(a) is not None and parse(a) == parse(p.response) for a, p in zip(run, prompts)]
                      for run in runs]
             in_format = [[parse(a) is not None for a in run] for run in runs]
@@ -60,11 +66,14 @@ def _llm5_takeaway(outcome: Outcome, lang: str) -> str:
                      + T(f" {outcome.mean(name, 'diversity'):.0%} of prompts got differing answers across samples.",
                          f" {outcome.mean(name, 'diversity'):.0%} 的提示在多次采样中得到不同的回答。")(lang))
     if outcome.compare("greedy", "temperature 1.5", "exact_match").winner == "a":
+        # a low temperature is named alongside greedy only where it did not measurably cost right answers
+        low_too = outcome.compare("greedy", "temperature 0.7", "exact_match").winner != "a"
         parts.append(T("Here a high temperature cost right answers: for a task with one right answer, greedy "
-                       "decoding (or a low temperature) is the choice; sampling buys variety, which open-ended "
-                       "generation wants.",
-                       "这里高温度让回答正确率下降：对只有一个正确答案的任务，应选贪心解码（或低温度）；采样换来的是多"
-                       "样性，那是开放式生成需要的。")(lang))
+                       f"decoding{' (or a low temperature)' if low_too else ''} is the choice; sampling buys variety, "
+                       "which open-ended generation wants.",
+                       "这里高温度让回答正确率下降：对只有一个正确答案的任务，应选贪心解码"
+                       f"{'（或低温度）' if low_too else ''}；"
+                       "采样换来的是多样性，那是开放式生成需要的。")(lang))
     return sentences(parts, lang)
 
 

@@ -36,10 +36,10 @@ def _llm1_takeaway(outcome: Outcome, lang: str) -> str:
     lift = lift_over_base(outcome, small, "format_rate").winner
     if lift == "b":
         parts.append(T(f"Even {small} were enough to change how the model answers: the base model already knows the "
-                       "words and the task, so tuning only has to make one way of answering the likeliest, and a few "
-                       "consistent examples do that.",
-                       f"只用 {small} 就足以改变模型的回答方式：基座模型本来就认识这些词、理解这个任务，微调只需让某种回答"
-                       "方式变成最可能的那一种，少量一致的样本就能做到。")(lang))
+                       "words, so tuning only has to make one way of answering the likeliest, and a few consistent "
+                       "examples do that.",
+                       f"只用 {small} 就足以改变模型的回答方式：基座模型本来就认识这些词，微调只需让某种回答方式"
+                       "变成最可能的那一种，少量一致的样本就能做到。")(lang))
     elif lift == "a":
         parts.append(T(f"With {small} the format rate clearly fell: the tuning hurt, which calls for a lower "
                        "learning rate or cleaner pairs.",
@@ -76,8 +76,9 @@ LLM_1 = Lesson(
     quiz=Quiz(T("After a dozen LoRA steps on only {smallest} examples, will the model answer in the required one-word "
                 "format clearly more often than the base model?",
                 "只用 {smallest} 条样本做十几步 LoRA 微调后，模型按要求用一个词回答的比例会明显高于基座模型吗？"),
-              {"yes": T("yes, clearly more often", "会，明显更高"), "no": T("no clear change", "没有明显变化")},
-              lambda o: "yes" if lift_over_base(o, o.variants[0], "format_rate").winner == "b" else "no",
+              {"yes": T("yes, clearly more often", "会，明显更高"), "no": T("no clear change", "没有明显变化"),
+               "fewer": T("no, clearly less often", "不会，明显更低")},
+              lambda o: {"b": "yes", "a": "fewer"}.get(lift_over_base(o, o.variants[0], "format_rate").winner, "no"),
               facts=lambda settings: {"smallest": min(settings["train_sizes"])}),
     settings={"train_sizes": [16, 64]}, repeats=3, time_budget_s=240, budget_note=LLM_BUDGET,
 )

@@ -121,7 +121,7 @@ def sft_trials(ctx: LessonContext, variants: dict[str, dict], measure=None, extr
     size = sizes(ctx)
     samples: dict[str, dict[str, list]] = {name: {} for name in variants}
     histories: dict[str, list] = {}
-    base_answers: dict[tuple, tuple] = {}     # the base model's answers, once per seed's prompts
+    base_answers: dict[tuple, tuple] = {}     # the base model's answers, once per seed's prompts and decoding
     for seed in ctx.seeds:
         for name, options in variants.items():
             handle = start_trial(ctx, name, seed)
@@ -138,13 +138,14 @@ def sft_trials(ctx: LessonContext, variants: dict[str, dict], measure=None, extr
                                "eval_every": size["steps"],
                                "eval_prompts": size["eval_prompts"], "score_during_training": False, "seed": seed,
                                "decoding": Decoding(max_new_tokens=size["max_new_tokens"]), **options})
-            prompts = tuple(p.prompt for p in data.test[:cfg.eval_prompts])
+            # the scores compare each answer with its pair's response, so the pairs themselves are the key
+            asked = (tuple(data.test[:cfg.eval_prompts]), cfg.decoding)
             try:
                 result = train_sft(model, tokenizer, data, cfg, should_stop=lambda: handle.stopped,
-                                   base=base_answers.get(prompts))
+                                   base=base_answers.get(asked))
             except TrainingStopped:              # stopped while waiting for the device
                 return Outcome(ctx.lesson_id, samples, extra or {}, {}, histories)
-            base_answers[prompts] = (result.before, [row["base"] for row in result.answers])
+            base_answers[asked] = (result.before, [row["base"] for row in result.answers])
             losses = [row["eval_loss"] for row in result.history if "eval_loss" in row]
             row = {"format_rate": result.after["format_rate"], "exact_match": result.after["exact_match"],
                    "majority_share": majority_share(data.test[:cfg.eval_prompts]),
@@ -164,13 +165,16 @@ _replay_answers: dict[tuple[str, int], str] = {}
 
 
 def base_answers(prompts: tuple[str, ...], max_new_tokens: int = 16) -> list[str]:
-    """The base model's greedy answers (computed once per process and prompt)."""
+    """The base model's greedy answers (computed once per process and prompt, under the device lock)."""
     from ...llm.causal_lm import Decoding, generate, load_causal_lm
+    from ...llm.sft import holding_device
 
     missing = [p for p in prompts if (p, max_new_tokens) not in _replay_answers]
     if missing:
-        model, tokenizer = load_causal_lm()
-        for prompt, answer in zip(missing, generate(model, tokenizer, missing, Decoding(max_new_tokens))):
+        with holding_device("a lesson's base-model answers"):
+            model, tokenizer = load_causal_lm()
+            answers = generate(model, tokenizer, missing, Decoding(max_new_tokens))
+        for prompt, answer in zip(missing, answers):
             _replay_answers[(prompt, max_new_tokens)] = answer
     return [_replay_answers[(p, max_new_tokens)] for p in prompts]
 
@@ -191,13 +195,15 @@ def general_probe(model, tokenizer, max_new_tokens: int = 16) -> dict:
     import torch
 
     from ...llm.causal_lm import Decoding, Pair, collate, encode_pair, generate
+    from ...llm.sft import holding_device
 
-    reference = base_answers(GENERAL_EVAL, max_new_tokens)
-    answers = generate(model, tokenizer, list(GENERAL_EVAL), Decoding(max_new_tokens))
+    reference = base_answers(GENERAL_EVAL, max_new_tokens)     # takes the device lock itself, so before ours
     encoded = [encode_pair(tokenizer, Pair(p, a or "."), 256) for p, a in zip(GENERAL_EVAL, reference)]
     batch = {k: v.to(model.device) for k, v in collate(encoded, tokenizer.pad_token_id).items()}
-    with torch.inference_mode():
-        loss = float(model(**batch).loss)
+    with holding_device("a lesson's general-answer probe"):
+        answers = generate(model, tokenizer, list(GENERAL_EVAL), Decoding(max_new_tokens))
+        with torch.inference_mode():
+            loss = float(model(**batch).loss)
     words = {"spam", "ham"}
     return {"loss": loss, "changed": statistics.fmean(a != r for a, r in zip(answers, reference)),
             "task_words": statistics.fmean(a.strip(" .!").lower() in words for a in answers), "answers": answers}

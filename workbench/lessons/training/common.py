@@ -6,7 +6,7 @@ import statistics
 from ...core.config import RunConfig
 from .. import figures
 from ..base import LessonContext, Outcome, T
-from ..support import EVERY_WEIGHT, runner_of
+from ..support import EVERY_WEIGHT, runner_of, sentences
 
 SENTIMENT = dict(dataset="rotten_tomatoes", max_length=64, max_eval_samples=300, save_checkpoints=False,
                  save_model=False, **EVERY_WEIGHT)
@@ -68,12 +68,8 @@ def majority_share(snapshots: dict[str, list[dict]]) -> float | None:
 
 
 def join(lang: str, *parts: str) -> str:
-    """Sentences in one paragraph; in Chinese without spaces and with full-width stops (the shared ranking
-    sentence ends in an ASCII full stop)."""
-    parts = [p.strip() for p in parts if p and p.strip()]
-    if lang == "zh":
-        return "".join(p[:-1] + "。" if p.endswith(".") else p for p in parts)
-    return " ".join(parts)
+    """support.sentences with the language first, as the training lessons call it."""
+    return sentences(parts, lang)
 
 
 def position(ordered: list[str], winner: str) -> str:

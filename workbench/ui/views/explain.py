@@ -44,6 +44,15 @@ if linked is not None and linked.isdigit() and st.session_state.get("explain.lin
 item = None
 DEFAULT_SENTENCE = "A warm, funny and beautifully acted film."
 token = None       # names the item for the remembered explanations: its text, or its test position (not uploads)
+
+
+def content_digest(item) -> str:
+    """A digest of the item itself, beside its position in the key: the data behind a run id can change (a file
+    re-uploaded under the same name), and the same position must then not return the old explanation."""
+    import hashlib
+    return hashlib.sha1(np.asarray(item).tobytes()).hexdigest()
+
+
 if kind == "text":
     how = st.radio("Input", ["type a sentence", "pick a test example"], horizontal=True, key="explain.how")
     if how.startswith("type"):
@@ -78,7 +87,7 @@ def explain_item():
     return explain_both(predictor, item)
 
 
-key = (snap["id"], stamp, token)
+key = (snap["id"], stamp, token, None if item is None else content_digest(item))
 if item is not None and token is not None and token in (("text", DEFAULT_SENTENCE), ("test", 0)):
     # the example the page opens with is explained while the user reads: the first click shows it at once
     warm_in_background(f"explain {key}", lambda: remember(key, explain_item), busy=training_now)

@@ -22,7 +22,9 @@ TASK_CHOICES = {**{name: f"instruction tuning: {task.describe}" for name, task i
 
 with st.form("llm.form"):
     cols = st.columns(3)
-    task = cols[0].selectbox("task", list(TASK_CHOICES), format_func=TASK_CHOICES.get, key="llm.task")
+    task = cols[0].selectbox("task", list(TASK_CHOICES), format_func=TASK_CHOICES.get, key="llm.task",
+                             help="Instruction tuning learns prompt/response pairs (built from the offline data, "
+                                  "your file or a hub set); continued pre-training learns a dataset's raw texts.")
     strategy = cols[1].selectbox("strategy", ["lora", "full", "last_n"], key="llm.strategy",
                                  help="lora: small adapter matrices on the attention projections (the default for "
                                       "LLMs); full: every weight; last_n: the last 2 decoder layers.")
@@ -76,12 +78,17 @@ if st.session_state.get("llm.run") not in ids:      # a new session, or its run 
 run_id = st.selectbox("Run", ids, format_func=run_choice_label, key="llm.run")
 
 
-@st.fragment(run_every=2 * REFRESH_SECONDS)
-def live(run_id: str) -> None:
+def is_active(status: dict) -> bool:
+    return status["status"] not in FINAL and status["status"] != "interrupted"
+
+
+def run_panel(run_id: str, refreshing: bool) -> None:
+    """The run's status, stop button and curves; `refreshing` while it trains (a fragment redrawn every two
+    seconds), once for an ended run."""
     from workbench.analysis.plots import fig_training_curves
 
     status = runs.status(run_id)
-    active = status["status"] not in FINAL and status["status"] != "interrupted"
+    active = is_active(status)
     line = f"**Run `{run_id}`** — {status['status']}"
     if status.get("phase") and active:
         line += f" ({status['phase']})"
@@ -99,12 +106,15 @@ def live(run_id: str) -> None:
             key=f"llm.curves.{run_id}.{len(history)}", width="stretch")
     elif active:
         st.caption("The first loss appears after the first step.")
-    if not active and st.session_state.get("llm.drawn") != (run_id, status["status"]):
-        st.session_state["llm.drawn"] = (run_id, status["status"])
-        st.rerun()           # the whole page: the results below appear once the run has ended
+    if refreshing and not active:
+        st.rerun()           # the whole page: the run has ended, so its results below appear and the polling stops
 
 
-live(run_id)
+live_panel = st.fragment(run_every=2 * REFRESH_SECONDS)(run_panel)
+if is_active(runs.status(run_id)):
+    live_panel(run_id, refreshing=True)
+else:
+    run_panel(run_id, refreshing=False)
 result = runs.result(run_id)
 if result:
     draw_result(runs, run_id, result)
@@ -116,15 +126,21 @@ if not finished:
     st.caption("Once a run has finished, ask it and the base model the same question here.")
     st.stop()
 with st.form("llm.chat"):
-    chosen = st.selectbox("fine-tuned run", finished, format_func=run_choice_label, key="llm.chat.run")
+    chosen = st.selectbox("fine-tuned run", finished, format_func=run_choice_label, key="llm.chat.run",
+                          help="A finished or stopped run; its base model answers beside it.")
     default = TASKS["sms_verdict"].prompt("Congratulations! You have won a free cruise. Reply WIN to claim.")
-    prompt = st.text_area("prompt", default, key="llm.chat.prompt")
+    prompt = st.text_area("prompt", default, key="llm.chat.prompt",
+                          help="Sent to both models with the chat template, as the user's message.")
     cols = st.columns(4)
     sampled = cols[0].toggle("sample", key="llm.chat.sample", help="off: greedy decoding (always the likeliest "
                                                                     "token); on: temperature and top-p sampling")
-    temperature = cols[1].slider("temperature", 0.1, 2.0, 0.7, key="llm.chat.temperature")
-    top_p = cols[2].slider("top-p", 0.1, 1.0, 0.9, key="llm.chat.top_p")
-    max_new = cols[3].number_input("max new tokens", 1, 256, 48, key="llm.chat.max")
+    temperature = cols[1].slider("temperature", 0.1, 2.0, 0.7, key="llm.chat.temperature",
+                                 help="When sampling: below 1 sharpens the distribution, above 1 flattens it.")
+    top_p = cols[2].slider("top-p", 0.1, 1.0, 0.9, key="llm.chat.top_p",
+                           help="When sampling: draw only from the likeliest tokens that together hold this share.")
+    max_new = cols[3].number_input("max new tokens", 1, 256, 48, key="llm.chat.max",
+                                   help="The longest answer, in tokens; an answer ends earlier at its end-of-turn "
+                                        "token.")
     asked = st.form_submit_button("Ask both")
 if asked:
     from workbench.llm.causal_lm import Decoding
@@ -133,7 +149,7 @@ if asked:
     decoding = Decoding(max_new_tokens=int(max_new), temperature=float(temperature) if sampled else 0.0,
                         top_p=float(top_p) if sampled else 1.0)
     try:
-        with st.spinner("Both models are answering (after the training that runs now, if one does) ..."):
+        with st.spinner("Both models are answering (the first question loads them) ..."):
             base, tuned = chat([runs.spec(chosen).model, str(runs.model_folder(chosen))], prompt, decoding)
         left, right = st.columns(2)
         left.markdown("**base model**")
